@@ -1,0 +1,59 @@
+# Kezek: the newcomer's two commands are `make run` and `make test` (README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# Tests run against real PostgreSQL and Redis (this machine runs both on loopback).
+# DATABASE_URL and REDIS_URL, when set (as .ci/run does), are used as they are.
+TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/kezek)
+TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
+# `make run` always uses the embedded default, whatever the shell exports.
+EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_ENV=development
+
+.PHONY: run test serve lint messages gettext clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+gettext:
+	@command -v msgfmt >/dev/null || (command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)) \
+		|| (echo "GNU gettext (msgfmt) is needed: install the 'gettext' package" && exit 1)
+
+messages: gettext $(VENV)/.runtime
+	$(MANAGE) compilemessages --ignore=.venv -v0
+
+run: $(VENV)/.runtime messages
+	mkdir -p var
+	$(EMBEDDED) $(MANAGE) migrate --no-input -v0
+	$(EMBEDDED) $(MANAGE) load_demo
+	$(EMBEDDED) $(MANAGE) runserver 127.0.0.1:8000
+
+test: $(VENV)/.dev messages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=true \
+		$(BIN)/pytest -p no:cacheprovider
+
+# The production shape: gunicorn, a Celery worker and beat, against DATABASE_URL and REDIS_URL.
+serve: $(VENV)/.runtime messages
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || (echo "Set DATABASE_URL and REDIS_URL (README.md, 'Production shape')" && exit 1)
+	mkdir -p var
+	DJANGO_ENV=$${DJANGO_ENV:-production} $(MANAGE) migrate --no-input
+	DJANGO_ENV=$${DJANGO_ENV:-production} $(MANAGE) collectstatic --no-input -v0
+	DJANGO_ENV=$${DJANGO_ENV:-production} $(BIN)/honcho start
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,103 @@
+"""The age rule of the queue, RULES.md section 4, each part in one function.
+
+Age is counted in full years on the cut-off date (1 September by default) of the
+current school year; a child may be in a queue while that age does not exceed
+six, and a PMPK conclusion exempts a child with special educational needs.
+Regions read the cut-off differently, so the date and the age are settings,
+read at call time so that a test or a deployment can change them.
+"""
+
+import calendar
+import datetime
+
+from django.conf import settings
+from django.utils.translation import gettext, ngettext
+
+
+def school_year_cutoff(today: datetime.date) -> datetime.date:
+    """The cut-off date of the school year ``today`` falls in.
+
+    The school year starts on the cut-off date itself (1 September to 31 August
+    by default): on 2026-08-31 it is 2025-09-01, on 2026-09-01 it is 2026-09-01.
+    """
+    cutoff = _cutoff_in(today.year)
+    if today < cutoff:
+        cutoff = _cutoff_in(today.year - 1)
+    return cutoff
+
+
+def age_in_full_years(birth_date: datetime.date, on: datetime.date) -> int:
+    """Full years from ``birth_date`` to ``on``; ``on`` must not be before the birth date.
+
+    A child born on 29 February has its birthday on 28 February in a common
+    year: under the Civil Code of Kazakhstan a period in years that ends in a
+    month without the starting day ends on the last day of that month.
+    """
+    if on < birth_date:
+        raise ValueError(f"{on} is before the birth date {birth_date}.")
+    years = on.year - birth_date.year
+    if on < _same_day_in(on.year, birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+def age_on_cutoff(birth_date: datetime.date, today: datetime.date) -> int:
+    """The child's age in full years on the cut-off date of the current school year.
+
+    A child born after the cut-off date counts as 0 on it, the youngest possible.
+    """
+    cutoff = school_year_cutoff(today)
+    if birth_date > cutoff:
+        return 0
+    return age_in_full_years(birth_date, cutoff)
+
+
+def is_age_eligible(
+    birth_date: datetime.date, today: datetime.date, *, has_special_needs_conclusion: bool
+) -> bool:
+    """Whether the child's age lets it apply or stay in a queue today (RULES.md section 4)."""
+    return (
+        age_ineligibility_reason(birth_date, today, has_special_needs_conclusion=has_special_needs_conclusion)
+        is None
+    )
+
+
+def age_ineligibility_reason(
+    birth_date: datetime.date, today: datetime.date, *, has_special_needs_conclusion: bool
+) -> str | None:
+    """Why the child's age keeps it out of the queue, in the active language; None if it does not.
+
+    The age on the cut-off date must not exceed ``settings.QUEUE_MAX_AGE_YEARS``
+    unless the child holds a PMPK conclusion (RULES.md section 4). A birth date
+    after today is refused whatever the conclusion: it is a mistake in the data.
+    """
+    if birth_date > today:
+        return gettext("The birth date %(birth_date)s is in the future.") % {
+            "birth_date": _format_date(birth_date)
+        }
+    if has_special_needs_conclusion:
+        return None
+    max_age = settings.QUEUE_MAX_AGE_YEARS
+    age = age_on_cutoff(birth_date, today)
+    if age <= max_age:
+        return None
+    return ngettext(
+        "On %(cutoff)s the child will be %(age)s full year old; "
+        "the queue is for children up to the age of %(max)s.",
+        "On %(cutoff)s the child will be %(age)s full years old; "
+        "the queue is for children up to the age of %(max)s.",
+        age,
+    ) % {"cutoff": _format_date(school_year_cutoff(today)), "age": age, "max": max_age}
+
+
+def _cutoff_in(year: int) -> datetime.date:
+    return _same_day_in(year, settings.QUEUE_AGE_CUTOFF_MONTH, settings.QUEUE_AGE_CUTOFF_DAY)
+
+
+def _same_day_in(year: int, month: int, day: int) -> datetime.date:
+    """The given day of the month in ``year``, or the month's last day if it is shorter (29 February)."""
+    return datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def _format_date(value: datetime.date) -> str:
+    return value.strftime("%d.%m.%Y")

@@ -1,0 +1,234 @@
+"""Children, their applications and the benefit documents behind an application's class."""
+
+import pathlib
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.iin import Sex, validate_iin
+from core.scoping import RestrictedQuerySet
+from directory.choices import GroupLanguage, KindergartenKind
+
+from .choices import ACTIVE_STATUSES, BenefitCategory, Channel, Relation, Status, Verification
+
+MAX_PREFERRED_KINDERGARTENS = 4
+
+
+class Child(models.Model):
+    iin = models.CharField(_("IIN"), max_length=12, unique=True, validators=[validate_iin])
+    surname = models.CharField(_("surname"), max_length=100)
+    name = models.CharField(_("name"), max_length=100)
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_path = "applications__settlement__district"
+
+    class Meta:
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.surname, self.name, self.patronymic) if part)
+
+
+class ApplicationQuerySet(RestrictedQuerySet):
+    def active(self) -> "ApplicationQuerySet":
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
+class Application(models.Model):
+    """One child's request for a kindergarten place (RULES.md section 6).
+
+    ``submitted_at`` decides the order and never changes after registration; for
+    a paper application it is the time the department received it, entered by
+    the specialist, while ``registered_at`` is when it reached the system.
+    """
+
+    number = models.CharField(_("application number"), max_length=10, unique=True, editable=False)
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, related_name="applications", verbose_name=_("child")
+    )
+    applicant = models.ForeignKey(
+        "accounts.Applicant",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("applicant"),
+    )
+    relation = models.CharField(_("relation to the child"), max_length=16, choices=Relation.choices)
+    settlement = models.ForeignKey(
+        "directory.Settlement",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("settlement"),
+    )
+    wants_special = models.BooleanField(_("special queue"), default=False)
+    wants_sanatorium = models.BooleanField(_("sanatorium queue"), default=False)
+    preferred_language = models.CharField(
+        _("preferred group language"), max_length=8, choices=GroupLanguage.choices
+    )
+    preferred_kindergartens = models.ManyToManyField(
+        "directory.Kindergarten", blank=True, related_name="+", verbose_name=_("preferred kindergartens")
+    )
+    channel = models.CharField(_("channel"), max_length=32, choices=Channel.choices)
+    submitted_at = models.DateTimeField(_("submitted"))
+    registered_at = models.DateTimeField(_("registered"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    status = models.CharField(_("status"), max_length=32, choices=Status.choices, default=Status.IN_QUEUE)
+    status_reason = models.TextField(_("reason"), blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"))
+
+    objects = ApplicationQuerySet.as_manager()
+    scope_path = "settlement__district"
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-registered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="application_one_active_per_child",
+                violation_error_message=_("This child already has an active application."),
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__lte=F("registered_at")),
+                name="application_submitted_not_after_registered",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ACTIVE_STATUSES) | ~Q(status_reason=""),
+                name="application_left_with_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["settlement", "status"], name="application_settlement_status")]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        """The number grouped for reading aloud on the phone: 482-915-3307."""
+        return f"{self.number[:3]}-{self.number[3:6]}-{self.number[6:]}"
+
+    @property
+    def queue_kinds(self) -> list[str]:
+        """Every application stands in the general queue; special and sanatorium on request (RULES.md 2)."""
+        kinds = [KindergartenKind.GENERAL]
+        if self.wants_special:
+            kinds.append(KindergartenKind.SPECIAL)
+        if self.wants_sanatorium:
+            kinds.append(KindergartenKind.SANATORIUM)
+        return kinds
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class PrivateStorage(FileSystemStorage):
+    """Benefit documents: outside the web root, no URL; a permission-checking view serves them."""
+
+    def __init__(self):
+        super().__init__(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+def private_storage() -> PrivateStorage:
+    return PrivateStorage()
+
+
+def benefit_document_path(instance, filename: str) -> str:
+    """A random name: the parent's file name never reaches the disk or a URL."""
+    suffix = pathlib.Path(filename).suffix.lower()
+    return f"benefits/{uuid.uuid4().hex}{suffix}"
+
+
+class BenefitDocumentQuerySet(RestrictedQuerySet):
+    def counting_on(self, day) -> "BenefitDocumentQuerySet":
+        """Documents whose benefit counts on ``day``: confirmed and not expired (RULES.md section 3)."""
+        return self.filter(verification=Verification.CONFIRMED).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+        )
+
+
+class BenefitDocument(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="benefit_documents", verbose_name=_("application")
+    )
+    category = models.CharField(_("benefit"), max_length=32, choices=BenefitCategory.choices)
+    file = models.FileField(
+        _("file"), upload_to=benefit_document_path, storage=private_storage, max_length=200
+    )
+    content_type = models.CharField(_("content type"), max_length=64)
+    issued_on = models.DateField(_("issued on"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verification = models.CharField(
+        _("verification"), max_length=16, choices=Verification.choices, default=Verification.PENDING
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
+
+    objects = BenefitDocumentQuerySet.as_manager()
+    scope_path = "application__settlement__district"
+
+    class Meta:
+        verbose_name = _("benefit document")
+        verbose_name_plural = _("benefit documents")
+        ordering = ["uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verification=Verification.PENDING, verified_at__isnull=True)
+                | ~Q(verification=Verification.PENDING) & Q(verified_at__isnull=False),
+                name="benefit_document_verified_when_decided",
+            ),
+            models.CheckConstraint(
+                condition=~Q(verification=Verification.REJECTED) | ~Q(rejection_reason=""),
+                name="benefit_document_rejected_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("issued_on")),
+                name="benefit_document_valid_after_issue",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["valid_until"],
+                name="benefit_document_expiry",
+                condition=Q(verification=Verification.CONFIRMED, valid_until__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} ({self.get_verification_display()})"
+
+    @property
+    def benefit_category(self) -> BenefitCategory:
+        return BenefitCategory(self.category)

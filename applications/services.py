@@ -1,0 +1,500 @@
+"""Use cases that change applications. Each is one transaction with its audit record (DESIGN.md).
+
+Views, the admin, the API and Celery tasks call these functions and never write
+the models themselves. A broken rule raises a ``DomainError``; invalid input
+raises Django's ``ValidationError`` keyed by field.
+"""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Action, Role
+from accounts.models import Applicant
+from audit.services import record
+from core import clock
+from core.dates import add_months
+from core.iin import check_iin_matches
+from directory.choices import KindergartenKind
+from directory.models import Kindergarten, Settlement
+from queues import services as queue_services
+from queues.choices import BenefitClass, LeaveReason
+
+from . import age, numbers
+from .choices import BenefitCategory, Channel, Status, Verification
+from .errors import ChildAlreadyInQueue, InvalidDocument, NotEligible, OutOfScope
+from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child
+from .transitions import transition
+from .uploads import checked_content_type
+
+
+@dataclass(frozen=True)
+class ChildDetails:
+    iin: str
+    surname: str
+    name: str
+    birth_date: datetime.date
+    sex: str
+    patronymic: str = ""
+
+
+@dataclass(frozen=True)
+class ApplicantDetails:
+    iin: str
+    surname: str
+    name: str
+    phone: str
+    patronymic: str = ""
+    phone2: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentUpload:
+    category: str
+    file: object
+    issued_on: datetime.date
+
+
+STAFF_CHANNELS = (Channel.EDUCATION_DEPARTMENT, Channel.GOV_CORP, Channel.API)
+
+
+@transaction.atomic
+def submit_application(
+    *,
+    child: ChildDetails,
+    applicant: ApplicantDetails,
+    relation: str,
+    settlement: Settlement,
+    preferred_language: str,
+    channel: Channel,
+    actor=None,
+    wants_special: bool = False,
+    wants_sanatorium: bool = False,
+    preferred_kindergartens: Sequence[Kindergarten] = (),
+    documents: Sequence[DocumentUpload] = (),
+    received_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> Application:
+    """Register an application and stand it in its queues at once (RULES.md sections 2, 4, 6).
+
+    A paper application (staff channels) carries ``received_at``, the time the
+    department or service centre received it; it decides the order, so it may
+    not lie in the future nor further back than the backdating setting allows.
+    """
+    now = now or clock.now()
+    _ensure_may_register(actor, channel, settlement)
+    submitted_at = _submission_time(channel, received_at, now)
+    check_iin_matches(child.iin, birth_date=child.birth_date, sex=child.sex)
+    has_conclusion = any(upload.category == BenefitCategory.SPECIAL_NEEDS for upload in documents)
+    _check_eligibility(child, now, has_conclusion, wants_special or wants_sanatorium)
+    _check_preferred_kindergartens(preferred_kindergartens, settlement)
+
+    child_record = _child_record(child)
+    applicant_record = _applicant_record(applicant)
+    application = Application(
+        child=child_record,
+        applicant=applicant_record,
+        relation=relation,
+        settlement=settlement,
+        wants_special=wants_special,
+        wants_sanatorium=wants_sanatorium,
+        preferred_language=preferred_language,
+        channel=channel,
+        submitted_at=submitted_at,
+        registered_at=now,
+        registered_by=actor if _is_staff(actor) else None,
+        status=Status.IN_QUEUE,
+        status_changed_at=now,
+    )
+    _insert_with_fresh_number(application)
+    application.preferred_kindergartens.set(preferred_kindergartens)
+    for upload in documents:
+        _store_document(application, upload, actor=actor, now=now)
+    queue_services.join_queues(
+        application_id=application.pk,
+        settlement_id=settlement.pk,
+        birth_year=child.birth_date.year,
+        kinds=application.queue_kinds,
+        benefit_class=BenefitClass.GENERAL,
+        submitted_at=submitted_at,
+        now=now,
+    )
+    record(
+        action="application.submitted",
+        target=application,
+        actor=actor,
+        at=now,
+        details={
+            "number": application.number,
+            "channel": channel,
+            "submitted_at": submitted_at.isoformat(),
+            "queue_kinds": application.queue_kinds,
+            "documents": [upload.category for upload in documents],
+        },
+    )
+    return application
+
+
+@transaction.atomic
+def add_benefit_document(
+    *, application: Application, upload: DocumentUpload, actor, now: datetime.datetime | None = None
+) -> BenefitDocument:
+    """Attach a benefit document after applying. The submission time stays (RULES.md section 6)."""
+    now = now or clock.now()
+    _ensure_may_change(actor, application)
+    if not application.is_active:
+        raise NotEligible(_("Documents can be added only to an active application."))
+    document = _store_document(application, upload, actor=actor, now=now)
+    record(
+        action="benefit.document_added",
+        target=application,
+        actor=actor,
+        at=now,
+        details={"document": document.pk, "category": document.category},
+    )
+    return document
+
+
+@transaction.atomic
+def confirm_benefit(
+    *,
+    document: BenefitDocument,
+    actor,
+    valid_until: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> BenefitDocument:
+    """A specialist confirms a document; the application's class may rise in every queue."""
+    now = now or clock.now()
+    document = _lock_pending_document(document, actor)
+    if valid_until is not None and valid_until < timezone.localdate(now):
+        raise ValidationError({"valid_until": _("A document that has already expired cannot be confirmed.")})
+    document.verification = Verification.CONFIRMED
+    document.valid_until = valid_until
+    document.verified_by = actor
+    document.verified_at = now
+    document.full_clean()
+    document.save()
+    benefit_class = refresh_benefit_class(document.application, now=now)
+    record(
+        action="benefit.confirmed",
+        target=document.application,
+        actor=actor,
+        at=now,
+        details={
+            "document": document.pk,
+            "category": document.category,
+            "valid_until": valid_until.isoformat() if valid_until else None,
+            "class": benefit_class.name.lower(),
+        },
+    )
+    return document
+
+
+@transaction.atomic
+def reject_benefit(
+    *, document: BenefitDocument, actor, reason: str, now: datetime.datetime | None = None
+) -> BenefitDocument:
+    """A specialist rejects a document with a reason the parent will read.
+
+    Without a special-needs conclusion still standing, the child leaves the
+    special and sanatorium queues (RULES.md section 2); the general queue stays.
+    """
+    now = now or clock.now()
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the document is rejected: the parent will read it.")})
+    document = _lock_pending_document(document, actor)
+    document.verification = Verification.REJECTED
+    document.rejection_reason = reason.strip()
+    document.verified_by = actor
+    document.verified_at = now
+    document.save()
+    application = document.application
+    benefit_class = refresh_benefit_class(application, now=now)
+    if document.category == BenefitCategory.SPECIAL_NEEDS and not _holds_special_needs_conclusion(
+        application
+    ):
+        queue_services.leave_queues(
+            application_id=application.pk,
+            reason=LeaveReason.QUEUE_KIND_DROPPED,
+            now=now,
+            kinds=[KindergartenKind.SPECIAL, KindergartenKind.SANATORIUM],
+        )
+    record(
+        action="benefit.rejected",
+        target=application,
+        actor=actor,
+        at=now,
+        details={
+            "document": document.pk,
+            "category": document.category,
+            "reason": document.rejection_reason,
+            "class": benefit_class.name.lower(),
+        },
+    )
+    return document
+
+
+def refresh_benefit_class(application: Application, *, now: datetime.datetime) -> BenefitClass:
+    """Set the application's class in its queues from the documents that count today (RULES.md 3)."""
+    benefit_class = benefit_class_on(application, timezone.localdate(now))
+    queue_services.reclassify(application_id=application.pk, benefit_class=benefit_class)
+    return benefit_class
+
+
+def benefit_class_on(application: Application, day: datetime.date) -> BenefitClass:
+    """The best class given by a confirmed, unexpired document on ``day``; general without one."""
+    categories = application.benefit_documents.counting_on(day).values_list("category", flat=True)
+    return min(
+        (BenefitCategory(category).benefit_class for category in categories), default=BenefitClass.GENERAL
+    )
+
+
+def expire_benefits(*, now: datetime.datetime | None = None) -> int:
+    """Lower the class of applications whose benefit document expired (a scheduled job, idempotent).
+
+    A document valid until a date counts through that whole day (Asia/Almaty);
+    the job runs after midnight and reclassifies each affected application in
+    its own transaction, recording why. Returns how many applications changed.
+    """
+    now = now or clock.now()
+    today = timezone.localdate(now)
+    expired_on = BenefitDocument.objects.filter(
+        verification=Verification.CONFIRMED, valid_until__lt=today
+    ).values("application_id")
+    candidates = (
+        Application.objects.active()
+        .filter(pk__in=expired_on, queue_entries__left_at__isnull=True)
+        .exclude(queue_entries__benefit_class=BenefitClass.GENERAL)
+        .distinct()
+    )
+    changed = 0
+    for application in candidates.iterator():
+        changed += _expire_benefit_of(application, now=now)
+    return changed
+
+
+@transaction.atomic
+def _expire_benefit_of(application: Application, *, now: datetime.datetime) -> int:
+    before = (
+        application.queue_entries.filter(left_at__isnull=True).values_list("benefit_class", flat=True).first()
+    )
+    after = refresh_benefit_class(application, now=now)
+    if before == after:
+        return 0
+    record(
+        action="benefit.expired",
+        target=application,
+        at=now,
+        details={"from": BenefitClass(before).name.lower(), "to": after.name.lower()},
+    )
+    return 1
+
+
+@transaction.atomic
+def withdraw_application(
+    *, application: Application, actor, reason: str = "", now: datetime.datetime | None = None
+) -> Application:
+    """The applicant withdraws: the application leaves every queue and is kept, never deleted."""
+    now = now or clock.now()
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _ensure_may_change(actor, application)
+    transition(application, Status.WITHDRAWN, now=now, reason=reason or str(_("Withdrawn by the applicant.")))
+    application.save(update_fields=["status", "status_reason", "status_changed_at"])
+    queue_services.leave_queues(application_id=application.pk, reason=LeaveReason.WITHDRAWN, now=now)
+    record(
+        action="application.withdrawn", target=application, actor=actor, at=now, details={"reason": reason}
+    )
+    return application
+
+
+# --- rules behind the use cases -------------------------------------------------
+
+
+def _is_staff(actor) -> bool:
+    return actor is not None and actor.is_authenticated and actor.role != Role.PARENT
+
+
+def _ensure_may_register(actor, channel: Channel, settlement: Settlement) -> None:
+    """Who may register through which channel: staff in scope, service centres, or parents online."""
+    if channel == Channel.PORTAL:
+        if _is_staff(actor):
+            raise OutOfScope()
+        return
+    if actor is None or not actor.is_authenticated:
+        raise OutOfScope()
+    if channel == Channel.EDUCATION_DEPARTMENT:
+        if not Settlement.objects.restrict(actor, Action.CHANGE).filter(pk=settlement.pk).exists():
+            raise OutOfScope()
+    elif not (actor.role in (Role.GOV_CORP, Role.ADMINISTRATOR) or actor.is_superuser):
+        raise OutOfScope()
+
+
+def _ensure_may_change(actor, application: Application) -> None:
+    """The owning parent, or a staff member whose districts hold the application."""
+    if actor is None or not actor.is_authenticated:
+        raise OutOfScope()
+    if actor.role == Role.PARENT:
+        if application.applicant.user_id != actor.pk:
+            raise OutOfScope()
+        return
+    if not Application.objects.restrict(actor, Action.CHANGE).filter(pk=application.pk).exists():
+        raise OutOfScope()
+
+
+def _submission_time(channel: Channel, received_at: datetime.datetime | None, now: datetime.datetime):
+    """The time that decides the order, to the second (RULES.md section 3)."""
+    if channel not in STAFF_CHANNELS or received_at is None:
+        if channel == Channel.EDUCATION_DEPARTMENT:
+            raise ValidationError(
+                {"received_at": _("Enter the date and time the department received the application.")}
+            )
+        return now.replace(microsecond=0)
+    if received_at > now:
+        raise ValidationError({"received_at": _("The time of receipt cannot be in the future.")})
+    earliest = now - datetime.timedelta(days=settings.PAPER_APPLICATION_MAX_BACKDATE_DAYS)
+    if received_at < earliest:
+        raise ValidationError(
+            {
+                "received_at": _("The time of receipt cannot be more than %(days)s days ago.")
+                % {"days": settings.PAPER_APPLICATION_MAX_BACKDATE_DAYS}
+            }
+        )
+    return received_at.replace(microsecond=0)
+
+
+def _check_eligibility(child: ChildDetails, now, has_conclusion: bool, wants_special_queue: bool) -> None:
+    reason = age.age_ineligibility_reason(
+        child.birth_date, timezone.localdate(now), has_special_needs_conclusion=has_conclusion
+    )
+    if reason:
+        raise NotEligible(reason, field="birth_date")
+    if wants_special_queue and not has_conclusion:
+        raise NotEligible(
+            _(
+                "The special and sanatorium queues need a conclusion of the psychological-medical-"
+                "pedagogical commission (PMPK): attach it as a document."
+            ),
+            field="wants_special",
+        )
+
+
+def _check_preferred_kindergartens(kindergartens: Sequence[Kindergarten], settlement: Settlement) -> None:
+    if len(kindergartens) > MAX_PREFERRED_KINDERGARTENS:
+        raise ValidationError(
+            {
+                "preferred_kindergartens": _("Choose at most %(count)s kindergartens.")
+                % {"count": MAX_PREFERRED_KINDERGARTENS}
+            }
+        )
+    if any(kindergarten.settlement_id != settlement.pk for kindergarten in kindergartens):
+        raise ValidationError(
+            {"preferred_kindergartens": _("Choose kindergartens of the settlement of the application.")}
+        )
+
+
+def _child_record(details: ChildDetails) -> Child:
+    """The child with this IIN, created on first application; an active one elsewhere is refused."""
+    child, created = Child.objects.get_or_create(
+        iin=details.iin,
+        defaults={
+            "surname": details.surname,
+            "name": details.name,
+            "patronymic": details.patronymic,
+            "birth_date": details.birth_date,
+            "sex": details.sex,
+        },
+    )
+    if created:
+        child.full_clean()
+    elif child.applications.active().exists():
+        raise ChildAlreadyInQueue()
+    return child
+
+
+def _applicant_record(details: ApplicantDetails) -> Applicant:
+    """The applicant's cabinet, created by the first application (RULES.md section 7).
+
+    An existing applicant keeps the phones on record: a code can only ever go to a
+    phone already confirmed for that IIN, so a new application cannot redirect it.
+    """
+    applicant, created = Applicant.objects.get_or_create(
+        iin=details.iin,
+        defaults={
+            "surname": details.surname,
+            "name": details.name,
+            "patronymic": details.patronymic,
+            "phone": details.phone,
+            "phone2": details.phone2,
+            "email": details.email,
+        },
+    )
+    if created:
+        applicant.full_clean()
+    return applicant
+
+
+def _insert_with_fresh_number(application: Application) -> None:
+    """Give the application a new random number; retry on the rare collision, refuse a second active one."""
+    for _attempt in range(5):
+        application.number = numbers.new_number()
+        try:
+            with transaction.atomic():
+                application.save()
+            return
+        except IntegrityError as error:
+            if "application_one_active_per_child" in str(error):
+                raise ChildAlreadyInQueue() from error
+            if not Application.objects.filter(number=application.number).exists():
+                raise
+    raise RuntimeError("could not find a free application number")
+
+
+def _store_document(application: Application, upload: DocumentUpload, *, actor, now) -> BenefitDocument:
+    category = BenefitCategory(upload.category)
+    content_type = checked_content_type(upload.file)
+    if upload.issued_on > timezone.localdate(now):
+        raise InvalidDocument(_("The document's date of issue cannot be in the future."), field="issued_on")
+    if category.needs_employer_certificate and upload.issued_on < add_months(timezone.localdate(now), -1):
+        raise InvalidDocument(
+            _("An employer certificate must have been issued within the last month."), field="issued_on"
+        )
+    document = BenefitDocument(
+        application=application,
+        category=category,
+        content_type=content_type,
+        issued_on=upload.issued_on,
+        uploaded_at=now,
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    document.file.save(upload.file.name, upload.file, save=False)
+    document.save()
+    return document
+
+
+def _lock_pending_document(document: BenefitDocument, actor) -> BenefitDocument:
+    """Lock the document for a decision; only a pending one, by a staff member in scope, not its uploader."""
+    document = BenefitDocument.objects.select_for_update().select_related("application").get(pk=document.pk)
+    if not _is_staff(actor):
+        raise OutOfScope()
+    _ensure_may_change(actor, document.application)
+    if document.verification != Verification.PENDING:
+        raise InvalidDocument(_("This document has already been decided."))
+    if settings.BENEFIT_FOUR_EYES and document.uploaded_by_id == actor.pk:
+        raise InvalidDocument(
+            _("A document must be verified by someone other than the person who uploaded it.")
+        )
+    return document
+
+
+def _holds_special_needs_conclusion(application: Application) -> bool:
+    return application.benefit_documents.filter(
+        category=BenefitCategory.SPECIAL_NEEDS,
+        verification__in=[Verification.PENDING, Verification.CONFIRMED],
+    ).exists()

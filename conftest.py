@@ -1,0 +1,90 @@
+"""Shared test set-up: services the tests rely on, and the named actors (STYLE.md).
+
+Under ``CI=true`` the suite refuses to run without PostgreSQL: a test that
+needs it fails loudly instead of quietly running somewhere else.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+
+from accounts.choices import Role
+from accounts.tests.factories import UserFactory
+from directory.tests.factories import DistrictFactory, KindergartenFactory, SettlementFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_sessionstart(session):
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if IN_CI and "postgresql" not in engine:
+        pytest.exit(
+            "CI=true: DATABASE_URL must point at PostgreSQL; refusing to run on " + engine, returncode=3
+        )
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploaded files go to a throw-away folder, never into var/."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def district_a(db):
+    return DistrictFactory(kato_code="751000000", name_kk="Алмалы ауданы", name_ru="Алмалинский район")
+
+
+@pytest.fixture
+def district_b(db):
+    return DistrictFactory(kato_code="752000000", name_kk="Бостандық ауданы", name_ru="Бостандыкский район")
+
+
+@pytest.fixture
+def settlement_a(district_a):
+    return SettlementFactory(district=district_a, kato_code="751010000", name_kk="Алматы", name_ru="Алматы")
+
+
+@pytest.fixture
+def settlement_b(district_b):
+    return SettlementFactory(district=district_b, kato_code="752010000", name_kk="Түрген", name_ru="Тургень")
+
+
+@pytest.fixture
+def kindergarten_a(settlement_a):
+    return KindergartenFactory(settlement=settlement_a)
+
+
+@pytest.fixture
+def specialist_a(district_a):
+    """A specialist of district A's education department."""
+    return UserFactory(username="specialist_a", role=Role.SPECIALIST, is_staff=True, districts=[district_a])
+
+
+@pytest.fixture
+def second_specialist_a(district_a):
+    """Another specialist of district A, to verify what the first one uploaded (four eyes)."""
+    return UserFactory(username="specialist_a2", role=Role.SPECIALIST, is_staff=True, districts=[district_a])
+
+
+@pytest.fixture
+def specialist_b(district_b):
+    return UserFactory(username="specialist_b", role=Role.SPECIALIST, is_staff=True, districts=[district_b])
+
+
+@pytest.fixture
+def call_centre_operator(db):
+    return UserFactory(username="operator", role=Role.CALL_CENTRE, is_staff=True)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (Redis in CI), so rate limits and cached values never leak."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,0 +1,5 @@
+"""Small shared pieces below every app: the clock, domain errors, scoped querysets.
+
+Not a Django app: it has no models, and it imports no app, so every app may use it
+without bending the one-way arrows of docs/architecture.md.
+"""

@@ -1,0 +1,203 @@
+"""Settings for Kezek, read from the environment through django-environ.
+
+Every variable has an embedded default so that ``make run`` works on a fresh
+clone: SQLite under ``var/``, local-memory cache, Celery tasks run eagerly,
+e-mail to the console. Setting ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``
+and ``ALLOWED_HOSTS`` (with ``DJANGO_ENV=production``) switches to the
+production shape; see README.md.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+# --- Mode -------------------------------------------------------------------
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+if DJANGO_ENV not in ("development", "production"):
+    raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'.")
+IS_PRODUCTION = DJANGO_ENV == "production"
+
+DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
+
+_DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-in-production"  # noqa: S105 (refused below in production)
+SECRET_KEY = env.str("SECRET_KEY", default=_DEVELOPMENT_SECRET_KEY)
+if IS_PRODUCTION and SECRET_KEY == _DEVELOPMENT_SECRET_KEY:
+    raise ImproperlyConfigured("Set SECRET_KEY: production mode refuses the development key.")
+if IS_PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production mode.")
+
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+
+# --- Applications -------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "directory",
+    "accounts",
+    "audit",
+    "queues",
+    "applications",
+    "bulletins",
+    "placements",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "audit.middleware.AuditContextMiddleware",
+]
+
+ROOT_URLCONF = "kindergarten_queue.urls"
+WSGI_APPLICATION = "kindergarten_queue.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "core.context_processors.service_contacts",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kezek.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+
+# --- Cache and Celery -----------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TIMEZONE = "Asia/Almaty"
+CELERY_BEAT_SCHEDULE = {
+    "expire-benefits": {
+        "task": "applications.tasks.expire_benefits",
+        "schedule": env.int("EXPIRE_BENEFITS_EVERY_SECONDS", default=3600),
+    },
+}
+
+# --- Passwords (staff only: parents sign in with a one-time code) ---------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Languages and time ---------------------------------------------------------
+LANGUAGE_CODE = "kk"
+LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Almaty"
+USE_TZ = True
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+# --- Static files and uploads ---------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Benefit documents are personal data: they live outside the web root and are
+# never served by URL; only a permission-checking view hands them out.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
+MEDIA_ROOT = PRIVATE_MEDIA_ROOT
+MEDIA_URL = None
+BENEFIT_DOCUMENT_MAX_BYTES = env.int("BENEFIT_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
+# --- E-mail ---------------------------------------------------------------------
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@kezek.example")
+
+# --- Security -------------------------------------------------------------------
+LOGIN_URL = "admin:login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = IS_PRODUCTION
+CSRF_COOKIE_SECURE = IS_PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if IS_PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- REST framework: deny by default --------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+}
+
+# --- The rules' parameters (RULES.md section 4); regions differ, so they are settings
+QUEUE_AGE_CUTOFF_MONTH = env.int("QUEUE_AGE_CUTOFF_MONTH", default=9)
+QUEUE_AGE_CUTOFF_DAY = env.int("QUEUE_AGE_CUTOFF_DAY", default=1)
+QUEUE_MAX_AGE_YEARS = env.int("QUEUE_MAX_AGE_YEARS", default=6)
+# How far back a specialist may date a paper application's receipt: the order
+# rests on that time, so an insider must not be able to move a child years ahead.
+PAPER_APPLICATION_MAX_BACKDATE_DAYS = env.int("PAPER_APPLICATION_MAX_BACKDATE_DAYS", default=7)
+# Four eyes: a benefit document is verified by someone other than its uploader,
+# so no single insider can both enter and approve a benefit.
+BENEFIT_FOUR_EYES = env.bool("BENEFIT_FOUR_EYES", default=True)
+
+# --- Service contacts shown on every page (RULES.md section 8) ------------------
+CALL_CENTRE_PHONE = env.str("CALL_CENTRE_PHONE", default="1414")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

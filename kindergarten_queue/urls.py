@@ -1,0 +1,12 @@
+"""Root URLs. Each app's pages hang off here; the admin is for staff."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from directory import views as directory_views
+
+urlpatterns = [
+    path("", directory_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

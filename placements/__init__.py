@@ -1,0 +1,5 @@
+"""Referrals, their validity and annulment, and enrolment (RULES.md section 5).
+
+The app exists so the dependency arrows stay one-way (docs/architecture.md);
+its models and services arrive with the placement engine (issue 4).
+"""

@@ -1,0 +1,20 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BenefitClass(models.IntegerChoices):
+    """An entry's class in its queue (RULES.md section 3). The value is the class's rank."""
+
+    OUT_OF_TURN = 1, _("Out-of-turn")
+    FIRST_TURN = 2, _("First-turn")
+    GENERAL = 3, _("General")
+
+
+class LeaveReason(models.TextChoices):
+    """Why an entry stopped counting in its queue."""
+
+    WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
+    ENROLLED = "enrolled", _("Enrolled in a kindergarten")
+    AGED_OUT = "aged_out", _("No longer qualifies by age")
+    DUPLICATE = "duplicate", _("Duplicate application")
+    QUEUE_KIND_DROPPED = "queue_kind_dropped", _("No longer eligible for this kind of queue")

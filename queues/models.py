@@ -1,0 +1,101 @@
+"""Queues and the standing of each application in them (RULES.md sections 2 and 3)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import RestrictedQuerySet
+from directory.choices import KindergartenKind
+
+from .choices import BenefitClass, LeaveReason
+
+
+class Queue(models.Model):
+    """Settlement x birth year x kind. Created on first use, never deleted."""
+
+    settlement = models.ForeignKey(
+        "directory.Settlement", on_delete=models.PROTECT, related_name="queues", verbose_name=_("settlement")
+    )
+    birth_year = models.PositiveSmallIntegerField(_("birth year"))
+    kind = models.CharField(_("kind"), max_length=16, choices=KindergartenKind.choices)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_path = "settlement__district"
+
+    class Meta:
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+        ordering = ["settlement", "birth_year", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "birth_year", "kind"], name="queue_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.settlement} · {self.birth_year} · {self.get_kind_display()}"
+
+
+class QueueEntryQuerySet(RestrictedQuerySet):
+    def standing(self) -> "QueueEntryQuerySet":
+        """Entries that count in positions: all but those that left the queue."""
+        return self.filter(left_at__isnull=True)
+
+
+class QueueEntry(models.Model):
+    """An application's standing in one queue: exactly what the order needs, and nothing more.
+
+    The order uses only ``benefit_class``, ``submitted_at`` and, for equal
+    times, the registration order, which is the application's id (ids are
+    handed out in the order applications are registered). Names and documents
+    stay in ``applications``, so the ordering code never needs them.
+    ``benefit_class`` is kept by the services that confirm, reject or expire a
+    benefit; ``left_at`` is set when the application stops counting (withdrawn,
+    enrolled, aged out). A child holding a referral or on the stop-list still counts.
+    """
+
+    queue = models.ForeignKey(
+        Queue, on_delete=models.PROTECT, related_name="entries", verbose_name=_("queue")
+    )
+    application = models.ForeignKey(
+        "applications.Application",
+        on_delete=models.PROTECT,
+        related_name="queue_entries",
+        verbose_name=_("application"),
+    )
+    benefit_class = models.PositiveSmallIntegerField(_("class"), choices=BenefitClass.choices)
+    submitted_at = models.DateTimeField(_("submitted"))
+    joined_at = models.DateTimeField(_("joined"))
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    left_reason = models.CharField(
+        _("reason for leaving"), max_length=32, choices=LeaveReason.choices, blank=True
+    )
+
+    objects = QueueEntryQuerySet.as_manager()
+    scope_path = "queue__settlement__district"
+
+    class Meta:
+        verbose_name = _("queue entry")
+        verbose_name_plural = _("queue entries")
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "application"], name="queue_entry_once_per_queue"),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True, left_reason="")
+                | Q(left_at__isnull=False) & ~Q(left_reason=""),
+                name="queue_entry_left_with_reason",
+            ),
+            models.CheckConstraint(condition=Q(benefit_class__in=[1, 2, 3]), name="queue_entry_class_known"),
+        ]
+        indexes = [
+            # The order inside a class: every rank and page is a range scan of this index.
+            models.Index(
+                fields=["queue", "benefit_class", "submitted_at", "application"],
+                name="queue_entry_order",
+                condition=Q(left_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue}: {self.application_id}"
+
+    @property
+    def is_standing(self) -> bool:
+        return self.left_at is None
