@@ -10,6 +10,7 @@ production shape; see README.md.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -112,10 +113,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TIMEZONE = "Asia/Almaty"
 CELERY_BEAT_SCHEDULE = {
-    "expire-benefits": {
-        "task": "applications.tasks.expire_benefits",
-        "schedule": env.int("EXPIRE_BENEFITS_EVERY_SECONDS", default=3600),
-    },
+    # A benefit counts through its last day: lower the class just after midnight, Asia/Almaty.
+    "expire-benefits": {"task": "applications.tasks.expire_benefits", "schedule": crontab(hour=0, minute=5)},
 }
 
 # --- Passwords (staff only: parents sign in with a one-time code) ---------------
