@@ -30,6 +30,19 @@ def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Staff users are made in many tests; a deliberately slow hasher would cost seconds each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english_pages(settings):
+    """Pages in English, the message ids, for tests that read text whatever the translations say."""
+    settings.LANGUAGES = [("en", "English"), *settings.LANGUAGES]
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def district_a(db):
     return DistrictFactory(kato_code="751000000", name_kk="Алмалы ауданы", name_ru="Алмалинский район")

@@ -3,9 +3,11 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.iin import validate_iin
+from core.scoping import RestrictedQuerySet
 
 from .choices import Action, Role
 
@@ -29,6 +31,19 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    @property
+    def is_national_administrator(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMINISTRATOR
+
+    @property
+    def uses_staff_admin(self) -> bool:
+        """Specialists and national administrators work in the admin; other staff get desks of their own."""
+        return (
+            self.is_active
+            and self.is_staff
+            and (self.is_national_administrator or self.role == Role.SPECIALIST)
+        )
+
     def district_scope(self, action: str) -> set[int] | None:
         """The districts this user may ``action`` on: ``None`` means the whole country.
 
@@ -37,13 +52,18 @@ class User(AbstractUser):
         on the assigned districts only; every other role reaches no district
         through staff screens (parents see their own records by ownership).
         """
-        if self.is_superuser or self.role == Role.ADMINISTRATOR:
+        if self.is_national_administrator:
             return None
         if self.role == Role.CALL_CENTRE:
             return None if action == Action.VIEW else set()
         if self.role == Role.SPECIALIST:
-            return set(self.districts.values_list("id", flat=True))
+            return set(self.assigned_district_ids)
         return set()
+
+    @cached_property
+    def assigned_district_ids(self) -> frozenset[int]:
+        """Read once per loaded user (a request), since every scoped query of a page asks for it."""
+        return frozenset(self.districts.values_list("id", flat=True))
 
 
 class Applicant(models.Model):
@@ -72,6 +92,9 @@ class Applicant(models.Model):
         verbose_name=_("user"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_path = "applications__settlement__district"
 
     class Meta:
         verbose_name = _("applicant")

@@ -1,5 +1,6 @@
 """Children, their applications and the benefit documents behind an application's class."""
 
+import os
 import pathlib
 import uuid
 
@@ -143,10 +144,22 @@ class Application(models.Model):
 
 
 class PrivateStorage(FileSystemStorage):
-    """Benefit documents: outside the web root, no URL; a permission-checking view serves them."""
+    """Benefit documents: outside the web root, no URL; a permission-checking view serves them.
+
+    The location is read from ``PRIVATE_MEDIA_ROOT`` on every use rather than
+    frozen when the model is imported, so a deployment or a test can move it.
+    """
 
     def __init__(self):
-        super().__init__(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+        super().__init__(base_url=None)
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
 
 
 def private_storage() -> PrivateStorage:

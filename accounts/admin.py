@@ -1,0 +1,83 @@
+"""Staff users and applicants in the admin.
+
+Only national administrators and superusers manage users, so no specialist can
+grant themselves a district; only a superuser makes or edits a superuser.
+Applicants are read-only: their phones receive the cabinet's one-time codes
+(RULES.md section 7), so changing one is a use case of its own, not a form edit.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+
+from audit.admin import AuditedChangesMixin
+from core.admin import ScopedAdmin, uses_admin
+
+from .models import Applicant, User
+
+# Permissions come from roles and districts, never from Django's permission groups.
+admin.site.unregister(Group)
+
+
+def manages_users(user) -> bool:
+    return uses_admin(user) and user.is_national_administrator
+
+
+@admin.register(User)
+class UserAdmin(AuditedChangesMixin, DjangoUserAdmin):
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Role and scope"), {"fields": ("role", "districts", "kindergartens")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
+        (_("Role and scope"), {"fields": ("role", "districts", "kindergartens", "is_staff")}),
+    )
+    list_display = ("username", "first_name", "last_name", "role", "is_staff", "is_active")
+    list_filter = ("role", "is_staff", "is_active", "districts")
+    search_fields = ("username", "first_name", "last_name", "email")
+    filter_horizontal = ("districts",)
+    autocomplete_fields = ("kindergartens",)
+    readonly_fields = ("last_login", "date_joined")
+
+    def has_module_permission(self, request):
+        return manages_users(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return manages_users(request.user)
+
+    def has_add_permission(self, request):
+        return manages_users(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if not manages_users(request.user):
+            return False
+        return obj is None or request.user.is_superuser or not obj.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if not request.user.is_superuser:
+            readonly = (*readonly, "is_superuser")
+        return readonly
+
+
+@admin.register(Applicant)
+class ApplicantAdmin(ScopedAdmin):
+    read_only = True
+    scope_path = "applications__settlement__district"
+    list_display = ("surname", "name", "patronymic", "iin", "phone", "created_at")
+    search_fields = ("=iin", "surname")
+    search_help_text = _("Search by IIN (all 12 digits) or surname.")
+    fields = ("iin", "surname", "name", "patronymic", "phone", "phone2", "email", "user", "created_at")

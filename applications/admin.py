@@ -1,0 +1,456 @@
+"""The department specialist's desk: paper applications, benefit documents, withdrawals.
+
+Every page here is thin: statuses, classes and documents change only through
+``services`` (DESIGN.md, "Where things live"), and a refusal from a service
+comes back as an error on the form, next to the input at fault. What a
+specialist sees and may act on is the district scope of ``core.admin``.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Action, Role
+from audit.models import AuditEvent
+from audit.services import record
+from core.admin import ScopedAdmin, remembered, uses_admin
+from core.errors import DomainError
+from directory.models import Settlement
+from queues.explanation import explain
+from queues.selectors import positions_of_application
+
+from . import numbers, services
+from .forms import ConfirmBenefitForm, PaperApplicationForm, ReasonForm, add_service_error
+from .models import Application, BenefitDocument, Child
+
+#: What the history on an application's page calls each recorded action.
+ACTION_LABELS = {
+    "application.submitted": _("Application registered"),
+    "application.withdrawn": _("Application withdrawn"),
+    "benefit.document_added": _("Benefit document added"),
+    "benefit.confirmed": _("Benefit confirmed"),
+    "benefit.rejected": _("Benefit rejected"),
+    "benefit.expired": _("Benefit expired"),
+    "document.opened": _("Benefit document opened"),
+}
+
+ROLE_LABELS = dict(Role.choices)
+
+#: File name extensions of the accepted document types (applications/uploads.py).
+DOWNLOAD_EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+
+
+# --- admin pages ----------------------------------------------------------------
+
+
+def may_act_on(request, application: Application) -> bool:
+    """Whether the user may change this application through a service: staff of the admin, in change scope."""
+    if not uses_admin(request.user):
+        return False
+    queryset = Application.objects.restrict(request.user, Action.CHANGE).filter(pk=application.pk)
+    return remembered(
+        request, ("in scope", "applications.application", application.pk, Action.CHANGE), queryset.exists
+    )
+
+
+def _action_form(
+    request, admin_site, *, title, intro, form, submit_label, cancel_url, subject, download_url=None
+):
+    return TemplateResponse(
+        request,
+        "admin/applications/action_form.html",
+        {
+            **admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "subject": subject,
+            "download_url": download_url,
+            "form": form,
+            "submit_label": submit_label,
+            "cancel_url": cancel_url,
+            "opts": Application._meta,
+        },
+    )
+
+
+@admin.register(Application)
+class ApplicationAdmin(ScopedAdmin):
+    read_only = True
+    list_display = ("application_number", "child", "settlement", "status", "channel", "submitted_at")
+    list_select_related = ("child", "settlement")
+    list_filter = ("status", "channel", ("settlement", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("number", "child__iin", "child__surname")
+    search_help_text = _("Search by application number, child's IIN (all 12 digits) or child's surname.")
+    fieldsets = (
+        (
+            _("Application"),
+            {
+                "fields": (
+                    "application_number",
+                    "status",
+                    "status_reason",
+                    "status_changed_at",
+                    "channel",
+                    "submitted_at",
+                    "registered_at",
+                    "registered_by",
+                )
+            },
+        ),
+        (_("Child and applicant"), {"fields": ("child", "applicant", "relation")}),
+        (
+            _("Wishes"),
+            {
+                "fields": (
+                    "settlement",
+                    "wants_special",
+                    "wants_sanatorium",
+                    "preferred_language",
+                    "preferred_kindergartens",
+                )
+            },
+        ),
+    )
+    readonly_fields = (
+        "application_number",
+        "status",
+        "status_reason",
+        "status_changed_at",
+        "channel",
+        "submitted_at",
+        "registered_at",
+        "registered_by",
+        "child",
+        "applicant",
+        "relation",
+        "settlement",
+        "wants_special",
+        "wants_sanatorium",
+        "preferred_language",
+        "preferred_kindergartens",
+    )
+    change_form_template = "admin/applications/application/change_form.html"
+
+    @admin.display(description=_("application number"), ordering="number")
+    def application_number(self, application):
+        return application.display_number
+
+    def has_add_permission(self, request):
+        """The add page is the paper application: for staff who may change some settlement."""
+        if not uses_admin(request.user):
+            return False
+        return remembered(
+            request, ("may register",), Settlement.objects.restrict(request.user, Action.CHANGE).exists
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        """A number with or without dashes, a child's IIN in full, or the start of a child's surname."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        matches = Q(child__surname__istartswith=term)
+        number = numbers.normalise(term)
+        if number:
+            matches |= Q(number=number)
+        if term.isdigit() and len(term) == 12:
+            matches |= Q(child__iin=term)
+        return queryset.filter(matches), False
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/withdraw/",
+                self.admin_site.admin_view(self.withdraw_view),
+                name="%s_%s_withdraw" % info,
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        application = self.get_object(request, unquote(object_id))
+        may_act = may_act_on(request, application)
+        positions = [
+            {
+                "entry": position.entry,
+                "standing": position.standing,
+                "explanation": explain(position.standing),
+            }
+            for position in positions_of_application(application.pk)
+        ]
+        history = (
+            AuditEvent.objects.for_target(Application._meta.label_lower, application.pk)
+            .select_related("actor")
+            .order_by("at", "id")
+        )
+        context = {
+            "queue_positions": positions,
+            "documents": application.benefit_documents.select_related("uploaded_by", "verified_by"),
+            "history": [
+                {
+                    "event": event,
+                    "label": ACTION_LABELS.get(event.action, event.action),
+                    "role": ROLE_LABELS.get(event.actor_role, event.actor_role),
+                }
+                for event in history
+            ],
+            "may_act": may_act,
+            "can_withdraw": may_act and application.is_active,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Enter a paper application with the time the department received it (DESIGN.md, State and time)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = PaperApplicationForm(request.user, request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    application = form.submit(actor=request.user)
+                except (ValidationError, DomainError) as error:
+                    add_service_error(form, error, form.service_field_names)
+                else:
+                    messages.success(
+                        request,
+                        _("Application %(number)s is registered and stands in its queues.")
+                        % {"number": application.display_number},
+                    )
+                    return redirect("admin:applications_application_change", application.pk)
+        else:
+            form = PaperApplicationForm(request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Enter a paper application"),
+            "opts": self.opts,
+            "form": form,
+            "fieldsets": form.grouped_fields(),
+            "media": self.media + form.media,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/applications/application/paper_form.html", context)
+
+    def withdraw_view(self, request, object_id):
+        """Withdraw on the applicant's written request: the application leaves its queues and is kept."""
+        application = self.get_object(request, unquote(object_id))
+        if not may_act_on(request, application):
+            raise PermissionDenied
+        change_url = reverse("admin:applications_application_change", args=[application.pk])
+        form = ReasonForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                services.withdraw_application(
+                    application=application, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except (ValidationError, DomainError) as error:
+                add_service_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Application %(number)s is withdrawn and has left every queue.")
+                    % {"number": application.display_number},
+                )
+                return redirect(change_url)
+        return _action_form(
+            request,
+            self.admin_site,
+            title=_("Withdraw application %(number)s") % {"number": application.display_number},
+            intro=_(
+                "The application will leave every queue it stands in. It is kept, never deleted, "
+                "and it cannot be put back: the child would need a new application."
+            ),
+            subject=application,
+            form=form,
+            submit_label=_("Withdraw the application"),
+            cancel_url=change_url,
+        )
+
+
+@admin.register(BenefitDocument)
+class BenefitDocumentAdmin(ScopedAdmin):
+    read_only = True
+    list_display = ("application", "category", "verification", "issued_on", "uploaded_at")
+    list_select_related = ("application",)
+    list_filter = ("verification", "category")
+    search_fields = ("=application__number", "=application__child__iin")
+    search_help_text = _("Search by application number (ten digits) or child's IIN.")
+    fields = (
+        "application",
+        "category",
+        "issued_on",
+        "download_link",
+        "content_type",
+        "uploaded_at",
+        "uploaded_by",
+        "verification",
+        "valid_until",
+        "verified_by",
+        "verified_at",
+        "rejection_reason",
+    )
+    readonly_fields = fields
+    change_form_template = "admin/applications/benefitdocument/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("application")
+
+    @admin.display(description=_("file"))
+    def download_link(self, document):
+        url = reverse("admin:applications_benefitdocument_download", args=[document.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/confirm/",
+                self.admin_site.admin_view(self.confirm_view),
+                name="%s_%s_confirm" % info,
+            ),
+            path(
+                "<path:object_id>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name="%s_%s_reject" % info,
+            ),
+            path(
+                "<path:object_id>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="%s_%s_download" % info,
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        document = self.get_object(request, unquote(object_id))
+        context = {"may_decide": may_act_on(request, document.application), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def confirm_view(self, request, object_id):
+        return self._decision(
+            request,
+            object_id,
+            ConfirmBenefitForm,
+            decide=lambda document, data: services.confirm_benefit(
+                document=document, actor=request.user, valid_until=data["valid_until"]
+            ),
+            title=_("Confirm a benefit document"),
+            intro=_(
+                "Once confirmed, the benefit counts: the application moves to its class in every queue, "
+                "keeping its submission time."
+            ),
+            submit_label=_("Confirm the benefit"),
+            done=_("The benefit is confirmed. The application's class is updated in its queues."),
+        )
+
+    def reject_view(self, request, object_id):
+        return self._decision(
+            request,
+            object_id,
+            ReasonForm,
+            decide=lambda document, data: services.reject_benefit(
+                document=document, actor=request.user, reason=data["reason"]
+            ),
+            title=_("Reject a benefit document"),
+            intro=_("The benefit will not count. Say why: the parent reads the reason in their history."),
+            submit_label=_("Reject the document"),
+            done=_("The document is rejected."),
+        )
+
+    def _decision(self, request, object_id, form_class, *, decide, title, intro, submit_label, done):
+        document = self.get_object(request, unquote(object_id))
+        if not may_act_on(request, document.application):
+            raise PermissionDenied
+        form = form_class(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                decide(document, form.cleaned_data)
+            except (ValidationError, DomainError) as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, done)
+                return redirect("admin:applications_application_change", document.application_id)
+        return _action_form(
+            request,
+            self.admin_site,
+            title=title,
+            intro=intro,
+            subject=f"{document.application.display_number} · {document}",
+            download_url=reverse("admin:applications_benefitdocument_download", args=[document.pk]),
+            form=form,
+            submit_label=submit_label,
+            cancel_url=reverse("admin:applications_benefitdocument_change", args=[document.pk]),
+        )
+
+    def download_view(self, request, object_id):
+        """Serve the file to staff who may see it, as a download that cannot run in a browser (RULES.md 6)."""
+        document = self.get_object(request, unquote(object_id))
+        if not self.has_view_permission(request, document):
+            raise PermissionDenied
+        try:
+            handle = document.file.storage.open(document.file.name, "rb")
+        except FileNotFoundError:
+            raise Http404(_("The file of this document is missing.")) from None
+        record(
+            action="document.opened",
+            target=document.application,
+            actor=request.user,
+            details={"document": document.pk, "category": document.category},
+        )
+        extension = DOWNLOAD_EXTENSIONS.get(document.content_type, "")
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"benefit-{document.application.number}-{document.pk}{extension}",
+            content_type=document.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox"
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@admin.register(Child)
+class ChildAdmin(ScopedAdmin):
+    read_only = True
+    list_display = ("surname", "name", "patronymic", "iin", "birth_date", "sex")
+    list_filter = ("sex", ("applications__settlement", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("=iin", "surname")
+    search_help_text = _("Search by IIN (all 12 digits) or surname.")
+    fields = ("iin", "surname", "name", "patronymic", "birth_date", "sex", "application_links")
+    readonly_fields = fields
+
+    def restricted(self, queryset, user, action: str):
+        return super().restricted(queryset, user, action).distinct()
+
+    def get_queryset(self, request):
+        in_scope = Application.objects.restrict(request.user, Action.VIEW).order_by("-registered_at")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("applications", queryset=in_scope, to_attr="applications_in_scope"))
+        )
+
+    @admin.display(description=_("applications"))
+    def application_links(self, child):
+        """The child's applications in the user's districts; others are not the user's to see."""
+        applications = child.applications_in_scope
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({})',
+            (
+                (
+                    reverse("admin:applications_application_change", args=[application.pk]),
+                    application.display_number,
+                    application.get_status_display(),
+                )
+                for application in applications
+            ),
+        )

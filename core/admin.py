@@ -1,0 +1,207 @@
+"""The base of every staff admin page: permissions from role and district scope (STYLE.md, NetBox).
+
+Django's permission tables play no part here. Who may use the admin follows
+from ``User.role`` (specialists, national administrators and superusers, all
+with ``is_staff``); which rows they see and change follows from
+``restrict(user, action)``, the same call views, the API and tasks make. An
+object outside the user's scope answers 404, as if it did not exist, so a URL
+typed by hand tells nothing about another district. Nothing is ever deleted
+through the admin (RULES.md section 5: records are archived, never deleted).
+"""
+
+from functools import update_wrapper
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+VIEW, CHANGE = "view", "change"
+
+
+def uses_admin(user) -> bool:
+    """Whether ``user`` may work in the staff admin at all; the role decides (``User.uses_staff_admin``)."""
+    return bool(user.is_authenticated and user.uses_staff_admin)
+
+
+class KezekAdminSite(admin.AdminSite):
+    """The admin site, closed to staff whose role has a desk of its own (call centre, service centre).
+
+    A signed-in user without the admin gets 403 rather than Django's redirect to
+    the login page: they are known, and simply not allowed here.
+    """
+
+    def has_permission(self, request):
+        return uses_admin(request.user)
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            signing_out = request.path == reverse("admin:logout", current_app=self.name)
+            if request.user.is_authenticated and not signing_out and not self.has_permission(request):
+                raise PermissionDenied
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(guarded, view)
+
+
+def restrict_by_path(queryset, user, action: str, path: str):
+    """``restrict`` for a model reached through ``path`` without a scoped manager of its own."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    district_ids = user.district_scope(action)
+    if district_ids is None:
+        return queryset
+    return queryset.filter(**{f"{path}__in": district_ids}).distinct()
+
+
+def remembered(request, key, compute):
+    """``compute()`` once per request: the admin asks the same permission question many times a page."""
+    memo = request.__dict__.setdefault("_kezek_admin_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+class ScopedPermissionsMixin:
+    """Role and scope instead of Django's permission tables, shared by model admins and inlines.
+
+    ``read_only`` admins let nobody add or change, superusers included;
+    ``national_editors_only`` keeps adding and changing for national administrators
+    (the country's directory of districts and settlements).
+    """
+
+    read_only = False
+    national_editors_only = False
+
+    def may_edit(self, request) -> bool:
+        user = request.user
+        if (
+            self.read_only
+            or not uses_admin(user)
+            or (self.national_editors_only and not user.is_national_administrator)
+        ):
+            return False
+        return remembered(request, ("change scope",), lambda: user.district_scope(CHANGE)) != set()
+
+
+class ScopedAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
+    """A model admin whose rows, choices and permissions follow the user's district scope.
+
+    Subclasses of models without a scoped manager set ``scope_path`` to the
+    lookup from the model to its district, or override ``restricted``.
+    """
+
+    scope_path: str | None = None
+
+    def restricted(self, queryset, user, action: str):
+        if self.scope_path is not None:
+            return restrict_by_path(queryset, user, action, self.scope_path)
+        return queryset.restrict(user, action)
+
+    def in_scope(self, request, obj, action: str) -> bool:
+        """Whether ``obj`` lies inside the user's ``action`` scope; remembered for the request."""
+        queryset = self.restricted(self.model._default_manager.all(), request.user, action)
+        return remembered(
+            request, ("in scope", self.opts.label_lower, obj.pk, action), queryset.filter(pk=obj.pk).exists
+        )
+
+    def get_queryset(self, request):
+        if not uses_admin(request.user):
+            return super().get_queryset(request).none()
+        return self.restricted(super().get_queryset(request), request.user, VIEW)
+
+    def get_object(self, request, object_id, from_field=None):
+        """The object in the user's view scope, or 404 (never Django's redirect with a message).
+
+        Staff without the admin (a call-centre operator) are refused before any look-up.
+        """
+        if not uses_admin(request.user):
+            raise PermissionDenied
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("No such record in the districts you are assigned to."))
+        return obj
+
+    def has_module_permission(self, request):
+        return uses_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        if not uses_admin(request.user):
+            return False
+        return obj is None or self.in_scope(request, obj, VIEW)
+
+    def has_add_permission(self, request):
+        return self.may_edit(request)
+
+    def has_change_permission(self, request, obj=None):
+        if not self.may_edit(request):
+            return False
+        return obj is None or self.in_scope(request, obj, CHANGE)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = _scoped_choices(db_field, request)
+        if queryset is not None:
+            kwargs.setdefault("queryset", queryset)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        queryset = _scoped_choices(db_field, request)
+        if queryset is not None:
+            kwargs.setdefault("queryset", queryset)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedTabularInline(ScopedPermissionsMixin, admin.TabularInline):
+    """Rows of a parent shown on its page: editable only while the parent is in the user's change scope."""
+
+    extra = 0
+
+    def _parent_in_change_scope(self, request, obj) -> bool:
+        if obj is None:
+            return True
+        queryset = type(obj)._default_manager.restrict(request.user, CHANGE)
+        return remembered(
+            request,
+            ("in scope", obj._meta.label_lower, obj.pk, CHANGE),
+            queryset.filter(pk=obj.pk).exists,
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return uses_admin(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return self.may_edit(request) and self._parent_in_change_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.may_edit(request) and self._parent_in_change_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).restrict(request.user, VIEW)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = _scoped_choices(db_field, request)
+        if queryset is not None:
+            kwargs.setdefault("queryset", queryset)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _scoped_choices(db_field, request):
+    """The related rows a user may pick: those in their change scope, where the related model is scoped."""
+    related_model = db_field.remote_field.model
+    if not hasattr(related_model, "scope_path"):
+        return None
+    return related_model._default_manager.restrict(request.user, CHANGE)
