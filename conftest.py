@@ -8,6 +8,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from accounts.choices import Role
 from accounts.tests.factories import UserFactory
@@ -26,14 +27,22 @@ def pytest_sessionstart(session):
 
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
-    """Uploaded files go to a throw-away folder, never into var/."""
+    """Uploaded files and the SMS and e-mail outbox go to a throw-away folder, never into var/."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.OUTBOX_DIR = tmp_path / "outbox"
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Staff users are made in many tests; a deliberately slow hasher would cost seconds each."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english():
+    """Messages in English, the message ids, for tests that read the text of an error or an explanation."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SettlementKind(models.TextChoices):
@@ -11,13 +12,13 @@ class SettlementKind(models.TextChoices):
 class KindergartenKind(models.TextChoices):
     """Also the kinds of queue (RULES.md section 2): a group's kind is the queue it serves."""
 
-    GENERAL = "general", _("General")
+    GENERAL = "general", pgettext_lazy("queue kind", "General")
     SPECIAL = "special", _("Special")
     SANATORIUM = "sanatorium", _("Sanatorium")
 
 
 class Ownership(models.TextChoices):
-    STATE = "state", _("State")
+    STATE = "state", pgettext_lazy("ownership", "State")
     PRIVATE = "private", _("Private")
 
 

@@ -94,7 +94,7 @@ class Group(models.Model):
     kindergarten = models.ForeignKey(
         Kindergarten, on_delete=models.PROTECT, related_name="groups", verbose_name=_("kindergarten")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("group name"), max_length=100)
     birth_year = models.PositiveSmallIntegerField(_("birth year"))
     language = models.CharField(_("language"), max_length=8, choices=GroupLanguage.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=KindergartenKind.choices)

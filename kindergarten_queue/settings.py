@@ -12,7 +12,6 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -130,7 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Languages and time ---------------------------------------------------------
 LANGUAGE_CODE = "kk"
-LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian"))]
+# Each language is named in itself, as a language switch should show it.
+LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Almaty"
@@ -156,8 +156,20 @@ MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 MEDIA_URL = None
 BENEFIT_DOCUMENT_MAX_BYTES = env.int("BENEFIT_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
-# --- E-mail ---------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# --- Messages to people: SMS and e-mail -------------------------------------------
+# The embedded default prints each message and keeps it in OUTBOX_DIR; production
+# sets SMS_BACKEND to the HTTP gateway and EMAIL_BACKEND to SMTP (EMAIL_URL).
+OUTBOX_DIR = env.path("OUTBOX_DIR", default=VAR_DIR / "outbox")
+SMS_BACKEND = env.str("SMS_BACKEND", default="accounts.sms.OutboxBackend")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
+if SMS_BACKEND == "accounts.sms.HttpGatewayBackend" and not SMS_GATEWAY_URL:
+    raise ImproperlyConfigured("SMS_BACKEND is the HTTP gateway: set SMS_GATEWAY_URL.")
+if "EMAIL_URL" in env:
+    vars().update(env.email_url("EMAIL_URL"))  # django-environ's documented way: EMAIL_BACKEND, ...
+else:
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="core.outbox.OutboxEmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@kezek.example")
 
 # --- Security -------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class BenefitClass(models.IntegerChoices):
@@ -7,7 +8,7 @@ class BenefitClass(models.IntegerChoices):
 
     OUT_OF_TURN = 1, _("Out-of-turn")
     FIRST_TURN = 2, _("First-turn")
-    GENERAL = 3, _("General")
+    GENERAL = 3, pgettext_lazy("benefit class", "General")
 
 
 class LeaveReason(models.TextChoices):

@@ -27,6 +27,8 @@ from directory.tests.factories import KindergartenFactory
 from queues.choices import BenefitClass, LeaveReason
 from queues.models import QueueEntry
 
+pytestmark = pytest.mark.usefixtures("english")
+
 ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
 NOW = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=ALMATY)
 
@@ -116,12 +118,13 @@ def test_child_iin_must_agree_with_birth_date_and_sex(settlement_a):
 
 def test_the_mismatch_is_explained_in_the_users_language(settlement_a):
     child = child_details()
+    wrong_birth_date = child_details(iin=child.iin, birth_date=datetime.date(2022, 4, 13))
     with translation.override("ru"), pytest.raises(ValidationError) as raised:
-        submit(
-            settlement_a, child=child_details(iin=child.iin, birth_date=datetime.date(2022, 4, 13)), now=NOW
-        )
-    message = raised.value.message_dict["birth_date"][0]
-    assert "ИИН" in message
+        submit(settlement_a, child=wrong_birth_date, now=NOW)
+    with translation.override("ru"):
+        assert "ИИН" in raised.value.message_dict["birth_date"][0]
+    with translation.override("kk"):
+        assert "ЖСН" in raised.value.message_dict["birth_date"][0]
 
 
 def test_a_child_too_old_is_refused_with_the_reason(settlement_a):

@@ -25,6 +25,8 @@ from queues.explanation import explain
 from queues.models import Queue, QueueEntry
 from queues.tests.reference import reference_order
 
+pytestmark = pytest.mark.usefixtures("english")
+
 ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
 OOT, FIRST, GENERAL = BenefitClass.OUT_OF_TURN, BenefitClass.FIRST_TURN, BenefitClass.GENERAL
 
