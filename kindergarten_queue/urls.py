@@ -7,6 +7,8 @@ from directory import views as directory_views
 
 urlpatterns = [
     path("", directory_views.home, name="home"),
+    path("", include("accounts.urls")),
+    path("", include("applications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,28 @@
+"""Guards for the parent's pages (RULES.md section 7: the cabinet is the parent's alone)."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from .choices import Role
+
+
+def parent_required(view):
+    """Signed-in parents only: anonymous visitors go to sign-in, other roles get 403.
+
+    The view receives the parent's ``Applicant`` as ``request.applicant``.
+    """
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url="accounts:sign_in")
+        applicant = getattr(user, "applicant", None)
+        if user.role != Role.PARENT or applicant is None:
+            raise PermissionDenied
+        request.applicant = applicant
+        return view(request, *args, **kwargs)
+
+    return guarded

@@ -1,0 +1,5 @@
+from django.urls import path  # noqa: F401 (the sign-in pages are added here)
+
+app_name = "accounts"
+
+urlpatterns: list = []
