@@ -25,6 +25,15 @@ def pytest_sessionstart(session):
         )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_tasks_in_the_test():
+    """Tasks run where they are enqueued; tests of a real worker start one themselves."""
+    from kindergarten_queue.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploaded files and the SMS and e-mail outbox go to a throw-away folder, never into var/."""

@@ -26,7 +26,7 @@ from directory.models import Kindergarten, Settlement
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason
 
-from . import age, numbers
+from . import age, numbers, tasks
 from .choices import BenefitCategory, Channel, Status, Verification
 from .errors import ChildAlreadyInQueue, InvalidDocument, NotEligible, OutOfScope
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child
@@ -139,6 +139,7 @@ def submit_application(
             "documents": [upload.category for upload in documents],
         },
     )
+    transaction.on_commit(lambda: tasks.notify_application_registered.delay(application.pk))
     return application
 
 
@@ -194,6 +195,7 @@ def confirm_benefit(
             "class": benefit_class.name.lower(),
         },
     )
+    transaction.on_commit(lambda: tasks.notify_benefit_decided.delay(document.pk))
     return document
 
 
@@ -238,6 +240,7 @@ def reject_benefit(
             "class": benefit_class.name.lower(),
         },
     )
+    transaction.on_commit(lambda: tasks.notify_benefit_decided.delay(document.pk))
     return document
 
 

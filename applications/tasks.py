@@ -1,11 +1,32 @@
-"""Scheduled jobs of applications: thin wrappers over services (DESIGN.md, "Celery tasks")."""
+"""Background jobs of applications: thin wrappers over services and notices (DESIGN.md, "Celery tasks").
+
+Notices are enqueued after the change commits; a gateway that refuses or is
+unreachable is retried with back-off, a bounded number of times.
+"""
 
 from celery import shared_task
 
-from . import services
+from accounts.sms import SmsDeliveryError
+
+from . import notifications, services
+from .models import Application, BenefitDocument
+
+NOTICE_RETRY = {"autoretry_for": (SmsDeliveryError,), "retry_backoff": 30, "max_retries": 6}
 
 
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=60)
 def expire_benefits() -> int:
     """Lower the class of applications whose benefit expired yesterday (idempotent; safe to rerun)."""
     return services.expire_benefits()
+
+
+@shared_task(acks_late=True, **NOTICE_RETRY)
+def notify_application_registered(application_id: int) -> None:
+    application = Application.objects.select_related("applicant", "child").get(pk=application_id)
+    notifications.deliver(application, notifications.application_registered)
+
+
+@shared_task(acks_late=True, **NOTICE_RETRY)
+def notify_benefit_decided(document_id: int) -> None:
+    document = BenefitDocument.objects.select_related("application__applicant").get(pk=document_id)
+    notifications.deliver(document.application, notifications.benefit_decided(document))

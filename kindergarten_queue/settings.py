@@ -114,6 +114,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TIMEZONE = "Asia/Almaty"
+# Notices run in their own queue, so a slow SMS gateway never delays the work that decides places.
+CELERY_TASK_ROUTES = {"applications.tasks.notify_*": {"queue": "notifications"}}
 CELERY_BEAT_SCHEDULE = {
     # A benefit counts through its last day: lower the class just after midnight, Asia/Almaty.
     "expire-benefits": {"task": "applications.tasks.expire_benefits", "schedule": crontab(hour=0, minute=5)},
