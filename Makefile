@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # `make run` always uses the embedded default, whatever the shell exports.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_ENV=development
 
-.PHONY: run test serve lint messages gettext clean
+.PHONY: run test serve lint messages gettext browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ gettext:
 	@command -v msgfmt >/dev/null || (command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)) \
 		|| (echo "GNU gettext (msgfmt) is needed: install the 'gettext' package" && exit 1)
 
+# Browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "Chromium is not installed: browser tests will skip (under CI=true they fail)"
+
 messages: gettext $(VENV)/.runtime
 	$(MANAGE) compilemessages --ignore=.venv -v0
 
@@ -37,7 +43,7 @@ run: $(VENV)/.runtime messages
 	$(EMBEDDED) $(MANAGE) load_demo
 	$(EMBEDDED) $(MANAGE) runserver 127.0.0.1:8000
 
-test: $(VENV)/.dev messages
+test: $(VENV)/.dev messages browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=true \

@@ -5,6 +5,8 @@ needs it fails loudly instead of quietly running somewhere else.
 """
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -119,3 +121,50 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+# --- browser tests: Playwright driving Debian's Chromium ---------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium, or a skip outside CI when it is missing (under CI=true: a failure)."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        if IN_CI:
+            pytest.fail("CI=true and Debian's chromium is missing: browser tests must run")
+        pytest.skip("Debian's chromium is not installed (make test installs it where it can)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the tests' own database calls are synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def browser_page(request, chromium):
+    """A fresh page at a phone-sized and at a desktop-sized viewport; ``page.viewport_name`` tells which."""
+    context = chromium.new_context(viewport=VIEWPORTS[request.param], locale="kk-KZ")
+    page = context.new_page()
+    page.viewport_name = request.param
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    """Keep a picture of a page under var/screenshots/ for a person to look at."""
+    folder = Path(settings.BASE_DIR) / "var" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}-{page.viewport_name}.png"), full_page=True)

@@ -154,8 +154,9 @@ STORAGES = {
 # Benefit documents are personal data: they live outside the web root and are
 # never served by URL; only a permission-checking view hands them out.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
-MEDIA_ROOT = PRIVATE_MEDIA_ROOT
-MEDIA_URL = None
+# No public uploads exist: MEDIA_ROOT is an empty place of its own, never the private documents.
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
 BENEFIT_DOCUMENT_MAX_BYTES = env.int("BENEFIT_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Messages to people: SMS and e-mail -------------------------------------------
