@@ -55,7 +55,7 @@ serve: $(VENV)/.runtime messages
 	mkdir -p var
 	DJANGO_ENV=$${DJANGO_ENV:-production} $(MANAGE) migrate --no-input
 	DJANGO_ENV=$${DJANGO_ENV:-production} $(MANAGE) collectstatic --no-input -v0
-	DJANGO_ENV=$${DJANGO_ENV:-production} $(BIN)/honcho start
+	PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_ENV=$${DJANGO_ENV:-production} $(BIN)/honcho start
 
 lint:
 	$(BIN)/ruff check .
