@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin import AuditedChangesMixin
 from core.admin import ScopedAdmin, uses_admin
 
-from .models import Applicant, User
+from .models import Applicant, OneTimeCode, User
 
 # Permissions come from roles and districts, never from Django's permission groups.
 admin.site.unregister(Group)
@@ -81,3 +81,27 @@ class ApplicantAdmin(ScopedAdmin):
     search_fields = ("=iin", "surname")
     search_help_text = _("Search by IIN (all 12 digits) or surname.")
     fields = ("iin", "surname", "name", "patronymic", "phone", "phone2", "email", "user", "created_at")
+
+
+@admin.register(OneTimeCode)
+class OneTimeCodeAdmin(ScopedAdmin):
+    """Whether and when a parent was sent a code, for support; never the code (only its hash exists)."""
+
+    read_only = True
+    scope_path = "applicant__applications__settlement__district"
+    list_display = ("created_at", "purpose", "iin", "phone", "deliverable", "failed_attempts", "used_at")
+    list_filter = ("purpose", "deliverable")
+    search_fields = ("=iin", "=phone")
+    search_help_text = _("Search by IIN or phone (exactly).")
+    fields = (
+        "purpose",
+        "iin",
+        "phone",
+        "applicant",
+        "deliverable",
+        "created_at",
+        "expires_at",
+        "failed_attempts",
+        "used_at",
+        "client_ip",
+    )

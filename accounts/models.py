@@ -1,5 +1,10 @@
-"""Who uses the service: staff users with their scope, and parents (applicants)."""
+"""Who uses the service: staff users with their scope, parents (applicants), and their one-time codes."""
 
+import hashlib
+import hmac
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
@@ -66,6 +71,13 @@ class User(AbstractUser):
         return frozenset(self.districts.values_list("id", flat=True))
 
 
+class Language(models.TextChoices):
+    """The languages a parent is written to in (SMS and e-mail); each named in itself."""
+
+    KAZAKH = "kk", "Қазақша"
+    RUSSIAN = "ru", "Русский"
+
+
 class Applicant(models.Model):
     """A parent or legal representative, and the owner of a personal cabinet (RULES.md section 7).
 
@@ -91,6 +103,16 @@ class Applicant(models.Model):
         related_name="applicant",
         verbose_name=_("user"),
     )
+    language = models.CharField(
+        _("language for messages"), max_length=2, choices=Language.choices, default=Language.KAZAKH
+    )
+    consent_version = models.CharField(
+        _("version of the personal-data consent"),
+        max_length=32,
+        blank=True,
+        help_text=_("Empty when the consent was given on paper, with a paper application."),
+    )
+    consented_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
@@ -106,3 +128,71 @@ class Applicant(models.Model):
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.surname, self.name, self.patronymic) if part)
+
+
+class CodePurpose(models.TextChoices):
+    """What a one-time code unlocks; a code is checked only for the purpose it was sent for."""
+
+    SIGN_IN = "sign_in", _("sign-in")
+    TAKE_REFERRAL = "take_referral", _("getting a referral")
+
+
+class OneTimeCode(models.Model):
+    """One code sent (or, to a phone not on record, only pretended to be sent) by SMS.
+
+    RULES.md section 7 and issue 6: the code itself is never stored, only an
+    HMAC keyed with ``SECRET_KEY`` over the row id and the code, so neither a
+    database dump nor a look at the admin gives a code away. Every request is a
+    row, delivered or not, because the send limits count rows: counting all of
+    them answers a phone that is on record and one that is not alike.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    purpose = models.CharField(_("purpose"), max_length=16, choices=CodePurpose.choices)
+    iin = models.CharField(_("IIN"), max_length=12, validators=[validate_iin])
+    phone = models.CharField(_("mobile phone"), max_length=12, validators=[phone_validator])
+    applicant = models.ForeignKey(
+        Applicant,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="one_time_codes",
+        verbose_name=_("applicant"),
+    )
+    code_hash = models.CharField(_("code hash"), max_length=64, editable=False)
+    deliverable = models.BooleanField(
+        _("sent"), help_text=_("False when the phone is not on record for this IIN: nothing was sent.")
+    )
+    created_at = models.DateTimeField(_("requested"))
+    expires_at = models.DateTimeField(_("expires"))
+    failed_attempts = models.PositiveSmallIntegerField(_("wrong entries"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["iin", "created_at"], name="one_time_code_iin_time"),
+            models.Index(fields=["phone", "created_at"], name="one_time_code_phone_time"),
+            models.Index(fields=["client_ip", "created_at"], name="one_time_code_address_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="one_time_code_expires_later"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    def hash_of(self, code: str) -> str:
+        """The stored form of ``code`` for this row; the row id keeps equal codes of two rows apart."""
+        message = f"{self.pk}:{code}".encode()
+        return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+    def matches(self, code: str) -> bool:
+        """Whether ``code`` is this row's code, compared in constant time; a withheld code matches nothing."""
+        same = hmac.compare_digest(self.code_hash, self.hash_of(code))
+        return same and self.deliverable

@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401 (the sign-in pages are added here)
+"""The parent's sign-in pages (RULES.md section 7). No IIN ever appears in these URLs: every form posts."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
+    path("sign-in/register/", views.register, name="register"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+]

@@ -10,16 +10,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import Action, Role
-from audit.models import AuditEvent
-from audit.services import record
+from accounts.choices import Action
 from core.admin import ScopedAdmin, remembered, uses_admin
 from core.errors import DomainError
 from directory.models import Settlement
@@ -27,25 +24,10 @@ from queues.explanation import explain
 from queues.selectors import positions_of_application
 
 from . import numbers, services
+from .downloads import document_response
 from .forms import ConfirmBenefitForm, PaperApplicationForm, ReasonForm, add_service_error
 from .models import Application, BenefitDocument, Child
-
-#: What the history on an application's page calls each recorded action.
-ACTION_LABELS = {
-    "application.submitted": _("Application registered"),
-    "application.withdrawn": _("Application withdrawn"),
-    "benefit.document_added": _("Benefit document added"),
-    "benefit.confirmed": _("Benefit confirmed"),
-    "benefit.rejected": _("Benefit rejected"),
-    "benefit.expired": _("Benefit expired"),
-    "document.opened": _("Benefit document opened"),
-}
-
-ROLE_LABELS = dict(Role.choices)
-
-#: File name extensions of the accepted document types (applications/uploads.py).
-DOWNLOAD_EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
-
+from .selectors import application_history
 
 # --- admin pages ----------------------------------------------------------------
 
@@ -185,22 +167,10 @@ class ApplicationAdmin(ScopedAdmin):
             }
             for position in positions_of_application(application.pk)
         ]
-        history = (
-            AuditEvent.objects.for_target(Application._meta.label_lower, application.pk)
-            .select_related("actor")
-            .order_by("at", "id")
-        )
         context = {
             "queue_positions": positions,
             "documents": application.benefit_documents.select_related("uploaded_by", "verified_by"),
-            "history": [
-                {
-                    "event": event,
-                    "label": ACTION_LABELS.get(event.action, event.action),
-                    "role": ROLE_LABELS.get(event.actor_role, event.actor_role),
-                }
-                for event in history
-            ],
+            "history": application_history(application),
             "may_act": may_act,
             "can_withdraw": may_act and application.is_active,
             **(extra_context or {}),
@@ -394,27 +364,7 @@ class BenefitDocumentAdmin(ScopedAdmin):
         document = self.get_object(request, unquote(object_id))
         if not self.has_view_permission(request, document):
             raise PermissionDenied
-        try:
-            handle = document.file.storage.open(document.file.name, "rb")
-        except FileNotFoundError:
-            raise Http404(_("The file of this document is missing.")) from None
-        record(
-            action="document.opened",
-            target=document.application,
-            actor=request.user,
-            details={"document": document.pk, "category": document.category},
-        )
-        extension = DOWNLOAD_EXTENSIONS.get(document.content_type, "")
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=f"benefit-{document.application.number}-{document.pk}{extension}",
-            content_type=document.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "sandbox"
-        response["Cache-Control"] = "no-store"
-        return response
+        return document_response(document, actor=request.user)
 
 
 @admin.register(Child)

@@ -245,3 +245,34 @@ class BenefitDocument(models.Model):
     @property
     def benefit_category(self) -> BenefitCategory:
         return BenefitCategory(self.category)
+
+
+class Guardianship(models.Model):
+    """A child on a parent's own list in the personal cabinet (issue 3, "Children").
+
+    The list is what the parent may apply for; the ``Child`` record itself is
+    shared, one per IIN, so a child added by two parents is still one child
+    with at most one active application (RULES.md section 2).
+    """
+
+    applicant = models.ForeignKey(
+        "accounts.Applicant",
+        on_delete=models.PROTECT,
+        related_name="guardianships",
+        verbose_name=_("applicant"),
+    )
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, related_name="guardianships", verbose_name=_("child")
+    )
+    added_at = models.DateTimeField(_("added"))
+
+    class Meta:
+        verbose_name = _("child of an applicant")
+        verbose_name_plural = _("children of applicants")
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["applicant", "child"], name="guardianship_once_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} · {self.child}"

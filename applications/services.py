@@ -29,7 +29,7 @@ from queues.choices import BenefitClass, LeaveReason
 from . import age, numbers, tasks
 from .choices import BenefitCategory, Channel, Status, Verification
 from .errors import ChildAlreadyInQueue, InvalidDocument, NotEligible, OutOfScope
-from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child
+from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child, Guardianship
 from .transitions import transition
 from .uploads import checked_content_type
 
@@ -317,6 +317,52 @@ def withdraw_application(
     return application
 
 
+@transaction.atomic
+def add_child(
+    *,
+    applicant: Applicant,
+    details: ChildDetails,
+    actor,
+    has_special_needs_conclusion: bool = False,
+    now: datetime.datetime | None = None,
+) -> Guardianship:
+    """Put a child on the parent's own list in the cabinet, to apply for later (issue 3, "Children").
+
+    The IIN must exist and agree with the birth date and sex, and the child's age
+    must let it stand in a queue (RULES.md sections 4 and 6). A parent who says
+    the child holds a PMPK conclusion is spared the age limit here; the
+    conclusion itself is checked when applying. The child record of the IIN is
+    reused when it exists, but a child standing in another family's active
+    application is refused with no more than that (nothing of the other family),
+    and an existing record is not handed out under other names.
+    """
+    now = now or clock.now()
+    if actor is None or not actor.is_authenticated or applicant.user_id != actor.pk:
+        raise OutOfScope()
+    check_iin_matches(details.iin, birth_date=details.birth_date, sex=details.sex)
+    _check_age(details.birth_date, now, has_special_needs_conclusion)
+    child, created = _find_or_create_child(details)
+    if not created:
+        _check_child_may_join_list(child, details, applicant)
+    try:
+        with transaction.atomic():
+            guardianship = Guardianship.objects.create(applicant=applicant, child=child, added_at=now)
+    except IntegrityError:
+        raise ValidationError({"iin": _("This child is already on your list.")}) from None
+    record(
+        action="child.added",
+        target=child,
+        actor=actor,
+        at=now,
+        details={
+            "applicant": applicant.pk,
+            "new_record": created,
+            "special_needs_conclusion_declared": has_special_needs_conclusion,
+        },
+    )
+    return guardianship
+
+
 # --- rules behind the use cases -------------------------------------------------
 
 
@@ -372,12 +418,16 @@ def _submission_time(channel: Channel, received_at: datetime.datetime | None, no
     return received_at.replace(microsecond=0)
 
 
-def _check_eligibility(child: ChildDetails, now, has_conclusion: bool, wants_special_queue: bool) -> None:
+def _check_age(birth_date: datetime.date, now, has_conclusion: bool) -> None:
     reason = age.age_ineligibility_reason(
-        child.birth_date, timezone.localdate(now), has_special_needs_conclusion=has_conclusion
+        birth_date, timezone.localdate(now), has_special_needs_conclusion=has_conclusion
     )
     if reason:
         raise NotEligible(reason, field="birth_date")
+
+
+def _check_eligibility(child: ChildDetails, now, has_conclusion: bool, wants_special_queue: bool) -> None:
+    _check_age(child.birth_date, now, has_conclusion)
     if wants_special_queue and not has_conclusion:
         raise NotEligible(
             _(
@@ -404,6 +454,14 @@ def _check_preferred_kindergartens(kindergartens: Sequence[Kindergarten], settle
 
 def _child_record(details: ChildDetails) -> Child:
     """The child with this IIN, created on first application; an active one elsewhere is refused."""
+    child, created = _find_or_create_child(details)
+    if not created and child.applications.active().exists():
+        raise ChildAlreadyInQueue()
+    return child
+
+
+def _find_or_create_child(details: ChildDetails) -> tuple[Child, bool]:
+    """The child record of this IIN; a new one is made from ``details`` and validated."""
     child, created = Child.objects.get_or_create(
         iin=details.iin,
         defaults={
@@ -416,9 +474,26 @@ def _child_record(details: ChildDetails) -> Child:
     )
     if created:
         child.full_clean()
-    elif child.applications.active().exists():
+    return child, created
+
+
+def _check_child_may_join_list(child: Child, details: ChildDetails, applicant: Applicant) -> None:
+    """An existing child record joins a parent's list only if no other family holds it in a queue."""
+    if child.applications.active().exclude(applicant=applicant).exists():
         raise ChildAlreadyInQueue()
-    return child
+    if (
+        child.guardianships.filter(applicant=applicant).exists()
+        or child.applications.filter(applicant=applicant).exists()
+    ):
+        raise ValidationError({"iin": _("This child is already on your list.")})
+    given = (details.surname.strip().casefold(), details.name.strip().casefold())
+    if given != (child.surname.strip().casefold(), child.name.strip().casefold()):
+        raise ValidationError(
+            _(
+                "The names do not match our record of the child with this IIN. Enter them as in the "
+                "birth certificate, or contact the education department."
+            )
+        )
 
 
 def _applicant_record(details: ApplicantDetails) -> Applicant:

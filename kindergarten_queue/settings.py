@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "applications",
     "bulletins",
     "placements",
+    "axes",  # Parent sign-in: counts failed checks and locks (see that section)
 ]
 
 MIDDLEWARE = [
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",  # Parent sign-in: last, turns a lockout into a response
 ]
 
 if not DEBUG:
@@ -191,6 +193,38 @@ if IS_PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Parent sign-in -----------------------------------------------------------
+# Parents sign in with their IIN and a one-time code by SMS (RULES.md section 7;
+# accounts/services.py holds the code rules and send limits). django-axes counts
+# failed checks, of codes and of staff passwords in the admin alike, and locks
+# an IIN (or staff username) and a client address after AXES_FAILURE_LIMIT
+# failures within AXES_COOLOFF_TIME of each other, for that long (issue 6).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked IIN, username or address goes no further
+    "django.contrib.auth.backends.ModelBackend",  # staff passwords (the admin)
+    "accounts.backends.OneTimeCodeBackend",  # parents: IIN and one-time code, no password
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = 1  # hour
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: the IIN, or the address
+# Failures during a lockout do not stretch it: nobody can keep a parent locked out for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The same client address the audit trail records (gunicorn sets REMOTE_ADDR from the trusted proxy).
+AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_address"
+AXES_VERBOSE = False  # no start-up banner; logs name only the lockout parameters, masked
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+# Axes keeps the POST data of a failure: never an IIN, a phone, a code or a token.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "iin",
+    "phone",
+    "phone2",
+    "code",
+    "one_time_code",
+    "csrfmiddlewaretoken",
+]
 
 # --- REST framework: deny by default --------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,77 @@
+"""The authentication backend of parents: an IIN and a one-time code, no password (RULES.md section 7).
+
+Reached through ``django.contrib.auth.authenticate(request, username=iin,
+one_time_code=..., code_id=...)``, behind ``axes.backends.AxesStandaloneBackend``
+(settings, "Parent sign-in"): axes refuses a locked IIN or address before the
+code is looked at, and counts every ``None`` this backend returns as a failed
+check. Staff never sign in here, and parents never through a password.
+"""
+
+from django.contrib.auth.backends import BaseBackend
+
+from audit.middleware import client_address
+from core.errors import DomainError
+
+from . import services
+from .choices import Role
+from .models import CodePurpose, OneTimeCode, User
+
+
+class RegistrationRequired(Exception):
+    """The code is right and used, and nobody has registered its IIN yet: the registration form is next.
+
+    Deliberately not ``PermissionDenied`` nor a ``None`` from the backend, so
+    that ``authenticate()`` lets it through without counting a failed check.
+    """
+
+    def __init__(self, code: OneTimeCode):
+        super().__init__("registration required")
+        self.code = code
+
+
+class OneTimeCodeBackend(BaseBackend):
+    """Checks a one-time code with ``services.verify_code`` and returns the parent's user.
+
+    On a refused check the reason (a ``DomainError``) is left on the request as
+    ``one_time_code_error`` for the view to show, and ``None`` is returned, which
+    axes counts. ``purpose`` other than sign-in (taking a referral) returns the
+    user the code was sent for, without signing anybody in.
+    """
+
+    def authenticate(
+        self,
+        request,
+        username=None,
+        one_time_code=None,
+        code_id=None,
+        purpose=CodePurpose.SIGN_IN,
+        **kwargs,
+    ):
+        if request is None or one_time_code is None or code_id is None:
+            return None
+        try:
+            if not services.code_is_for(code_id=code_id, iin=username):
+                # axes counts the failure against ``username``: it must be the code's own IIN.
+                raise services.UnknownCode()
+            code = services.verify_code(
+                code_id=code_id, code=one_time_code, purpose=purpose, client_ip=client_address(request)
+            )
+            if purpose != CodePurpose.SIGN_IN:
+                return self._owner(code)
+            user = services.sign_in_user(code=code)
+        except DomainError as error:
+            request.one_time_code_error = error
+            return None
+        if user is None:
+            raise RegistrationRequired(code)
+        return user
+
+    def get_user(self, user_id):
+        return User.objects.filter(pk=user_id, role=Role.PARENT, is_active=True).first()
+
+    def _owner(self, code: OneTimeCode):
+        applicant = code.applicant
+        user = applicant.user if applicant is not None else None
+        if user is None or not user.is_active or user.role != Role.PARENT:
+            raise services.CabinetClosed()
+        return user

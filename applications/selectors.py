@@ -1,0 +1,207 @@
+"""Reads of applications for the parent's cabinet, the public check and the staff desk (STYLE.md).
+
+A parent reaches only their own records: every read here that takes an
+``applicant`` filters by it, so a number or an id of another family finds
+nothing, exactly as a number that does not exist.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Role
+from accounts.models import Applicant
+from audit.models import AuditEvent
+from directory.models import Settlement
+from queues.models import QueueEntry
+from queues.selectors import QueuePosition, entry_standing
+
+from . import numbers
+from .choices import BenefitCategory, Channel
+from .models import Application, BenefitDocument, Child
+
+#: What an application's history calls each recorded action (the staff desk and the cabinet).
+ACTION_LABELS = {
+    "application.submitted": _("Application registered"),
+    "application.withdrawn": _("Application withdrawn"),
+    "benefit.document_added": _("Benefit document added"),
+    "benefit.confirmed": _("Benefit confirmed"),
+    "benefit.rejected": _("Benefit rejected"),
+    "benefit.expired": _("Benefit expired"),
+    "document.opened": _("Benefit document opened"),
+}
+
+ROLE_LABELS = dict(Role.choices)
+
+#: How many settlements the search on the application form lists at most.
+SETTLEMENT_SEARCH_LIMIT = 30
+
+
+# --- history ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One event of an application's history, with readable words for it.
+
+    ``role`` is the label of the actor's role, empty for the system; pages for
+    parents show it instead of a staff member's name. ``note`` says in words
+    what the event was about (the benefit, the channel, a rejection's reason).
+    """
+
+    event: AuditEvent
+    label: str
+    role: str
+    note: str
+
+
+def application_history(application: Application) -> list[HistoryItem]:
+    """Everything recorded about the application, oldest first (RULES.md section 8: every step visible)."""
+    events = (
+        AuditEvent.objects.for_target(Application._meta.label_lower, application.pk)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+    return [
+        HistoryItem(
+            event=event,
+            label=ACTION_LABELS.get(event.action, event.action),
+            role=ROLE_LABELS.get(event.actor_role, ""),
+            note=_history_note(event),
+        )
+        for event in events
+    ]
+
+
+def _history_note(event: AuditEvent) -> str:
+    details = event.details or {}
+    if event.action == "application.submitted":
+        return _label_of(Channel, details.get("channel"))
+    if event.action == "application.withdrawn":
+        return details.get("reason") or ""
+    note = _label_of(BenefitCategory, details.get("category"))
+    if event.action == "benefit.rejected" and details.get("reason"):
+        note = f"{note}: {details['reason']}"
+    return note
+
+
+def _label_of(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return ""
+
+
+# --- the parent's own records -----------------------------------------------------
+
+
+def children_of(applicant: Applicant) -> QuerySet[Child]:
+    """The parent's children: those they added and those of their applications (a paper one too).
+
+    Each carries ``own_active_applications``: the parent's active application for it, if any.
+    """
+    own_active = Application.objects.active().filter(applicant=applicant).order_by("-registered_at")
+    return (
+        Child.objects.filter(Q(guardianships__applicant=applicant) | Q(applications__applicant=applicant))
+        .distinct()
+        .prefetch_related(Prefetch("applications", queryset=own_active, to_attr="own_active_applications"))
+        .order_by("birth_date", "surname", "name", "id")
+    )
+
+
+def children_to_apply_for(applicant: Applicant) -> QuerySet[Child]:
+    """The parent's children without an active application of theirs: those the form offers."""
+    own_active = Application.objects.active().filter(applicant=applicant).values("child_id")
+    return children_of(applicant).exclude(pk__in=own_active)
+
+
+def applications_of(applicant: Applicant) -> QuerySet[Application]:
+    """The parent's applications, newest first, with what the cabinet's list shows."""
+    return (
+        Application.objects.filter(applicant=applicant)
+        .select_related("child", "settlement")
+        .order_by("-registered_at", "-id")
+    )
+
+
+def own_application(applicant: Applicant, number: str) -> Application | None:
+    """The parent's application with this number (dashes and spaces allowed), or None.
+
+    Another family's number and a malformed one give the same None.
+    """
+    normalised = numbers.normalise(number)
+    if normalised is None:
+        return None
+    return (
+        Application.objects.filter(applicant=applicant, number=normalised)
+        .select_related("child", "settlement")
+        .first()
+    )
+
+
+def documents_of(application: Application) -> QuerySet[BenefitDocument]:
+    return application.benefit_documents.order_by("uploaded_at", "id")
+
+
+def positions_of_applications(application_ids: Iterable[int]) -> dict[int, list[QueuePosition]]:
+    """Every queue each application stands in, with its standing, by application id.
+
+    One query finds the entries of all the applications; each position is then
+    ``queues.selectors.entry_standing``, two indexed counts, so the cost grows
+    with the queues the parent's children stand in, never with a queue's length.
+    """
+    entries = (
+        QueueEntry.objects.standing()
+        .filter(application_id__in=list(application_ids))
+        .select_related("queue", "queue__settlement")
+        .order_by("application_id", "queue__kind")
+    )
+    positions: dict[int, list[QueuePosition]] = defaultdict(list)
+    for entry in entries:
+        positions[entry.application_id].append(QueuePosition(entry=entry, standing=entry_standing(entry)))
+    return positions
+
+
+# --- the application form -----------------------------------------------------------
+
+
+def settlements_matching(text: str) -> QuerySet[Settlement]:
+    """Settlements whose name (Kazakh or Russian) contains ``text``, or whose KATO code starts with it."""
+    text = text.strip()
+    settlements = Settlement.objects.select_related("district")
+    if text:
+        settlements = settlements.filter(
+            Q(name_kk__icontains=text) | Q(name_ru__icontains=text) | Q(kato_code__startswith=text)
+        )
+    return settlements.order_by("name_kk", "kato_code")
+
+
+# --- the public check ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicStanding:
+    """What anyone who knows an application's number may see: its status and positions, nothing else."""
+
+    status_label: str
+    positions: list[tuple[str, int]]
+
+
+def public_standing(number: str) -> PublicStanding | None:
+    """The status and each queue's kind and position, or None for a number that is malformed or unknown."""
+    normalised = numbers.normalise(number)
+    if normalised is None:
+        return None
+    application = Application.objects.filter(number=normalised).only("id", "status").first()
+    if application is None:
+        return None
+    positions = positions_of_applications([application.pk]).get(application.pk, [])
+    return PublicStanding(
+        status_label=application.get_status_display(),
+        positions=[
+            (position.entry.queue.get_kind_display(), position.standing.position) for position in positions
+        ],
+    )
