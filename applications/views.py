@@ -187,7 +187,10 @@ class ApplicationForm(PortalForm):
     def __init__(self, *args, applicant, settlement: Settlement, **kwargs):
         super().__init__(*args, **kwargs)
         self.settlement = settlement
-        self.fields["child"].queryset = selectors.children_to_apply_for(applicant)
+        children = selectors.children_to_apply_for(applicant)
+        self.fields["child"].queryset = children
+        if not self.initial.get("child") and len(children) == 1:
+            self.initial["child"] = children[0].pk  # the only child needs no choosing
         self.fields["preferred_kindergartens"].queryset = settlement.kindergartens.order_by("name_kk")
 
     def grouped_fields(self):
