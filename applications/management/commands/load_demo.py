@@ -38,6 +38,7 @@ from queues.models import QueueEntry
 SEED = 2026
 DEMO_PASSWORD = "kezek-demo-2026"  # noqa: S105 - printed on purpose; production refuses the command
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
+SIGN_IN_URL = "http://127.0.0.1:8000/sign-in/"
 RANDOM_APPLICATIONS = 297
 HISTORY = datetime.timedelta(days=3 * 365)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -436,9 +437,8 @@ class Command(BaseCommand):
         width = max(len(spec.username) for spec in STAFF)
         for spec in STAFF:
             write(f"  {spec.username:<{width}}  {spec.description}")
-        write(
-            "  Parents sign in with their IIN and a one-time SMS code (a later issue), not with a password:"
-        )
+        write(f"  Parents sign in at {SIGN_IN_URL} with their IIN and phone; the one-time code")
+        write("  arrives as a file in var/outbox/ (no SMS leaves this machine):")
         parents = Applicant.objects.filter(iin__in=[DEMO_MOTHER.iin, DEMO_FATHER.iin]).prefetch_related(
             "applications__settlement", "applications__child"
         )
