@@ -5,8 +5,6 @@ A parent reaches only their own records: every read here that takes an
 nothing, exactly as a number that does not exist.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -16,8 +14,7 @@ from accounts.choices import Role
 from accounts.models import Applicant
 from audit.models import AuditEvent
 from directory.models import Settlement
-from queues.models import QueueEntry
-from queues.selectors import QueuePosition, entry_standing
+from queues.selectors import positions_of_application
 
 from . import numbers
 from .choices import BenefitCategory, Channel
@@ -146,25 +143,6 @@ def documents_of(application: Application) -> QuerySet[BenefitDocument]:
     return application.benefit_documents.order_by("uploaded_at", "id")
 
 
-def positions_of_applications(application_ids: Iterable[int]) -> dict[int, list[QueuePosition]]:
-    """Every queue each application stands in, with its standing, by application id.
-
-    One query finds the entries of all the applications; each position is then
-    ``queues.selectors.entry_standing``, two indexed counts, so the cost grows
-    with the queues the parent's children stand in, never with a queue's length.
-    """
-    entries = (
-        QueueEntry.objects.standing()
-        .filter(application_id__in=list(application_ids))
-        .select_related("queue", "queue__settlement")
-        .order_by("application_id", "queue__kind")
-    )
-    positions: dict[int, list[QueuePosition]] = defaultdict(list)
-    for entry in entries:
-        positions[entry.application_id].append(QueuePosition(entry=entry, standing=entry_standing(entry)))
-    return positions
-
-
 # --- the application form -----------------------------------------------------------
 
 
@@ -198,7 +176,7 @@ def public_standing(number: str) -> PublicStanding | None:
     application = Application.objects.filter(number=normalised).only("id", "status").first()
     if application is None:
         return None
-    positions = positions_of_applications([application.pk]).get(application.pk, [])
+    positions = positions_of_application(application.pk)
     return PublicStanding(
         status_label=application.get_status_display(),
         positions=[

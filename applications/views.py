@@ -30,6 +30,7 @@ from core.iin import Sex, validate_iin
 from directory.choices import GroupLanguage
 from directory.models import Kindergarten, Settlement
 from queues.explanation import explain
+from queues.selectors import positions_of_application, positions_of_applications
 
 from . import selectors, services
 from .choices import BenefitCategory, Channel, Relation
@@ -346,7 +347,7 @@ def _own_application_or_404(request, number: str) -> Application:
 def cabinet(request):
     """My applications: each with its status and its position in every queue, explained."""
     applications = list(selectors.applications_of(request.applicant))
-    positions = selectors.positions_of_applications(application.pk for application in applications)
+    positions = positions_of_applications(application.pk for application in applications)
     rows = [
         {"application": application, "positions": _positions_for_display(positions.get(application.pk, []))}
         for application in applications
@@ -465,7 +466,7 @@ def detail(request, number):
                 _("The document is attached. A specialist checks it; the submission time stays the same."),
             )
             return redirect("applications:detail", number=application.number)
-    positions = selectors.positions_of_applications([application.pk]).get(application.pk, [])
+    positions = positions_of_application(application.pk)
     context = {
         "application": application,
         "positions": _positions_for_display(positions),
@@ -481,7 +482,7 @@ def detail(request, number):
 def receipt(request, number):
     """A printable receipt: what was registered, when (Asia/Almaty), through which channel."""
     application = _own_application_or_404(request, number)
-    positions = selectors.positions_of_applications([application.pk]).get(application.pk, [])
+    positions = positions_of_application(application.pk)
     context = {
         "application": application,
         "positions": positions,
