@@ -33,7 +33,7 @@ from queues.explanation import explain
 from queues.selectors import positions_of_application, positions_of_applications
 
 from . import selectors, services
-from .choices import BenefitCategory, Channel, Relation
+from .choices import BenefitCategory, Channel, Relation, Verification
 from .downloads import document_response
 from .forms import add_service_error
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, Child
@@ -467,10 +467,12 @@ def detail(request, number):
             )
             return redirect("applications:detail", number=application.number)
     positions = positions_of_application(application.pk)
+    documents = selectors.documents_of(application)
     context = {
         "application": application,
         "positions": _positions_for_display(positions),
-        "documents": selectors.documents_of(application),
+        "documents": documents,
+        "benefit_pending": any(document.verification == Verification.PENDING for document in documents),
         "history": selectors.application_history(application),
         "form": form if application.is_active else None,
     }

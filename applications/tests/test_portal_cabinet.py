@@ -152,6 +152,7 @@ def test_the_application_page_shows_queues_documents_and_history(client, parent,
     assert "Application registered" in response.text
     assert "Add a benefit document" in response.text
     assert "The service is free." in response.text
+    assert "waiting for a specialist's check" in response.text
 
 
 @pytest.mark.usefixtures("english_pages")
@@ -165,6 +166,7 @@ def test_a_rejected_document_shows_its_reason_and_the_history_names_no_staff(
     response = client.get(url("detail", application))
 
     assert "Rejected" in response.text
+    assert "waiting for a specialist's check" not in response.text
     assert "The certificate is unreadable." in response.text
     assert "Benefit rejected" in response.text
     assert "Education department specialist" in response.text
