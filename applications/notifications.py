@@ -6,6 +6,7 @@ from a fraudster asking for money stands out. Positions come from the one
 place that computes them, ``queues.selectors``.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -85,3 +86,142 @@ def benefit_decided(document: BenefitDocument):
         return Notice(subject=subject, text=text)
 
     return build
+
+
+# --- The placement engine (issue 4): builders take plain values, so applications imports nothing above it.
+
+
+def _last_day(ends_at) -> str:
+    """The last day of a period that ends at ``ends_at`` (midnight Asia/Almaty after it), as 18.12.2026."""
+    return (timezone.localtime(ends_at) - datetime.timedelta(microseconds=1)).strftime("%d.%m.%Y")
+
+
+def _joined(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def access_opened(*, ends_at):
+    """Access to a bulletin's places opened: the parent may get a referral before others until ``ends_at``."""
+
+    def build(application: Application) -> Notice:
+        values = {"number": application.display_number, "date": _last_day(ends_at)}
+        lead = (
+            _(
+                "Kezek: free places for application No. %(number)s are in a vacancy bulletin. Until the end "
+                "of %(date)s you may get a referral before others in your personal cabinet. If no place "
+                "suits you, do nothing: you keep your position."
+            )
+            % values
+        )
+        return Notice(
+            subject=_("Free places for application No. %(number)s") % values,
+            text=_joined(lead, _free_service()),
+        )
+
+    return build
+
+
+def referral_issued(*, referral_number: str, kindergarten: str, valid_through, awaiting_confirmation: bool):
+    """A referral was taken (or its out-of-turn benefit confirmed); ``valid_through`` is its last day."""
+
+    def build(application: Application) -> Notice:
+        values = {
+            "number": application.display_number,
+            "referral": referral_number,
+            "kindergarten": kindergarten,
+            "date": valid_through.strftime("%d.%m.%Y"),
+        }
+        if awaiting_confirmation:
+            lead = (
+                _(
+                    "Kezek: referral No. %(referral)s to %(kindergarten)s for application No. %(number)s "
+                    "waits for the education department to confirm your out-of-turn benefit. Bring a fresh "
+                    "employer certificate (issued within the last month) by %(date)s."
+                )
+                % values
+            )
+        else:
+            lead = (
+                _(
+                    "Kezek: referral No. %(referral)s to %(kindergarten)s for application No. %(number)s is "
+                    "issued and valid through %(date)s. Bring the documents to the kindergarten by then."
+                )
+                % values
+            )
+        return Notice(
+            subject=_("Referral No. %(referral)s") % values,
+            text=_joined(lead, _free_service()),
+        )
+
+    return build
+
+
+def referral_cancelled(*, referral_number: str, reason: str):
+    """A referral waiting for its out-of-turn benefit was cancelled; the child is back in the queue."""
+
+    def build(application: Application) -> Notice:
+        values = {"number": application.display_number, "referral": referral_number, "reason": reason}
+        lead = (
+            _(
+                "Kezek: referral No. %(referral)s was cancelled: %(reason)s The out-of-turn benefit no "
+                "longer counts. Application No. %(number)s is back in the queue with its original "
+                "submission time."
+            )
+            % values
+        )
+        return Notice(
+            subject=_("Referral No. %(referral)s cancelled") % values,
+            text=_joined(lead, _positions_sentence(application), _free_service()),
+        )
+
+    return build
+
+
+def referral_annulled(*, referral_number: str, stop_list_ends_at):
+    """An unused referral was annulled; the application is on the stop-list until ``stop_list_ends_at``."""
+
+    def build(application: Application) -> Notice:
+        values = {
+            "number": application.display_number,
+            "referral": referral_number,
+            "date": _last_day(stop_list_ends_at),
+        }
+        lead = (
+            _(
+                "Kezek: referral No. %(referral)s for application No. %(number)s was not used and is "
+                "annulled. Through %(date)s the application keeps its position but is not offered places; "
+                "after that it is offered places again."
+            )
+            % values
+        )
+        return Notice(
+            subject=_("Referral No. %(referral)s annulled") % values,
+            text=_joined(lead, _free_service()),
+        )
+
+    return build
+
+
+def stop_list_lifted(application: Application) -> Notice:
+    values = {"number": application.display_number}
+    lead = (
+        _(
+            "Kezek: the stop-list period of application No. %(number)s is over. It is offered places again, "
+            "with its original submission time."
+        )
+        % values
+    )
+    return Notice(
+        subject=_("Application No. %(number)s is offered places again") % values,
+        text=_joined(lead, _positions_sentence(application), _free_service()),
+    )
+
+
+def aged_out(application: Application) -> Notice:
+    """The child no longer qualifies by age (RULES.md section 4); the reason is the one recorded."""
+    values = {"number": application.display_number, "reason": application.status_reason}
+    lead = _("Kezek: application No. %(number)s has left the queue: %(reason)s") % values
+    return Notice(
+        subject=_("Application No. %(number)s has left the queue") % values,
+        text=_joined(lead, _free_service()),
+    )

@@ -30,7 +30,7 @@ from . import age, numbers, tasks
 from .choices import BenefitCategory, Channel, Status, Verification
 from .errors import ChildAlreadyInQueue, InvalidDocument, NotEligible, OutOfScope
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child, Guardianship
-from .transitions import transition
+from .transitions import ALLOWED, transition
 from .uploads import checked_content_type
 
 
@@ -576,3 +576,70 @@ def _holds_special_needs_conclusion(application: Application) -> bool:
         category=BenefitCategory.SPECIAL_NEEDS,
         verification__in=[Verification.PENDING, Verification.CONFIRMED],
     ).exists()
+
+
+# --- Ageing out (RULES.md section 4; issue 4) -----------------------------------------
+
+#: The statuses an application may age out of: those with the move to aged_out. A child holding a
+#: referral is not taken out: its age was checked when the referral was issued.
+AGEING_OUT_FROM = tuple(status for status, targets in ALLOWED.items() if Status.AGED_OUT in targets)
+
+
+def age_ineligibility_of(application: Application, *, today: datetime.date) -> str | None:
+    """Why the child of ``application`` no longer qualifies by age today, or None (RULES.md section 4).
+
+    One rule for the ageing-out job and for issuing a referral: ``age.age_ineligibility_reason``,
+    with the exemption of a PMPK conclusion the application holds (pending or confirmed, as when
+    applying), in the active language.
+    """
+    return age.age_ineligibility_reason(
+        application.child.birth_date,
+        today,
+        has_special_needs_conclusion=_holds_special_needs_conclusion(application),
+    )
+
+
+def age_out_children(*, now: datetime.datetime | None = None) -> int:
+    """Take out of every queue the children who no longer qualify by age (a scheduled job, idempotent).
+
+    The age is counted on the cut-off date of the current school year, so the
+    day the school year turns (1 September by default) is when most leave. Only
+    children born in or before the last birth year that can be too old are read;
+    the rule itself is decided per child by ``age_ineligibility_of``. Each child
+    leaves in its own transaction, with the reason recorded and the parent told.
+    Returns how many left.
+    """
+    now = now or clock.now()
+    today = timezone.localdate(now)
+    youngest_possibly_too_old = age.school_year_cutoff(today).year - settings.QUEUE_MAX_AGE_YEARS - 1
+    candidates = (
+        Application.objects.filter(
+            status__in=AGEING_OUT_FROM, child__birth_date__year__lte=youngest_possibly_too_old
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(_age_out(application_id, today=today, now=now) for application_id in candidates)
+
+
+@transaction.atomic
+def _age_out(application_id: int, *, today: datetime.date, now: datetime.datetime) -> int:
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("child").get(pk=application_id)
+    )
+    if application.status not in AGEING_OUT_FROM:
+        return 0
+    reason = age_ineligibility_of(application, today=today)
+    if reason is None:
+        return 0
+    transition(application, Status.AGED_OUT, now=now, reason=reason)
+    application.save(update_fields=["status", "status_reason", "status_changed_at"])
+    left = queue_services.leave_queues(application_id=application.pk, reason=LeaveReason.AGED_OUT, now=now)
+    record(
+        action="application.aged_out",
+        target=application,
+        at=now,
+        details={"reason": reason, "queues_left": left},
+    )
+    transaction.on_commit(lambda: tasks.notify_aged_out.delay(application.pk))
+    return 1

@@ -30,3 +30,15 @@ def notify_application_registered(application_id: int) -> None:
 def notify_benefit_decided(document_id: int) -> None:
     document = BenefitDocument.objects.select_related("application__applicant").get(pk=document_id)
     notifications.deliver(document.application, notifications.benefit_decided(document))
+
+
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=60)
+def age_out_children() -> int:
+    """Take out of the queues the children who no longer qualify by age (idempotent; safe to rerun)."""
+    return services.age_out_children()
+
+
+@shared_task(acks_late=True, **NOTICE_RETRY)
+def notify_aged_out(application_id: int) -> None:
+    application = Application.objects.select_related("applicant", "child").get(pk=application_id)
+    notifications.deliver(application, notifications.aged_out)

@@ -13,7 +13,16 @@ from .errors import InvalidTransition
 from .models import Application
 
 ALLOWED: dict[str, frozenset[str]] = {
-    Status.IN_QUEUE: frozenset({Status.ACCESS_OPEN, Status.WITHDRAWN, Status.AGED_OUT, Status.DUPLICATE}),
+    Status.IN_QUEUE: frozenset(
+        {
+            Status.ACCESS_OPEN,
+            Status.REFERRAL_ISSUED,
+            Status.AWAITING_BENEFIT_CONFIRMATION,
+            Status.WITHDRAWN,
+            Status.AGED_OUT,
+            Status.DUPLICATE,
+        }
+    ),
     Status.ACCESS_OPEN: frozenset(
         {
             Status.IN_QUEUE,

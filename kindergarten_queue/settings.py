@@ -243,6 +243,42 @@ PAPER_APPLICATION_MAX_BACKDATE_DAYS = env.int("PAPER_APPLICATION_MAX_BACKDATE_DA
 # so no single insider can both enter and approve a benefit.
 BENEFIT_FOUR_EYES = env.bool("BENEFIT_FOUR_EYES", default=True)
 
+# --- Placement engine (RULES.md section 5; issue 4) -------------------------------
+# Periods in days start the day after the event and end at midnight Asia/Almaty
+# after their last day; working days follow Kazakhstan's public holidays.
+ACCESS_WINDOW_WORKING_DAYS = env.int("ACCESS_WINDOW_WORKING_DAYS", default=3)
+REFERRAL_VALID_WORKING_DAYS = env.int("REFERRAL_VALID_WORKING_DAYS", default=5)
+REFERRAL_MAX_DAYS_FROM_ISSUE = env.int("REFERRAL_MAX_DAYS_FROM_ISSUE", default=30)  # calendar days
+STOP_LIST_DAYS = env.int("STOP_LIST_DAYS", default=10)  # calendar days
+# From 1 to 31 August groups move up a year: no bulletin is published, no referral taken.
+AUGUST_FREEZE = env.bool("AUGUST_FREEZE", default=True)
+CELERY_TASK_ROUTES.update(
+    {
+        "bulletins.tasks.notify_*": {"queue": "notifications"},
+        "placements.tasks.notify_*": {"queue": "notifications"},
+    }
+)
+# Windows and validity end at midnight Asia/Almaty; the jobs run hourly, so a
+# missed run is made up within the hour, and a second run does nothing.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "end-priority-windows": {
+            "task": "bulletins.tasks.end_priority_windows",
+            "schedule": crontab(minute=1),
+        },
+        "annul-expired-referrals": {
+            "task": "placements.tasks.annul_expired_referrals",
+            "schedule": crontab(minute=10),
+        },
+        "lift-stop-list": {"task": "placements.tasks.lift_stop_list", "schedule": crontab(minute=15)},
+        # The age is counted on 1 September of the school year: children leave just after midnight.
+        "age-out-children": {
+            "task": "applications.tasks.age_out_children",
+            "schedule": crontab(hour=0, minute=20),
+        },
+    }
+)
+
 # --- Service contacts shown on every page (RULES.md section 8) ------------------
 CALL_CENTRE_PHONE = env.str("CALL_CENTRE_PHONE", default="1414")
 

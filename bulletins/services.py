@@ -1,0 +1,537 @@
+"""Use cases of vacancy bulletins and priority access (RULES.md section 5).
+
+Kindergarten staff report free places of their own kindergarten; a specialist
+of the district puts them (or places of their own) into a draft bulletin and
+publishes it. A published bulletin is never edited: its places cannot be added
+or changed, only withdrawn while nobody took them; a correction is a new
+bulletin. Publishing enqueues ``open_access`` after the commit, which gives the
+first eligible applicants of every queue that gained places a priority window;
+when the window ends, the places still free are open to every applicant of the
+queue (``placements.services.take_referral`` reads ``priority_until``).
+
+Each use case is one transaction with its audit record; ``open_access`` is one
+transaction per queue, and idempotent. The helpers at the end
+(``claim_place``, ``return_place``, ``release_place``, ``close_accesses``)
+are not use cases: ``placements`` calls them inside its own transactions, so
+the counters of a place change in the same transaction as the referral.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Action, Role
+from applications.choices import Status
+from applications.errors import OutOfScope
+from applications.models import Application
+from applications.transitions import transition as transition_application
+from audit.services import record
+from core import clock
+from core.workdays import end_of, last_working_day_of_period
+from directory.models import District, Group, Kindergarten
+from queues import selectors as queue_selectors
+from queues import services as queue_services
+from queues.models import Queue
+
+from . import tasks
+from .choices import AccessStatus, BulletinStatus, ReportState
+from .errors import (
+    AugustFreeze,
+    BulletinNotPublished,
+    BulletinPublished,
+    EmptyBulletin,
+    GroupOutsideDistrict,
+    NothingToWithdraw,
+    NotKindergartenStaff,
+    ReportAlreadyDecided,
+)
+from .models import Access, Bulletin, BulletinPlace, VacancyReport
+from .transitions import transition as transition_access
+
+# Rows of a queue read per page while looking for the first eligible applicants.
+ACCESS_PAGE_SIZE = 100
+# Statuses of an application that may be offered access: not holding a referral, not on the stop-list.
+MAY_GET_ACCESS = (Status.IN_QUEUE, Status.ACCESS_OPEN)
+
+
+def in_august_freeze(now: datetime.datetime) -> bool:
+    """Whether ``now`` falls in 1-31 August (Asia/Almaty), when groups move up a year (RULES.md section 5)."""
+    return settings.AUGUST_FREEZE and timezone.localdate(now).month == 8
+
+
+def priority_window_end(published_at: datetime.datetime) -> datetime.datetime:
+    """Midnight Asia/Almaty after ``ACCESS_WINDOW_WORKING_DAYS`` working days counted from publication."""
+    last_day = last_working_day_of_period(
+        timezone.localdate(published_at), settings.ACCESS_WINDOW_WORKING_DAYS
+    )
+    return end_of(last_day)
+
+
+# --- Reports and bulletins ---------------------------------------------------------
+
+
+@transaction.atomic
+def report_vacancy(
+    *, group: Group, places: int, actor, now: datetime.datetime | None = None
+) -> VacancyReport:
+    """Kindergarten staff report free places in a group of their own kindergarten."""
+    now = now or clock.now()
+    ensure_kindergarten_staff(actor, group.kindergarten)
+    _check_places(places, group)
+    report = VacancyReport(group=group, places=places, reported_by=actor, reported_at=now)
+    report.full_clean()
+    report.save()
+    record(
+        action="vacancy.reported",
+        target=report,
+        actor=actor,
+        at=now,
+        details={"group": group.pk, "kindergarten": group.kindergarten_id, "places": places},
+    )
+    return report
+
+
+@transaction.atomic
+def decline_report(
+    *, report: VacancyReport, actor, reason: str, now: datetime.datetime | None = None
+) -> VacancyReport:
+    """A specialist of the district declines a report, saying why (the kindergarten reads it)."""
+    now = now or clock.now()
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the report is declined: the kindergarten will read it.")})
+    report = _lock_report(report, actor)
+    report.state = ReportState.DECLINED
+    report.decline_reason = reason.strip()
+    report.decided_by = actor
+    report.decided_at = now
+    report.save(update_fields=["state", "decline_reason", "decided_by", "decided_at"])
+    record(action="vacancy.declined", target=report, actor=actor, at=now, details={"reason": reason.strip()})
+    return report
+
+
+@transaction.atomic
+def create_bulletin(*, district: District, actor, now: datetime.datetime | None = None) -> Bulletin:
+    """A specialist of the district starts a draft bulletin."""
+    now = now or clock.now()
+    if not District.objects.restrict(actor, Action.CHANGE).filter(pk=district.pk).exists():
+        raise OutOfScope()
+    bulletin = Bulletin.objects.create(district=district, created_by=actor, created_at=now)
+    record(action="bulletin.created", target=bulletin, actor=actor, at=now, details={"district": district.pk})
+    return bulletin
+
+
+@transaction.atomic
+def add_place(
+    *, bulletin: Bulletin, group: Group, places: int, actor, now: datetime.datetime | None = None
+) -> BulletinPlace:
+    """Add ``places`` of ``group`` to a draft bulletin (to the group's row, if it is there already)."""
+    now = now or clock.now()
+    bulletin = _lock_draft(bulletin, actor)
+    place = _add_places(bulletin, group, places)
+    record(
+        action="bulletin.place_added",
+        target=bulletin,
+        actor=actor,
+        at=now,
+        details={"place": place.pk, "group": group.pk, "places": places},
+    )
+    return place
+
+
+@transaction.atomic
+def include_report(
+    *, bulletin: Bulletin, report: VacancyReport, actor, now: datetime.datetime | None = None
+) -> BulletinPlace:
+    """Put the places of a pending report into a draft bulletin of the same district."""
+    now = now or clock.now()
+    bulletin = _lock_draft(bulletin, actor)
+    report = _lock_report(report, actor)
+    place = _add_places(bulletin, report.group, report.places)
+    report.state = ReportState.INCLUDED
+    report.bulletin = bulletin
+    report.decided_by = actor
+    report.decided_at = now
+    report.save(update_fields=["state", "bulletin", "decided_by", "decided_at"])
+    record(
+        action="vacancy.included",
+        target=report,
+        actor=actor,
+        at=now,
+        details={"bulletin": bulletin.pk, "place": place.pk, "places": report.places},
+    )
+    return place
+
+
+@transaction.atomic
+def publish_bulletin(*, bulletin: Bulletin, actor, now: datetime.datetime | None = None) -> Bulletin:
+    """Publish a draft bulletin; access opens in the background once the publication is committed.
+
+    Refused during the August freeze. The priority window ends at midnight
+    Asia/Almaty after ``ACCESS_WINDOW_WORKING_DAYS`` working days counted from
+    the day after publication (RULES.md section 5).
+    """
+    now = now or clock.now()
+    if in_august_freeze(now):
+        raise AugustFreeze()
+    bulletin = _lock_draft(bulletin, actor)
+    if not bulletin.places.exists():
+        raise EmptyBulletin()
+    bulletin.status = BulletinStatus.PUBLISHED
+    bulletin.published_at = now
+    bulletin.published_by = actor
+    bulletin.priority_until = priority_window_end(now)
+    bulletin.save(update_fields=["status", "published_at", "published_by", "priority_until"])
+    places = bulletin.places.aggregate(total=Sum("places"))["total"]
+    record(
+        action="bulletin.published",
+        target=bulletin,
+        actor=actor,
+        at=now,
+        details={"places": places, "priority_until": bulletin.priority_until.isoformat()},
+    )
+    bulletin_id = bulletin.pk
+    transaction.on_commit(lambda: tasks.open_access.delay(bulletin_id))
+    return bulletin
+
+
+@transaction.atomic
+def withdraw_place(
+    *, place: BulletinPlace, actor, places: int = 1, now: datetime.datetime | None = None
+) -> BulletinPlace:
+    """The kindergarten (or the district's specialist) takes back ``places`` nobody took (RULES.md 5).
+
+    One conditional UPDATE: it succeeds only while at least ``places`` are
+    still free, so a withdrawal can never take back a place a parent has just got.
+    """
+    now = now or clock.now()
+    place = BulletinPlace.objects.select_related("bulletin", "group__kindergarten").get(pk=place.pk)
+    _ensure_may_withdraw(actor, place)
+    if not place.bulletin.is_published:
+        raise BulletinNotPublished()
+    if places < 1:
+        raise ValidationError({"places": _("Withdraw at least one place.")})
+    claimed = BulletinPlace.objects.filter(
+        pk=place.pk, taken__lte=F("places") - F("withdrawn") - places
+    ).update(withdrawn=F("withdrawn") + places)
+    if not claimed:
+        raise NothingToWithdraw()
+    place.refresh_from_db()
+    record(
+        action="bulletin.place_withdrawn",
+        target=place.bulletin,
+        actor=actor,
+        at=now,
+        details={"place": place.pk, "group": place.group_id, "withdrawn": places},
+    )
+    return place
+
+
+# --- Access ----------------------------------------------------------------------
+
+
+def open_access(*, bulletin_id: int, now: datetime.datetime | None = None) -> int:
+    """Open priority access in every queue that gained places, once however often it runs (RULES.md 5).
+
+    In each queue, the first applicants in queue order (read page by page from
+    ``queues.selectors.queue_page``, the one place the order lives) who may
+    take a place now get access, as many as the places the queue gained.
+    Skipped: holders of a referral, the stop-listed, and those already holding
+    open access in that queue from another bulletin. One transaction per queue.
+
+    Idempotent: in each queue it counts the accesses this bulletin already
+    opened there (whatever became of them) and opens only the rest, under a
+    per-queue lock, so a second run, a concurrent run or a run after a crash
+    half-way opens access to each applicant once. A bulletin whose window has
+    already ended opens nothing: its places are open to everyone anyway.
+    Returns how many accesses this run opened.
+    """
+    now = now or clock.now()
+    bulletin = Bulletin.objects.get(pk=bulletin_id)
+    if not bulletin.is_published or now >= bulletin.priority_until:
+        return 0
+    gained = (
+        BulletinPlace.objects.filter(bulletin=bulletin)
+        .values("queue_id")
+        .annotate(total=Sum("places"))
+        .order_by("queue_id")
+    )
+    opened = 0
+    for row in gained:
+        queue = Queue.objects.get(pk=row["queue_id"])
+        opened += _open_access_in_queue(bulletin=bulletin, queue=queue, gained=row["total"], now=now)
+    return opened
+
+
+def end_priority_windows(*, now: datetime.datetime | None = None) -> int:
+    """End the accesses whose window is over (a scheduled job; idempotent). Returns how many ended.
+
+    The application goes back ``in_queue`` unless it still holds open access in
+    another queue; its position is untouched (declining costs nothing). An open
+    access of an application that left meanwhile (withdrawn, aged out) ends too.
+    The places still free are then open to every applicant of the queue.
+    """
+    now = now or clock.now()
+    due = (
+        Access.objects.filter(status=AccessStatus.OPEN)
+        .filter(Q(ends_at__lte=now) | ~Q(application__status=Status.ACCESS_OPEN))
+        .order_by("pk")
+        .values_list("pk", "application_id")
+    )
+    return sum(_end_access(access_id, application_id, now=now) for access_id, application_id in due)
+
+
+# --- Helpers called by placements inside their own transactions ---------------------------
+
+
+def claim_place(*, place_id: int) -> bool:
+    """Take one free place with ONE conditional UPDATE; False when none is free.
+
+    ``taken + withdrawn < places`` is re-checked by PostgreSQL on the locked row
+    version, so of any number of concurrent claims for the last place exactly
+    one gets it. The condition names only the row's own columns: a join or a
+    subquery would be judged on a stale snapshot. The caller has checked that
+    the bulletin is published (publication is never undone). The check
+    constraints forbid over-giving even without this.
+    """
+    claimed = BulletinPlace.objects.filter(pk=place_id, taken__lt=F("places") - F("withdrawn")).update(
+        taken=F("taken") + 1
+    )
+    return claimed == 1
+
+
+def return_place(*, place_id: int) -> None:
+    """Give a taken place back to its bulletin (a referral cancelled before it could be used)."""
+    returned = BulletinPlace.objects.filter(pk=place_id, taken__gt=F("released")).update(taken=F("taken") - 1)
+    if returned != 1:
+        raise RuntimeError(f"bulletin place {place_id} has no taken place to return")
+
+
+def release_place(*, place_id: int, now: datetime.datetime) -> VacancyReport:
+    """An annulled referral's place returns for the next bulletin, not this one (RULES.md section 5).
+
+    The place stays taken here (``released`` + 1) and comes back as a pending
+    vacancy report, which the district's specialist puts into the next bulletin.
+    """
+    released = BulletinPlace.objects.filter(pk=place_id, released__lt=F("taken")).update(
+        released=F("released") + 1
+    )
+    if released != 1:
+        raise RuntimeError(f"bulletin place {place_id} has no taken place to release")
+    place = BulletinPlace.objects.get(pk=place_id)
+    return VacancyReport.objects.create(
+        group_id=place.group_id, places=1, reported_at=now, released_from=place
+    )
+
+
+def close_accesses(
+    *, application_id: int, now: datetime.datetime, used_in: tuple[int, int] | None = None
+) -> int:
+    """End the application's open accesses; the one of ``used_in`` (bulletin id, queue id) becomes used.
+
+    Taking a referral in one queue ends the child's access everywhere else
+    (RULES.md section 5). Call it with the application row locked.
+    """
+    closed = 0
+    for access in Access.objects.select_for_update().filter(
+        application_id=application_id, status=AccessStatus.OPEN
+    ):
+        used = used_in == (access.bulletin_id, access.queue_id)
+        transition_access(access, AccessStatus.USED if used else AccessStatus.ENDED, now=now)
+        access.save(update_fields=["status", "closed_at"])
+        closed += 1
+    return closed
+
+
+def ensure_kindergarten_staff(actor, kindergarten: Kindergarten) -> None:
+    """Refuse anyone but active staff of ``kindergarten`` (role kindergarten, the kindergarten assigned)."""
+    if (
+        actor is None
+        or not actor.is_authenticated
+        or not actor.is_active
+        or actor.role != Role.KINDERGARTEN
+        or not actor.kindergartens.filter(pk=kindergarten.pk).exists()
+    ):
+        raise NotKindergartenStaff()
+
+
+# --- The rules behind the use cases ----------------------------------------------------
+
+
+def _open_access_in_queue(*, bulletin: Bulletin, queue: Queue, gained: int, now: datetime.datetime) -> int:
+    with transaction.atomic():
+        _one_opening_per_queue(queue.pk)
+        wanted = gained - Access.objects.filter(bulletin=bulletin, queue=queue).count()
+        granted: list[Access] = []
+        offset = 0
+        while len(granted) < wanted:
+            rows = queue_selectors.queue_page(queue, offset=offset, limit=ACCESS_PAGE_SIZE)
+            if not rows:
+                break
+            offset += len(rows)
+            for row, application in _eligible(rows, bulletin=bulletin, queue=queue, now=now):
+                granted.append(_grant(bulletin, queue, application, position=row.position, now=now))
+                if len(granted) == wanted:
+                    break
+        if granted:
+            record(
+                action="bulletin.access_opened",
+                target=bulletin,
+                at=now,
+                details={"queue": queue.pk, "opened": len(granted), "places": gained},
+            )
+    return len(granted)
+
+
+def _eligible(rows, *, bulletin: Bulletin, queue: Queue, now: datetime.datetime):
+    """The rows of one page whose application may get access now, locked, in queue order.
+
+    An access whose window is over holds nothing, even before ``end_priority_windows`` has run.
+    """
+    ids = [row.entry.application_id for row in rows]
+    applications = {
+        application.pk: application
+        for application in Application.objects.select_for_update()
+        .filter(pk__in=ids, status__in=MAY_GET_ACCESS)
+        .order_by("pk")
+    }
+    holding = set(
+        Access.objects.filter(queue=queue, application_id__in=ids)
+        .filter(Q(bulletin=bulletin) | Q(status=AccessStatus.OPEN, ends_at__gt=now))
+        .values_list("application_id", flat=True)
+    )
+    for row in rows:
+        application = applications.get(row.entry.application_id)
+        if application is not None and application.pk not in holding:
+            yield row, application
+
+
+def _grant(bulletin: Bulletin, queue: Queue, application: Application, *, position: int, now) -> Access:
+    for stale in Access.objects.select_for_update().filter(
+        queue=queue, application=application, status=AccessStatus.OPEN, ends_at__lte=now
+    ):
+        transition_access(stale, AccessStatus.ENDED, now=now)
+        stale.save(update_fields=["status", "closed_at"])
+    access = Access.objects.create(
+        bulletin=bulletin,
+        queue=queue,
+        application=application,
+        position=position,
+        opened_at=now,
+        ends_at=bulletin.priority_until,
+    )
+    if application.status == Status.IN_QUEUE:
+        transition_application(application, Status.ACCESS_OPEN, now=now)
+        application.save(update_fields=["status", "status_reason", "status_changed_at"])
+    record(
+        action="access.opened",
+        target=application,
+        at=now,
+        details={
+            "access": access.pk,
+            "bulletin": bulletin.pk,
+            "queue": queue.pk,
+            "position": position,
+            "ends_at": access.ends_at.isoformat(),
+        },
+    )
+    access_id = access.pk
+    transaction.on_commit(lambda: tasks.notify_access_opened.delay(access_id))
+    return access
+
+
+def _end_access(access_id: int, application_id: int, *, now: datetime.datetime) -> int:
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application_id)
+        access = Access.objects.select_for_update().get(pk=access_id)
+        if access.status != AccessStatus.OPEN or (
+            access.ends_at > now and application.status == Status.ACCESS_OPEN
+        ):
+            return 0
+        transition_access(access, AccessStatus.ENDED, now=now)
+        access.save(update_fields=["status", "closed_at"])
+        still_open = Access.objects.filter(application=application, status=AccessStatus.OPEN).exists()
+        if application.status == Status.ACCESS_OPEN and not still_open:
+            transition_application(application, Status.IN_QUEUE, now=now)
+            application.save(update_fields=["status", "status_reason", "status_changed_at"])
+        record(
+            action="access.ended",
+            target=application,
+            at=now,
+            details={"access": access.pk, "bulletin": access.bulletin_id, "queue": access.queue_id},
+        )
+    return 1
+
+
+def _one_opening_per_queue(queue_id: int) -> None:
+    """Serialise the openings of one queue (two bulletins, or two runs of one) for this transaction.
+
+    A PostgreSQL transaction-level advisory lock, so a rerun waits for a run in
+    progress and then counts what it committed; other databases (SQLite in
+    development) write one transaction at a time anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"open-access:{queue_id}"])
+
+
+def _lock_draft(bulletin: Bulletin, actor) -> Bulletin:
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if not Bulletin.objects.restrict(actor, Action.CHANGE).filter(pk=bulletin.pk).exists():
+        raise OutOfScope()
+    if bulletin.status != BulletinStatus.DRAFT:
+        raise BulletinPublished()
+    return bulletin
+
+
+def _lock_report(report: VacancyReport, actor) -> VacancyReport:
+    report = VacancyReport.objects.select_for_update().select_related("group__kindergarten").get(pk=report.pk)
+    if not VacancyReport.objects.restrict(actor, Action.CHANGE).filter(pk=report.pk).exists():
+        raise OutOfScope()
+    if report.state != ReportState.PENDING:
+        raise ReportAlreadyDecided()
+    return report
+
+
+def _add_places(bulletin: Bulletin, group: Group, places: int) -> BulletinPlace:
+    group = Group.objects.select_related("kindergarten__settlement").get(pk=group.pk)
+    if group.kindergarten.settlement.district_id != bulletin.district_id:
+        raise GroupOutsideDistrict()
+    _check_places(places, group)
+    place = BulletinPlace.objects.select_for_update().filter(bulletin=bulletin, group=group).first()
+    if place is not None:
+        if place.places + places > group.capacity:
+            raise ValidationError({"places": _capacity_message(group)})
+        place.places += places
+        place.save(update_fields=["places"])
+        return place
+    queue = queue_services.queue_for(
+        settlement_id=group.kindergarten.settlement_id, birth_year=group.birth_year, kind=group.kind
+    )
+    return BulletinPlace.objects.create(bulletin=bulletin, group=group, queue=queue, places=places)
+
+
+def _check_places(places: int, group: Group) -> None:
+    if places < 1:
+        raise ValidationError({"places": _("Enter at least one place.")})
+    if places > group.capacity:
+        raise ValidationError({"places": _capacity_message(group)})
+
+
+def _capacity_message(group: Group) -> str:
+    return gettext("The group has %(capacity)s places in all.") % {"capacity": group.capacity}
+
+
+def _ensure_may_withdraw(actor, place: BulletinPlace) -> None:
+    """The staff of the place's kindergarten, or a specialist of the bulletin's district."""
+    if actor is not None and actor.is_authenticated and actor.role == Role.KINDERGARTEN:
+        ensure_kindergarten_staff(actor, place.group.kindergarten)
+        return
+    if not Bulletin.objects.restrict(actor, Action.CHANGE).filter(pk=place.bulletin_id).exists():
+        raise OutOfScope()

@@ -1,0 +1,34 @@
+"""Background jobs of bulletins: thin wrappers over services and notices (DESIGN.md, "Celery tasks").
+
+``open_access`` is enqueued on the commit of a publication; it is idempotent
+(``services.open_access`` counts what it already opened), so a redelivery
+after a worker died (``acks_late``) or a retry after a deadlock or a lost
+connection opens nothing twice.
+"""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from applications import notifications
+from applications.tasks import NOTICE_RETRY
+
+from . import services
+from .models import Access
+
+JOB_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 10, "max_retries": 5}
+
+
+@shared_task(acks_late=True, **JOB_RETRY)
+def open_access(bulletin_id: int) -> int:
+    return services.open_access(bulletin_id=bulletin_id)
+
+
+@shared_task(acks_late=True, **JOB_RETRY)
+def end_priority_windows() -> int:
+    return services.end_priority_windows()
+
+
+@shared_task(acks_late=True, **NOTICE_RETRY)
+def notify_access_opened(access_id: int) -> None:
+    access = Access.objects.select_related("application__applicant").get(pk=access_id)
+    notifications.deliver(access.application, notifications.access_opened(ends_at=access.ends_at))

@@ -1,0 +1,122 @@
+"""Reads of referrals, and the one check of whether an application may take a place now.
+
+``take_refusal`` is the rule ``services.take_referral`` enforces, as a read:
+the parent's pages call it to decide whether to show **Get referral** on a
+place, so the button and the use case can never disagree.
+"""
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from applications.choices import Status
+from applications.models import Application
+from applications.services import age_ineligibility_of
+from bulletins.choices import AccessStatus
+from bulletins.errors import AugustFreeze, BulletinNotPublished
+from bulletins.models import Access, BulletinPlace
+from bulletins.services import in_august_freeze
+from core.errors import DomainError
+from queues.models import QueueEntry
+
+from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
+from .errors import (
+    AgeDoesNotFit,
+    CannotTakeReferral,
+    NoAccess,
+    NotInThisQueue,
+    OnStopList,
+    PlaceAlreadyTaken,
+    ReferralAlreadyHeld,
+)
+from .models import Referral, StopListEntry
+
+
+def take_refusal(
+    application: Application, place: BulletinPlace, *, now: datetime.datetime
+) -> DomainError | None:
+    """Why ``application`` may not take ``place`` now, or None if it may (RULES.md sections 4 and 5).
+
+    In this order: the August freeze; an unpublished bulletin; an application
+    holding a referral, on the stop-list or no longer waiting; a place of a
+    queue the child does not stand in; inside the priority window, no open
+    access to this bulletin in this queue (after it, every applicant of the
+    queue may take a free place); a child whose birth year is not the group's,
+    or whose age no longer qualifies on 1 September of the current school
+    year; no free place left. The owner check and the one-time code are the
+    service's; the free-place check here is advisory, the claim is the real one.
+    """
+    if in_august_freeze(now):
+        return AugustFreeze()
+    if not place.bulletin.is_published:
+        return BulletinNotPublished()
+    if application.status in (Status.REFERRAL_ISSUED, Status.AWAITING_BENEFIT_CONFIRMATION):
+        return ReferralAlreadyHeld()
+    if application.status == Status.STOP_LIST:
+        current = StopListEntry.objects.filter(application=application, lifted_at__isnull=True).first()
+        return OnStopList(ends_at=current.ends_at if current else None)
+    if application.status not in (Status.IN_QUEUE, Status.ACCESS_OPEN):
+        return CannotTakeReferral()
+    if not QueueEntry.objects.standing().filter(queue_id=place.queue_id, application=application).exists():
+        return NotInThisQueue()
+    if now < place.bulletin.priority_until and not holds_access(application, place, now=now):
+        return NoAccess(priority_until=place.bulletin.priority_until)
+    if application.child.birth_date.year != place.group.birth_year:
+        return AgeDoesNotFit(_group_year_message(place.group.birth_year), field="place")
+    age_reason = age_ineligibility_of(application, today=timezone.localdate(now))
+    if age_reason is not None:
+        return AgeDoesNotFit(age_reason, field="place")
+    if place.free <= 0:
+        return PlaceAlreadyTaken()
+    return None
+
+
+def holds_access(application: Application, place: BulletinPlace, *, now: datetime.datetime) -> bool:
+    """Whether the application holds open access to the place's bulletin in the place's queue, now."""
+    return Access.objects.filter(
+        bulletin_id=place.bulletin_id,
+        queue_id=place.queue_id,
+        application=application,
+        status=AccessStatus.OPEN,
+        ends_at__gt=now,
+    ).exists()
+
+
+def active_referral(application: Application) -> Referral | None:
+    """The application's referral awaiting confirmation or issued, if it holds one."""
+    return (
+        Referral.objects.filter(application=application, status__in=ACTIVE_REFERRAL_STATUSES)
+        .select_related("kindergarten", "group")
+        .first()
+    )
+
+
+def referrals_for_kindergarten_staff(user):
+    """Referrals to the kindergartens ``user`` works in, as their staff see them.
+
+    A referral waiting for its out-of-turn benefit is not shown: the
+    kindergarten sees it only once the department has confirmed it (RULES.md 5).
+    """
+    return (
+        Referral.objects.filter(kindergarten__in=user.kindergartens.all())
+        .exclude(status=ReferralStatus.AWAITING_CONFIRMATION)
+        .select_related("child", "group", "kindergarten", "application")
+        .order_by("-issued_at")
+    )
+
+
+def referral_by_verification_code(code: str) -> Referral | None:
+    """The referral a public check (the QR code on the printed referral) asks about, or None."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return (
+        Referral.objects.filter(verification_code=code)
+        .select_related("kindergarten", "group", "child")
+        .first()
+    )
+
+
+def _group_year_message(birth_year: int) -> str:
+    return gettext("This group is for children born in %(year)s.") % {"year": birth_year}

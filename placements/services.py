@@ -1,0 +1,526 @@
+"""Use cases of referrals: taking one, its benefit check, extension, enrolment, annulment (RULES.md 5).
+
+Only the parent who owns an application takes or extends its referral, with a
+fresh one-time code; no staff account, superusers included, has a way to do
+it. No place is ever given twice: the place is claimed with one conditional
+UPDATE (``bulletins.services.claim_place``) in the transaction that creates
+the referral, and partial unique constraints refuse a second active referral
+for a child or an application. Each use case is one transaction with its
+audit record; scheduled jobs take one transaction per referral.
+"""
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Action, Role
+from accounts.models import CodePurpose
+from accounts.services import UnknownCode, code_is_for, verify_code
+from applications import numbers
+from applications.choices import BenefitCategory, Status, Verification
+from applications.errors import OutOfScope
+from applications.models import Application, BenefitDocument
+from applications.services import refresh_benefit_class
+from applications.transitions import transition as transition_application
+from audit.services import record
+from bulletins import services as bulletin_services
+from bulletins.errors import AugustFreeze
+from bulletins.models import BulletinPlace
+from core import clock
+from core.dates import add_months
+from core.workdays import end_of, last_working_day_of_period
+from queues import services as queue_services
+from queues.choices import BenefitClass, LeaveReason
+from queues.models import QueueEntry
+
+from . import selectors, tasks
+from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
+from .errors import (
+    AlreadyExtended,
+    NoFreshCertificate,
+    OnlyTheParent,
+    PlaceAlreadyTaken,
+    ReferralAlreadyHeld,
+    ReferralExpired,
+    ReferralNotActive,
+)
+from .models import Enrolment, Referral, StopListEntry
+from .transitions import transition
+
+OUT_OF_TURN_CATEGORIES = [category for category in BenefitCategory if category.needs_employer_certificate]
+# Letters and digits nobody confuses when reading a printed code aloud (no 0/O, 1/I/L).
+VERIFICATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+VERIFICATION_LENGTH = 12
+
+
+# --- Taking a referral ------------------------------------------------------------------
+
+
+def take_referral(
+    *,
+    application: Application,
+    place: BulletinPlace,
+    actor,
+    code_id,
+    code: str,
+    client_ip: str | None = None,
+    now: datetime.datetime | None = None,
+) -> Referral:
+    """The parent presses **Get referral** on a place and confirms with a fresh one-time code.
+
+    Only the parent who owns the application; staff and superusers are refused
+    before the code is looked at. The code (purpose ``take_referral``, sent
+    for the applicant's IIN) is verified first, outside the transaction, so a
+    wrong entry is counted even when taking then fails; call this outside any
+    transaction. Then, in one transaction: the rules of
+    ``selectors.take_refusal`` under a lock of the application row; the place
+    claimed with one conditional UPDATE (the loser of a race gets
+    ``PlaceAlreadyTaken``); the referral created (a second active one for the
+    child is refused by the database); the child's access ends everywhere.
+    Valid for ``REFERRAL_VALID_WORKING_DAYS`` working days after the issue day.
+    Taken with an out-of-turn class in the place's queue, it waits for the
+    department to confirm a fresh employer certificate.
+    """
+    now = now or clock.now()
+    ensure_owner_parent(actor, application)
+    if bulletin_services.in_august_freeze(now):
+        raise AugustFreeze()
+    if not code_is_for(code_id=code_id, iin=application.applicant.iin):
+        raise UnknownCode()
+    verify_code(code_id=code_id, code=code, purpose=CodePurpose.TAKE_REFERRAL, client_ip=client_ip, now=now)
+    with transaction.atomic():
+        return _take(application_id=application.pk, place_id=place.pk, actor=actor, now=now)
+
+
+def _take(*, application_id: int, place_id: int, actor, now: datetime.datetime) -> Referral:
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("child", "applicant")
+        .get(pk=application_id)
+    )
+    ensure_owner_parent(actor, application)
+    place = BulletinPlace.objects.select_related("bulletin", "group__kindergarten").get(pk=place_id)
+    refusal = selectors.take_refusal(application, place, now=now)
+    if refusal is not None:
+        raise refusal
+    if not bulletin_services.claim_place(place_id=place.pk):
+        raise PlaceAlreadyTaken()
+    entry = QueueEntry.objects.standing().get(queue_id=place.queue_id, application=application)
+    out_of_turn = entry.benefit_class == BenefitClass.OUT_OF_TURN
+    referral = Referral(
+        application=application,
+        child=application.child,
+        place=place,
+        group=place.group,
+        kindergarten=place.group.kindergarten,
+        taken_by=actor,
+        out_of_turn=out_of_turn,
+        issued_at=now,
+        valid_until=last_working_day_of_period(timezone.localdate(now), settings.REFERRAL_VALID_WORKING_DAYS),
+        status=ReferralStatus.AWAITING_CONFIRMATION if out_of_turn else ReferralStatus.ISSUED,
+        status_changed_at=now,
+    )
+    _insert_with_fresh_number(referral)
+    bulletin_services.close_accesses(
+        application_id=application.pk, now=now, used_in=(place.bulletin_id, place.queue_id)
+    )
+    status = Status.AWAITING_BENEFIT_CONFIRMATION if out_of_turn else Status.REFERRAL_ISSUED
+    transition_application(application, status, now=now)
+    application.save(update_fields=["status", "status_reason", "status_changed_at"])
+    record(
+        action="referral.taken",
+        target=referral,
+        actor=actor,
+        at=now,
+        details={
+            "number": referral.number,
+            "application": application.pk,
+            "bulletin": place.bulletin_id,
+            "place": place.pk,
+            "kindergarten": referral.kindergarten_id,
+            "valid_until": referral.valid_until.isoformat(),
+            "out_of_turn": out_of_turn,
+        },
+    )
+    referral_id = referral.pk
+    transaction.on_commit(lambda: tasks.notify_referral_issued.delay(referral_id))
+    return referral
+
+
+# --- The out-of-turn benefit behind a referral ---------------------------------------------
+
+
+@transaction.atomic
+def confirm_referral_benefit(*, referral: Referral, actor, now: datetime.datetime | None = None) -> Referral:
+    """The department confirms the out-of-turn benefit of a waiting referral; the kindergarten now sees it.
+
+    Needs a fresh employer certificate: an out-of-turn benefit document,
+    confirmed (by the four-eyes rule of ``confirm_benefit``), counting today
+    and issued within the last month; and the referral still valid.
+    """
+    now = now or clock.now()
+    application, referral = _lock(referral)
+    _ensure_specialist(actor, application)
+    if referral.status != ReferralStatus.AWAITING_CONFIRMATION:
+        raise ReferralNotActive(_("This referral is not waiting for a benefit to be confirmed."))
+    if now >= referral.expires_at:
+        raise ReferralExpired()
+    today = timezone.localdate(now)
+    certificate = (
+        BenefitDocument.objects.counting_on(today)
+        .filter(
+            application=application, category__in=OUT_OF_TURN_CATEGORIES, issued_on__gte=add_months(today, -1)
+        )
+        .order_by("-issued_on")
+        .first()
+    )
+    if certificate is None:
+        raise NoFreshCertificate()
+    transition(referral, ReferralStatus.ISSUED, now=now)
+    referral.save(update_fields=["status", "reason", "status_changed_at"])
+    transition_application(application, Status.REFERRAL_ISSUED, now=now)
+    application.save(update_fields=["status", "status_reason", "status_changed_at"])
+    record(
+        action="referral.benefit_confirmed",
+        target=referral,
+        actor=actor,
+        at=now,
+        details={"application": application.pk, "document": certificate.pk},
+    )
+    referral_id = referral.pk
+    transaction.on_commit(lambda: tasks.notify_referral_issued.delay(referral_id))
+    return referral
+
+
+@transaction.atomic
+def refuse_referral_benefit(
+    *, referral: Referral, actor, reason: str, now: datetime.datetime | None = None
+) -> Referral:
+    """The department does not confirm the out-of-turn benefit: the referral is cancelled (RULES.md 5).
+
+    The place returns to this bulletin, the out-of-turn benefit is removed and
+    the application goes back to the queue, in the class its other documents
+    give (general without one), with its original submission time.
+    """
+    now = now or clock.now()
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the benefit is not confirmed: the parent will read it.")})
+    application, referral = _lock(referral)
+    _ensure_specialist(actor, application)
+    if referral.status != ReferralStatus.AWAITING_CONFIRMATION:
+        raise ReferralNotActive(_("This referral is not waiting for a benefit to be confirmed."))
+    _cancel(referral, application, reason=reason.strip(), actor=actor, now=now)
+    return referral
+
+
+# --- The parent's extension ----------------------------------------------------------------
+
+
+@transaction.atomic
+def extend_referral(
+    *,
+    referral: Referral,
+    actor,
+    until: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> Referral:
+    """The parent extends the referral once, to at most ``REFERRAL_MAX_DAYS_FROM_ISSUE`` days after issue.
+
+    Without ``until``, to the latest day allowed. Only the owner parent, only
+    while the referral is active and valid.
+    """
+    now = now or clock.now()
+    application, referral = _lock(referral)
+    ensure_owner_parent(actor, application)
+    if not referral.is_active:
+        raise ReferralNotActive()
+    if referral.extended_until is not None:
+        raise AlreadyExtended()
+    if now >= referral.expires_at:
+        raise ReferralExpired()
+    latest = timezone.localdate(referral.issued_at) + datetime.timedelta(
+        days=settings.REFERRAL_MAX_DAYS_FROM_ISSUE
+    )
+    until = until or latest
+    if until > latest:
+        raise ValidationError(
+            {
+                "until": gettext("A referral can be extended to %(date)s at the latest.")
+                % {"date": latest.strftime("%d.%m.%Y")}
+            }
+        )
+    if until <= referral.valid_until:
+        raise ValidationError({"until": _("Choose a day after the current end of validity.")})
+    previous = referral.valid_until
+    referral.extended_until = until
+    referral.save(update_fields=["extended_until"])
+    record(
+        action="referral.extended",
+        target=referral,
+        actor=actor,
+        at=now,
+        details={"from": previous.isoformat(), "to": until.isoformat()},
+    )
+    return referral
+
+
+# --- The kindergarten ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def register_enrolment(*, referral: Referral, actor, now: datetime.datetime | None = None) -> Enrolment:
+    """The kindergarten registers the child: it leaves all its queues, the application is enrolled.
+
+    Only staff of the referral's kindergarten, only on an issued referral
+    (one waiting for its benefit is not theirs to see yet) that is still valid.
+    """
+    now = now or clock.now()
+    application, referral = _lock(referral)
+    bulletin_services.ensure_kindergarten_staff(actor, referral.kindergarten)
+    _ensure_issued_and_valid(referral, now)
+    enrolment = Enrolment.objects.create(referral=referral, enrolled_at=now, registered_by=actor)
+    transition(referral, ReferralStatus.ENROLLED, now=now)
+    referral.save(update_fields=["status", "reason", "status_changed_at"])
+    transition_application(
+        application,
+        Status.ENROLLED,
+        now=now,
+        reason=gettext("Enrolled in %(kindergarten)s.") % {"kindergarten": referral.kindergarten},
+    )
+    application.save(update_fields=["status", "status_reason", "status_changed_at"])
+    left = queue_services.leave_queues(application_id=application.pk, reason=LeaveReason.ENROLLED, now=now)
+    bulletin_services.close_accesses(application_id=application.pk, now=now)
+    record(
+        action="referral.enrolled",
+        target=referral,
+        actor=actor,
+        at=now,
+        details={"application": application.pk, "enrolment": enrolment.pk, "queues_left": left},
+    )
+    return enrolment
+
+
+@transaction.atomic
+def report_no_show(*, referral: Referral, actor, now: datetime.datetime | None = None) -> Referral:
+    """The kindergarten says the documents never came: the referral is annulled as if it had expired."""
+    now = now or clock.now()
+    application, referral = _lock(referral)
+    bulletin_services.ensure_kindergarten_staff(actor, referral.kindergarten)
+    if referral.status != ReferralStatus.ISSUED:
+        raise ReferralNotActive()
+    _annul(
+        referral,
+        application,
+        reason=gettext("The documents were not brought to the kindergarten."),
+        actor=actor,
+        now=now,
+    )
+    return referral
+
+
+# --- Scheduled jobs -----------------------------------------------------------------------------
+
+
+def annul_expired_referrals(*, now: datetime.datetime | None = None) -> int:
+    """End the referrals whose validity is over (a scheduled job; idempotent). Returns how many ended.
+
+    An issued referral not used in time is annulled: its place returns for the
+    next bulletin and the application goes on the stop-list for
+    ``STOP_LIST_DAYS`` days. A referral still waiting for its out-of-turn
+    benefit at the end of its validity was not confirmed: it is cancelled as
+    if refused (no stop-list: the wait was the department's, not the parent's).
+    """
+    now = now or clock.now()
+    today = timezone.localdate(now)
+    due = (
+        Referral.objects.filter(status__in=ACTIVE_REFERRAL_STATUSES, valid_until__lt=today)
+        .exclude(extended_until__gte=today)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(_end_expired(referral_id, now=now) for referral_id in due)
+
+
+def lift_stop_list(*, now: datetime.datetime | None = None) -> int:
+    """Return to the queue the applications whose stop-list period is over (a scheduled job; idempotent).
+
+    Their queue entries never changed, so they stand with their original
+    submission time, and are offered access again. Returns how many returned.
+    """
+    now = now or clock.now()
+    due = (
+        StopListEntry.objects.filter(lifted_at__isnull=True, ends_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", "application_id")
+    )
+    return sum(_lift(entry_id, application_id, now=now) for entry_id, application_id in due)
+
+
+# --- Who may act ---------------------------------------------------------------------------------
+
+
+def ensure_owner_parent(actor, application: Application) -> None:
+    """Refuse anyone but the parent who owns ``application``: no staff role, superusers included."""
+    if (
+        actor is None
+        or not actor.is_authenticated
+        or not actor.is_active
+        or actor.role != Role.PARENT
+        or actor.is_staff
+        or actor.is_superuser
+        or application.applicant.user_id != actor.pk
+    ):
+        raise OnlyTheParent()
+
+
+def _ensure_specialist(actor, application: Application) -> None:
+    """A department specialist (or national administrator) whose districts hold the application."""
+    if actor is None or not actor.is_authenticated or actor.role == Role.PARENT:
+        raise OutOfScope()
+    if not Application.objects.restrict(actor, Action.CHANGE).filter(pk=application.pk).exists():
+        raise OutOfScope()
+
+
+# --- The rules behind the use cases -----------------------------------------------------------
+
+
+def _lock(referral: Referral) -> tuple[Application, Referral]:
+    """Lock the application, then its referral: the order every use case here takes them in."""
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant", "child")
+        .get(pk=referral.application_id)
+    )
+    referral = (
+        Referral.objects.select_for_update(of=("self",)).select_related("kindergarten").get(pk=referral.pk)
+    )
+    return application, referral
+
+
+def _ensure_issued_and_valid(referral: Referral, now: datetime.datetime) -> None:
+    if referral.status == ReferralStatus.AWAITING_CONFIRMATION:
+        raise ReferralNotActive(_("This referral is waiting for the department to confirm the benefit."))
+    if referral.status != ReferralStatus.ISSUED:
+        raise ReferralNotActive()
+    if now >= referral.expires_at:
+        raise ReferralExpired()
+
+
+def _insert_with_fresh_number(referral: Referral) -> None:
+    """A new random number and verification code; retry a rare collision, refuse a second active referral."""
+    year = f"{timezone.localdate(referral.issued_at).year % 100:02d}"
+    for _attempt in range(5):
+        body = year + numbers.new_number()[:7]
+        referral.number = body + str(numbers.luhn_check_digit(body))
+        referral.verification_code = "".join(
+            secrets.choice(VERIFICATION_ALPHABET) for _char in range(VERIFICATION_LENGTH)
+        )
+        try:
+            with transaction.atomic():
+                referral.save(force_insert=True)
+            return
+        except IntegrityError as error:
+            if "referral_one_active" in str(error):
+                raise ReferralAlreadyHeld() from error
+            if "number" not in str(error) and "verification_code" not in str(error):
+                raise
+    raise RuntimeError("could not find a free referral number")
+
+
+def _cancel(referral: Referral, application: Application, *, reason: str, actor, now) -> None:
+    """Cancel a referral whose out-of-turn benefit was not confirmed; the child returns to the queue."""
+    transition(referral, ReferralStatus.CANCELLED, now=now, reason=reason)
+    referral.save(update_fields=["status", "reason", "status_changed_at"])
+    bulletin_services.return_place(place_id=referral.place_id)
+    removed = list(
+        application.benefit_documents.filter(
+            category__in=OUT_OF_TURN_CATEGORIES, verification=Verification.CONFIRMED
+        ).values_list("pk", flat=True)
+    )
+    BenefitDocument.objects.filter(pk__in=removed).update(
+        verification=Verification.REJECTED,
+        rejection_reason=reason,
+        verified_by=actor if actor is not None and actor.is_authenticated else None,
+        verified_at=now,
+    )
+    benefit_class = refresh_benefit_class(application, now=now)
+    if application.status == Status.AWAITING_BENEFIT_CONFIRMATION:
+        transition_application(application, Status.IN_QUEUE, now=now)
+        application.save(update_fields=["status", "status_reason", "status_changed_at"])
+    record(
+        action="referral.cancelled",
+        target=referral,
+        actor=actor,
+        at=now,
+        details={
+            "application": application.pk,
+            "reason": reason,
+            "documents_removed": removed,
+            "class": benefit_class.name.lower(),
+        },
+    )
+    if application.status == Status.IN_QUEUE:
+        referral_id = referral.pk
+        transaction.on_commit(lambda: tasks.notify_referral_cancelled.delay(referral_id))
+
+
+def _annul(referral: Referral, application: Application, *, reason: str, actor, now) -> None:
+    """Annul an unused referral: the place returns for the next bulletin, the application is stop-listed."""
+    transition(referral, ReferralStatus.ANNULLED, now=now, reason=reason)
+    referral.save(update_fields=["status", "reason", "status_changed_at"])
+    report = bulletin_services.release_place(place_id=referral.place_id, now=now)
+    details = {"application": application.pk, "reason": reason, "vacancy_report": report.pk}
+    if application.status == Status.REFERRAL_ISSUED:
+        ends_at = end_of(timezone.localdate(now) + datetime.timedelta(days=settings.STOP_LIST_DAYS))
+        entry = StopListEntry.objects.create(
+            application=application, referral=referral, starts_at=now, ends_at=ends_at
+        )
+        transition_application(application, Status.STOP_LIST, now=now, reason=reason)
+        application.save(update_fields=["status", "status_reason", "status_changed_at"])
+        details["stop_list_ends_at"] = entry.ends_at.isoformat()
+        referral_id = referral.pk
+        transaction.on_commit(lambda: tasks.notify_referral_annulled.delay(referral_id))
+    record(action="referral.annulled", target=referral, actor=actor, at=now, details=details)
+
+
+@transaction.atomic
+def _end_expired(referral_id: int, *, now: datetime.datetime) -> int:
+    application, referral = _lock(Referral.objects.get(pk=referral_id))
+    if not referral.is_active or now < referral.expires_at:
+        return 0
+    if referral.status == ReferralStatus.AWAITING_CONFIRMATION:
+        reason = gettext("The out-of-turn benefit was not confirmed while the referral was valid.")
+        _cancel(referral, application, reason=reason, actor=None, now=now)
+    else:
+        _annul(
+            referral, application, reason=gettext("The referral was not used in time."), actor=None, now=now
+        )
+    return 1
+
+
+@transaction.atomic
+def _lift(entry_id: int, application_id: int, *, now: datetime.datetime) -> int:
+    application = Application.objects.select_for_update().get(pk=application_id)
+    entry = StopListEntry.objects.select_for_update().get(pk=entry_id)
+    if entry.lifted_at is not None or entry.ends_at > now:
+        return 0
+    entry.lifted_at = now
+    entry.save(update_fields=["lifted_at"])
+    returned = application.status == Status.STOP_LIST
+    if returned:
+        transition_application(application, Status.IN_QUEUE, now=now)
+        application.save(update_fields=["status", "status_reason", "status_changed_at"])
+        transaction.on_commit(lambda: tasks.notify_stop_list_lifted.delay(application_id))
+    record(
+        action="stop_list.lifted",
+        target=application,
+        at=now,
+        details={"stop_list_entry": entry.pk, "referral": entry.referral_id, "returned_to_queue": returned},
+    )
+    return 1
