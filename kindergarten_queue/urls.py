@@ -9,6 +9,8 @@ urlpatterns = [
     path("", directory_views.home, name="home"),
     path("", include("accounts.urls")),
     path("", include("applications.urls")),
+    path("", include("placements.urls")),
+    path("kindergarten/", include("placements.desk_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
