@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # `make run` always uses the embedded default, whatever the shell exports.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_ENV=development
 
-.PHONY: run test serve lint messages gettext browser clean
+.PHONY: run test serve lint messages debian-packages browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-gettext:
+# Debian packages the project needs on any machine: gettext (translations) and DejaVu (the PDF's font).
+debian-packages:
 	@command -v msgfmt >/dev/null || (command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)) \
 		|| (echo "GNU gettext (msgfmt) is needed: install the 'gettext' package" && exit 1)
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || test -n "$$PDF_FONT_PATH" \
+		|| (command -v apt-get >/dev/null && apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null) \
+		|| echo "No DejaVu font: install fonts-dejavu-core or set PDF_FONT_PATH for the referral PDF"
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
 browser:
@@ -34,7 +38,7 @@ browser:
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "Chromium is not installed: browser tests will skip (under CI=true they fail)"
 
-messages: gettext $(VENV)/.runtime
+messages: debian-packages $(VENV)/.runtime
 	$(MANAGE) compilemessages --ignore=.venv -v0
 
 run: $(VENV)/.runtime messages

@@ -279,6 +279,9 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# --- The referral PDF: a TrueType font with Kazakh and Russian letters ---------------
+PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
 # --- Service contacts shown on every page (RULES.md section 8) ------------------
 CALL_CENTRE_PHONE = env.str("CALL_CENTRE_PHONE", default="1414")
 
