@@ -39,6 +39,7 @@ SEED = 2026
 DEMO_PASSWORD = "kezek-demo-2026"  # noqa: S105 - printed on purpose; production refuses the command
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 SIGN_IN_URL = "http://127.0.0.1:8000/sign-in/"
+DESK_URL = "http://127.0.0.1:8000/admin/login/?next=/kindergarten/"
 RANDOM_APPLICATIONS = 297
 HISTORY = datetime.timedelta(days=3 * 365)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -227,6 +228,10 @@ STAFF = (
     ),
     StaffSpec("specialist.rural", "Гүлмира", "Бекова", Role.SPECIALIST, RURAL, "specialist, Іле ауданы"),
     StaffSpec("operator", "Ольга", "Ким", Role.CALL_CENTRE, None, "call-centre operator, read-only"),
+    StaffSpec(
+        "kindergarten.city", "Сәуле", "Әбдірахманова", Role.KINDERGARTEN, None,
+        f"kindergarten staff of the city's first kindergarten: desk at {DESK_URL}",
+    ),
 )  # fmt: skip
 CITY_SPECIALISTS = ("specialist.city", "specialist.city2")
 DISTRICT_SPECIALISTS = {CITY: CITY_SPECIALISTS, RURAL: ("specialist.rural",)}
@@ -559,7 +564,14 @@ class DemoLoader:
             user.save()
             if spec.district:
                 user.districts.set([districts[DISTRICTS[spec.district][0]]])
+            if spec.role == Role.KINDERGARTEN:
+                user.kindergartens.set([self._first_city_kindergarten()])
             self.staff[spec.username] = user
+
+    @staticmethod
+    def _first_city_kindergarten() -> Kindergarten:
+        city = SETTLEMENTS[THE_CITY].kato_code
+        return Kindergarten.objects.filter(settlement__kato_code=city).earliest("pk")
 
     # --- plans ---
 
