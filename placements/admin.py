@@ -1,24 +1,184 @@
-"""Referrals for staff: read-only. No admin page, action or form takes a referral (RULES.md section 1).
+"""Referrals for the education department: read-only, with the out-of-turn benefit check (RULES.md 1, 5).
 
-Taking and extending a referral belong to the parent alone; enrolment and the
-benefit check are services with screens of their own (issue 4, pages).
+No admin page, action or form takes or extends a referral: that is the
+parent's alone, superusers included (``has_add_permission`` is False, there
+are no actions). The one decision made here is the department's: confirming
+or refusing the out-of-turn benefit a referral waits for, through
+``services.confirm_referral_benefit`` / ``refuse_referral_benefit``.
+Enrolment belongs to the kindergarten's own desk (``placements.desk``).
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from applications.admin import may_act_on
+from applications.forms import ReasonForm, add_service_error
 from core.admin import ScopedAdmin
+from core.errors import DomainError
 
+from . import services
+from .choices import ReferralStatus
 from .models import Enrolment, Referral, StopListEntry
 
 
 @admin.register(Referral)
 class ReferralAdmin(ScopedAdmin):
     read_only = True
-    list_display = ("display_number", "child", "kindergarten", "group", "status", "issued_at", "valid_until")
+    list_display = (
+        "display_number",
+        "child",
+        "kindergarten",
+        "group_name",
+        "status",
+        "issued_at",
+        "valid_through",
+    )
     list_select_related = ("child", "kindergarten", "group")
     list_filter = ("status",)
     search_fields = ("number", "application__number", "child__iin")
-    exclude = ("verification_code",)
+    fields = (
+        "referral_number",
+        "status",
+        "reason",
+        "application_link",
+        "child",
+        "kindergarten",
+        "group",
+        "out_of_turn",
+        "issued_at",
+        "valid_until",
+        "extended_until",
+        "status_changed_at",
+    )
+    readonly_fields = fields
+    change_form_template = "admin/placements/referral/change_form.html"
+
+    @admin.display(description=_("referral number"), ordering="number")
+    def display_number(self, referral):
+        return referral.display_number
+
+    @admin.display(description=_("referral number"))
+    def referral_number(self, referral):
+        return referral.display_number
+
+    @admin.display(description=_("group"), ordering="group__name")
+    def group_name(self, referral):
+        return referral.group.name
+
+    @admin.display(description=_("valid through"), ordering="valid_until")
+    def valid_through(self, referral):
+        return referral.valid_through
+
+    @admin.display(description=_("application"))
+    def application_link(self, referral):
+        url = reverse("admin:applications_application_change", args=[referral.application_id])
+        return format_html('<a href="{}">{}</a>', url, referral.application.display_number)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("application", "child", "kindergarten", "group")
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/confirm-benefit/",
+                self.admin_site.admin_view(self.confirm_benefit_view),
+                name="%s_%s_confirm_benefit" % info,
+            ),
+            path(
+                "<path:object_id>/refuse-benefit/",
+                self.admin_site.admin_view(self.refuse_benefit_view),
+                name="%s_%s_refuse_benefit" % info,
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        referral = self.get_object(request, unquote(object_id))
+        context = {"may_decide": self._may_decide(request, referral), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def confirm_benefit_view(self, request, object_id):
+        return self._decision(
+            request,
+            object_id,
+            forms.Form,
+            decide=lambda referral, data: services.confirm_referral_benefit(
+                referral=referral, actor=request.user
+            ),
+            title=gettext("Confirm the out-of-turn benefit"),
+            intro=gettext(
+                "The referral becomes valid and the kindergarten sees it. It needs a fresh employer "
+                "certificate: an out-of-turn benefit document issued within the last month and confirmed "
+                "on the application's page."
+            ),
+            submit_label=gettext("Confirm the benefit"),
+            done=gettext("The benefit is confirmed: the referral is issued and the kindergarten sees it."),
+        )
+
+    def refuse_benefit_view(self, request, object_id):
+        return self._decision(
+            request,
+            object_id,
+            ReasonForm,
+            decide=lambda referral, data: services.refuse_referral_benefit(
+                referral=referral, actor=request.user, reason=data["reason"]
+            ),
+            title=gettext("Refuse the out-of-turn benefit"),
+            intro=gettext(
+                "The referral is cancelled and its place returns to the bulletin. The out-of-turn benefit "
+                "no longer counts, and the child returns to the queue with its original submission time."
+            ),
+            submit_label=gettext("Refuse the benefit"),
+            done=gettext(
+                "The benefit is refused: the referral is cancelled and the child is back in the queue."
+            ),
+        )
+
+    def _may_decide(self, request, referral) -> bool:
+        return referral.status == ReferralStatus.AWAITING_CONFIRMATION and may_act_on(
+            request, referral.application
+        )
+
+    def _decision(self, request, object_id, form_class, *, decide, title, intro, submit_label, done):
+        referral = self.get_object(request, unquote(object_id))
+        if not may_act_on(request, referral.application):
+            raise PermissionDenied
+        change_url = reverse("admin:placements_referral_change", args=[referral.pk])
+        if referral.status != ReferralStatus.AWAITING_CONFIRMATION:
+            messages.info(request, gettext("This referral is not waiting for a benefit to be confirmed."))
+            return redirect(change_url)
+        form = form_class(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                decide(referral, form.cleaned_data)
+            except (ValidationError, DomainError) as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, done)
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "referral": referral,
+            "documents": referral.application.benefit_documents.filter(
+                category__in=services.OUT_OF_TURN_CATEGORIES
+            ).order_by("-issued_on"),
+            "form": form,
+            "submit_label": submit_label,
+            "cancel_url": change_url,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/placements/referral/decision.html", context)
 
 
 @admin.register(Enrolment)

@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401 (the kindergarten staff desk)
+"""The kindergarten staff's desk under /kindergarten/ (``placements.desk``)."""
+
+from django.urls import path
+
+from . import desk
 
 app_name = "kindergarten_desk"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", desk.referrals, name="referrals"),
+    path("referrals/<str:number>/enrol/", desk.enrol, name="enrol"),
+    path("referrals/<str:number>/no-show/", desk.no_show, name="no_show"),
+    path("free-places/", desk.free_places, name="free_places"),
+]

@@ -219,7 +219,8 @@ def test_the_admin_refuses_to_change_a_published_bulletin_or_its_places(
     assert not bulletin_admin.has_change_permission(request, published)
     assert not inline.has_add_permission(request, published)
     assert not inline.has_change_permission(request, published)
-    # As registered today, nobody changes anything there, superusers included.
+    # As registered, the change form edits nothing, superusers included: a draft grows only through
+    # the services' own pages (bulletins/tests/test_admin.py).
     registered = BulletinAdmin(Bulletin, admin.site)
     assert not registered.has_change_permission(request, draft)
-    assert not registered.has_add_permission(request)
+    assert not registered.has_change_permission(request, published)

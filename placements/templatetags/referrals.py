@@ -1,0 +1,44 @@
+"""``{% referral_state application %}``: the cabinet's line about access and referrals of one application.
+
+The cabinet's pages (applications/) show it without knowing the placement
+engine: open access and until when, the referral held, or the last one. The
+application's status says which of these can exist, so an application in
+none of those states costs no query (the cabinet's list keeps its query
+budget). Places open to everyone after a priority window are looked for only
+where asked (``open_places=True``, the application's own page).
+"""
+
+from django import template
+
+from applications.choices import Status
+from bulletins import selectors as bulletin_selectors
+from core import clock
+from placements import selectors
+from placements.models import Referral
+from placements.views import last_day, verdict
+
+register = template.Library()
+
+HOLDING = (Status.REFERRAL_ISSUED, Status.AWAITING_BENEFIT_CONFIRMATION)
+AFTER_A_REFERRAL = (Status.ENROLLED, Status.STOP_LIST)
+
+
+@register.inclusion_tag("placements/includes/referral_state.html")
+def referral_state(application, open_places: bool = False):
+    now = clock.now()
+    state = {"application": application, "referral": None, "access_last_day": None, "open_to_all": False}
+    if application.status in HOLDING:
+        state["referral"] = selectors.active_referral(application)
+    elif application.status in AFTER_A_REFERRAL:
+        state["referral"] = (
+            Referral.objects.filter(application=application).select_related("kindergarten").first()
+        )
+    elif application.status == Status.ACCESS_OPEN:
+        access = bulletin_selectors.open_accesses(application, now=now).first()
+        if access is not None:
+            state["access_last_day"] = last_day(access.ends_at)
+    if state["referral"] is not None:
+        state["verdict"] = verdict(state["referral"], now=now)
+    if open_places and application.status == Status.IN_QUEUE:
+        state["open_to_all"] = bulletin_selectors.takeable_places_for(application, now=now).exists()
+    return state

@@ -1,0 +1,422 @@
+"""The parent's referral pages, and the public check of a printed referral (RULES.md 5, 7, 8; issue 4).
+
+Places for a child, **Get referral** with a fresh one-time code, the referral
+with its extension and PDF: the signed-in parent's alone (``parent_required``;
+another family's number is a 404, staff get 403). Whether a place may be taken
+is ``selectors.take_refusal``, the rule ``services.take_referral`` enforces, so
+the button and the use case never disagree. The session holds the pending
+take (application, place, code id), never the code; nothing of it travels in
+a URL. ``take_referral`` verifies the code before its own transaction, so it
+is called here outside any (``ATOMIC_REQUESTS`` is off).
+
+The verification page answers anyone who holds the code printed under the QR
+code, with the least that proves the referral: no IIN, no full name, no birth
+date; look-ups are counted per client address.
+"""
+
+import datetime
+import re
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts import services as account_services
+from accounts.decorators import parent_required
+from accounts.models import CodePurpose
+from applications.forms import add_service_error
+from applications.models import Application
+from applications.selectors import ROLE_LABELS, own_application
+from audit.middleware import client_address
+from audit.models import AuditEvent
+from bulletins import selectors as bulletin_selectors
+from bulletins.models import BulletinPlace
+from core import clock, outbox
+from core.errors import DomainError
+
+from . import pdf, selectors, services
+from .choices import ReferralStatus
+from .errors import PlaceAlreadyTaken
+from .forms import ExtendForm, PlaceForm, TakeReferralForm
+from .models import Referral
+
+ALMATY = ZoneInfo("Asia/Almaty")
+#: The pending **Get referral**: {"application": pk, "place": pk, "code": one-time code id}.
+SESSION_TAKE = "take_referral"
+#: The public check: look-ups allowed per client address in a window (against guessing codes).
+VERIFY_LOOKUPS_PER_WINDOW = 30
+VERIFY_WINDOW_SECONDS = 10 * 60
+VERIFICATION_CODE = re.compile(r"[A-Z0-9]{1,16}")
+#: What the referral's history calls each recorded action (RULES.md section 8: every step visible).
+HISTORY_LABELS = {
+    "referral.taken": gettext_lazy("Referral taken"),
+    "referral.extended": gettext_lazy("Referral extended"),
+    "referral.benefit_confirmed": gettext_lazy("Out-of-turn benefit confirmed"),
+    "referral.cancelled": gettext_lazy("Referral cancelled"),
+    "referral.annulled": gettext_lazy("Referral annulled"),
+    "referral.enrolled": gettext_lazy("Enrolment registered by the kindergarten"),
+}
+
+
+# --- places for a child, and Get referral ---------------------------------------------------
+
+
+@never_cache
+@parent_required
+@require_http_methods(["GET", "POST"])
+def places(request, number):
+    """The free places in the child's queues, by kindergarten, with **Get referral** where it may be taken.
+
+    Pressing the button (a POST naming the place) sends a fresh code by SMS
+    and leads to the confirmation page.
+    """
+    application = _own_application_or_404(request, number)
+    now = clock.now()
+    if request.method == "POST":
+        return _ask_for_code(request, application, now=now)
+    accesses = list(bulletin_selectors.open_accesses(application, now=now))
+    context = {
+        "application": application,
+        "kindergartens": _places_by_kindergarten(application, accesses, now=now),
+        "accesses": [{"access": access, "last_day": last_day(access.ends_at)} for access in accesses],
+        "referral": selectors.active_referral(application),
+    }
+    return render(request, "placements/places.html", context)
+
+
+def _places_by_kindergarten(application: Application, accesses, *, now: datetime.datetime) -> list[dict]:
+    access_ends = {(access.bulletin_id, access.queue_id): access.ends_at for access in accesses}
+    kindergartens: dict[int, dict] = {}
+    for place in bulletin_selectors.free_places_for(application):
+        kindergarten = place.group.kindergarten
+        shown = kindergartens.setdefault(kindergarten.pk, {"kindergarten": kindergarten, "places": []})
+        priority_until = place.bulletin.priority_until
+        my_access_ends = access_ends.get((place.bulletin_id, place.queue_id))
+        shown["places"].append(
+            {
+                "place": place,
+                "refusal": selectors.take_refusal(application, place, now=now),
+                "in_priority_window": now < priority_until,
+                "priority_last_day": last_day(priority_until),
+                "my_access_last_day": last_day(my_access_ends) if my_access_ends else None,
+            }
+        )
+    return list(kindergartens.values())
+
+
+def _ask_for_code(request, application: Application, *, now: datetime.datetime):
+    """The parent pressed **Get referral**: check the place, send a fresh code, remember what is pending."""
+    places_url = reverse("placements:places", args=[application.number])
+    form = PlaceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a place with its Get referral button."))
+        return redirect(places_url)
+    place = _place(form.cleaned_data["place"])
+    if place is None:
+        raise Http404
+    refusal = selectors.take_refusal(application, place, now=now)
+    if refusal is not None:
+        messages.error(request, refusal.message)
+        return redirect(places_url)
+    applicant = request.applicant
+    try:
+        code = account_services.request_code(
+            iin=applicant.iin,
+            phone=applicant.phone,
+            purpose=CodePurpose.TAKE_REFERRAL,
+            client_ip=client_address(request),
+        )
+    except account_services.TooManyCodes as error:
+        pending = _pending_take(request, application)
+        if pending is None or not _code_still_usable(pending["code"], now=now):
+            messages.error(request, error.message)
+            return redirect(places_url)
+        # A code sent a moment ago still works: it confirms this place instead.
+        request.session[SESSION_TAKE] = {**pending, "place": place.pk}
+        messages.info(request, _("Enter the code we sent a moment ago: it confirms this place."))
+    else:
+        request.session[SESSION_TAKE] = {
+            "application": application.pk,
+            "place": place.pk,
+            "code": str(code.pk),
+        }
+    return redirect("placements:confirm", number=application.number)
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@parent_required
+@require_http_methods(["GET", "POST"])
+def confirm(request, number):
+    """The place, the child and the code from the SMS: the parent's last step to a referral."""
+    application = _own_application_or_404(request, number)
+    places_url = reverse("placements:places", args=[application.number])
+    pending = _pending_take(request, application)
+    place = _place(pending["place"]) if pending else None
+    if place is None:
+        messages.info(request, _("Choose a place first: press Get referral beside it."))
+        return redirect(places_url)
+    if request.method == "GET":
+        refusal = selectors.take_refusal(application, place, now=clock.now())
+        if refusal is not None:
+            request.session.pop(SESSION_TAKE, None)
+            messages.error(request, refusal.message)
+            return redirect(places_url)
+    form = TakeReferralForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            referral = services.take_referral(
+                application=application,
+                place=place,
+                actor=request.user,
+                code_id=pending["code"],
+                code=form.cleaned_data["code"],
+                client_ip=client_address(request),
+            )
+        except PlaceAlreadyTaken as error:
+            request.session.pop(SESSION_TAKE, None)
+            messages.error(request, error.message)
+            return redirect(places_url)
+        except DomainError as error:
+            add_service_error(form, error)
+        else:
+            request.session.pop(SESSION_TAKE, None)
+            messages.success(
+                request,
+                _("Referral %(number)s is yours. Take the documents to the kindergarten by %(date)s.")
+                % {"number": referral.display_number, "date": _date(referral.valid_through)},
+            )
+            return redirect("placements:referral", number=referral.number)
+    context = {
+        "application": application,
+        "place": place,
+        "form": form,
+        "phone": outbox.mask_recipient(request.applicant.phone),
+    }
+    return render(request, "placements/confirm.html", context)
+
+
+def _pending_take(request, application: Application) -> dict | None:
+    pending = request.session.get(SESSION_TAKE)
+    if not isinstance(pending, dict) or pending.get("application") != application.pk:
+        return None
+    return pending
+
+
+def _code_still_usable(code_id, *, now: datetime.datetime) -> bool:
+    row = account_services.find_code(code_id=code_id, purpose=CodePurpose.TAKE_REFERRAL)
+    return (
+        row is not None
+        and row.used_at is None
+        and now <= row.expires_at
+        and row.failed_attempts < account_services.MAX_WRONG_ENTRIES
+    )
+
+
+def _place(place_id) -> BulletinPlace | None:
+    return (
+        BulletinPlace.objects.select_related("bulletin", "queue", "group__kindergarten__settlement")
+        .filter(pk=place_id)
+        .first()
+    )
+
+
+# --- the referral ---------------------------------------------------------------------------
+
+
+@never_cache
+@parent_required
+def referrals(request):
+    """Every referral of the parent's applications, the newest first."""
+    rows = (
+        Referral.objects.filter(application__applicant=request.applicant)
+        .select_related("child", "kindergarten", "group")
+        .order_by("-issued_at")
+    )
+    return render(request, "placements/referrals.html", {"referrals": rows})
+
+
+@never_cache
+@parent_required
+@require_http_methods(["GET", "POST"])
+def referral(request, number):
+    """The referral with its facts and verification code; the parent extends it here, once."""
+    referral = _own_referral_or_404(request, number)
+    form = ExtendForm(request.POST if request.method == "POST" else None, referral=referral)
+    if form.is_bound and form.is_valid():
+        try:
+            extended = services.extend_referral(
+                referral=referral, actor=request.user, until=form.cleaned_data["until"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("placements:referral", number=referral.number)
+        else:
+            messages.success(
+                request,
+                _("The referral is extended: it is valid through %(date)s.")
+                % {"date": _date(extended.valid_through)},
+            )
+            return redirect("placements:referral", number=referral.number)
+    now = clock.now()
+    may_extend = referral.is_active and referral.extended_until is None and now < referral.expires_at
+    context = {
+        "referral": referral,
+        "issued_on": timezone.localdate(referral.issued_at, ALMATY),
+        "verdict": verdict(referral, now=now),
+        "extend_form": form if may_extend else None,
+        "max_days": settings.REFERRAL_MAX_DAYS_FROM_ISSUE,
+        "stop_list_days": settings.STOP_LIST_DAYS,
+        "verification_url": request.build_absolute_uri(
+            reverse("placements:verify", args=[referral.verification_code])
+        ),
+        "history": _history(referral),
+    }
+    return render(request, "placements/referral.html", context)
+
+
+def _history(referral: Referral) -> list[dict]:
+    """Everything recorded about the referral, oldest first; staff appear by their role, never by name."""
+    events = AuditEvent.objects.for_target(Referral._meta.label_lower, referral.pk).order_by("at", "id")
+    return [
+        {
+            "event": event,
+            "label": HISTORY_LABELS.get(event.action, event.action),
+            "role": ROLE_LABELS.get(event.actor_role, ""),
+        }
+        for event in events
+    ]
+
+
+@never_cache
+@parent_required
+@require_GET
+def referral_pdf(request, number):
+    """The printable referral (A4, Kazakh and Russian, a QR code of the public check), as a download."""
+    referral = _own_referral_or_404(request, number)
+    if not referral.is_active:
+        messages.info(request, _("Only a referral that is still valid can be downloaded."))
+        return redirect("placements:referral", number=referral.number)
+    url = request.build_absolute_uri(reverse("placements:verify", args=[referral.verification_code]))
+    response = HttpResponse(pdf.referral_pdf(referral, verification_url=url), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.file_name(referral)}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _own_referral_or_404(request, number: str) -> Referral:
+    """The parent's referral with this number (dashes allowed); another family's is a 404 like a wrong one."""
+    digits = re.sub(r"[\s-]", "", number)
+    if not re.fullmatch(r"\d{10}", digits):
+        raise Http404
+    referral = (
+        Referral.objects.filter(number=digits, application__applicant=request.applicant)
+        .select_related("child", "application", "group", "kindergarten__settlement")
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
+# --- the public check ---------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def verify_form(request):
+    """Type the code printed on a referral; the answer is the page the QR code opens."""
+    code = request.GET.get("code", "").strip().upper().replace(" ", "").replace("-", "")
+    if code:
+        return redirect("placements:verify", code=code[:32])
+    return render(request, "placements/verify.html", {"asked": False})
+
+
+@never_cache
+@require_GET
+def verify(request, code):
+    """Whether a printed referral is genuine and valid now: anyone may ask, a few times, and learn little."""
+    if not _within_verify_limit(request):
+        response = render(request, "placements/verify.html", {"asked": True, "limited": True}, status=429)
+        response["Retry-After"] = str(VERIFY_WINDOW_SECONDS)
+        return _private(response)
+    code = code.strip().upper()
+    found = selectors.referral_by_verification_code(code) if VERIFICATION_CODE.fullmatch(code) else None
+    context = {"asked": True, "referral": found}
+    if found is not None:
+        context.update(
+            {
+                "verdict": verdict(found, now=clock.now()),
+                "child": f"{found.child.name} {found.child.surname[:1]}.",
+                "issued_on": timezone.localdate(found.issued_at, ALMATY),
+            }
+        )
+    return _private(render(request, "placements/verify.html", context))
+
+
+def verdict(referral: Referral, *, now: datetime.datetime) -> str:
+    """What a referral amounts to now, in one word the pages switch on.
+
+    ``valid`` only while issued and inside its validity; one still issued or
+    awaiting confirmation after midnight of its last day is ``expired``, even
+    before the hourly job annuls or cancels it.
+    """
+    if referral.is_active and now >= referral.expires_at:
+        return "expired"
+    return {
+        ReferralStatus.ISSUED: "valid",
+        ReferralStatus.AWAITING_CONFIRMATION: "awaiting_confirmation",
+        ReferralStatus.ENROLLED: "enrolled",
+        ReferralStatus.ANNULLED: "annulled",
+        ReferralStatus.CANCELLED: "cancelled",
+    }[referral.status]
+
+
+def _within_verify_limit(request) -> bool:
+    key = f"referral-verify:{client_address(request) or 'unknown'}"
+    cache.add(key, 0, timeout=VERIFY_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between the two calls
+        cache.set(key, 1, timeout=VERIFY_WINDOW_SECONDS)
+        count = 1
+    return count <= VERIFY_LOOKUPS_PER_WINDOW
+
+
+def _private(response):
+    """The code is in the address: keep it out of search engines and out of other sites' referrers."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _own_application_or_404(request, number: str) -> Application:
+    application = own_application(request.applicant, number)
+    if application is None:
+        raise Http404
+    return application
+
+
+def last_day(ends_at: datetime.datetime) -> datetime.date:
+    """The last day of a period that ends at midnight Asia/Almaty after it."""
+    return (timezone.localtime(ends_at, ALMATY) - datetime.timedelta(microseconds=1)).date()
+
+
+def _date(day: datetime.date) -> str:
+    return formats.date_format(day, "d.m.Y")
