@@ -95,3 +95,15 @@ def test_a_rejected_document_is_announced_with_the_reason(
         )
     (text,) = sms_to(PHONE)
     assert "Скан нечитаем" in text
+
+
+@pytest.mark.parametrize(("language", "word"), [("ru", "зарегистрировано"), ("kk", "тіркелді")])
+def test_notices_are_written_in_the_parents_language(
+    settlement_a, django_capture_on_commit_callbacks, language, word
+):
+    applicant = submit(settlement_a, applicant=applicant_details(phone="+77010009988"), now=NOW).applicant
+    applicant.language = language
+    applicant.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(settlement_a, applicant=applicant_details(iin=applicant.iin, phone=applicant.phone), now=NOW)
+    assert word in sms_to(applicant.phone)[-1]

@@ -169,8 +169,8 @@ def test_run_twice_it_opens_nothing_new_and_tells_each_parent_once(
     for name in ("E1", "G1", "G2"):
         (text,) = outbox.messages_to(worked_example[name].applicant.phone, channel="sms")
         assert worked_example[name].display_number in text
-        assert "Until the end of 18.12.2026" in text
-        assert "you keep your position" in text
+        assert "18.12.2026" in text  # the window's last day, in the parent's language
+        assert "кезектегі орныңыз сақталады" in text  # "you keep your position", in Kazakh
     assert outbox.messages_to(worked_example["G3"].applicant.phone, channel="sms") == []
 
 

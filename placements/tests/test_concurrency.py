@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from applications.choices import Status
 from applications.models import Application
@@ -47,12 +48,14 @@ def test_fifty_parents_racing_for_three_places_get_exactly_three_referrals(
     def press(application, parent, code_id, code):
         try:
             barrier.wait()
-            services.take_referral(
-                application=application, place=place, actor=parent, code_id=code_id, code=code, now=RUSH
-            )
+            with translation.override("en"):
+                services.take_referral(
+                    application=application, place=place, actor=parent, code_id=code_id, code=code, now=RUSH
+                )
             outcome = "referral"
         except PlaceAlreadyTaken as refusal:
-            outcome = str(refusal)
+            with translation.override("en"):
+                outcome = str(refusal)
         except Exception as error:  # any other outcome fails the assertion below, by name
             outcome = repr(error)
         finally:

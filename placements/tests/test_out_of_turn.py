@@ -55,8 +55,9 @@ def test_a_referral_taken_out_of_turn_waits_and_the_kindergarten_does_not_see_it
     assert waiting_referral not in selectors.referrals_for_kindergarten_staff(staff)
     with pytest.raises(ReferralNotActive, match="waiting for the department"):
         services.register_enrolment(referral=waiting_referral, actor=staff, now=at(15))
-    text = outbox.messages_to(e1.applicant.phone, channel="sms")[-1]
-    assert "waits for the education department to confirm" in text
+    text = outbox.messages_to(e1.applicant.phone, channel="sms")[-1]  # in the parent's language
+    assert waiting_referral.display_number in text
+    assert "22.12.2026" in text  # the day to bring a fresh certificate by
 
 
 def test_confirming_needs_a_fresh_employer_certificate(
@@ -85,9 +86,9 @@ def test_confirming_needs_a_fresh_employer_certificate(
         2026, 12, 22
     )  # validity runs from the issue, not confirmation
     assert referral in selectors.referrals_for_kindergarten_staff(staff)
-    assert (
-        "is issued and valid through 22.12.2026" in outbox.messages_to(e1.applicant.phone, channel="sms")[-1]
-    )
+    text = outbox.messages_to(e1.applicant.phone, channel="sms")[-1]  # in the parent's language
+    assert referral.display_number in text
+    assert "22.12.2026" in text
 
 
 def test_a_refused_benefit_cancels_the_referral_and_the_child_returns_as_general(
@@ -115,7 +116,9 @@ def test_a_refused_benefit_cancels_the_referral_and_the_child_returns_as_general
     # Submitted on 20 November, after G1..G4: fifth now.
     assert positions_of_application(e1.pk)[0].standing.position == 5
     assert AuditEvent.objects.filter(action="referral.cancelled", target_id=str(waiting_referral.pk)).exists()
-    assert "was cancelled" in outbox.messages_to(e1.applicant.phone, channel="sms")[-1]
+    text = outbox.messages_to(e1.applicant.phone, channel="sms")[-1]  # in the parent's language
+    assert waiting_referral.display_number in text
+    assert "The certificate is not the employer's." in text  # the department's reason, as written
 
 
 def test_refusing_needs_a_reason_and_a_waiting_referral(waiting_referral, specialist_a):
