@@ -1,0 +1,46 @@
+"""``Authorization: Bearer <token>``, and nothing else: a token in a URL would end up in logs."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from core import clock
+
+from ..identity import ServiceIdentity
+from ..models import ApiToken, hash_secret
+
+KEYWORD = "Bearer"
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode(errors="replace").lower() != KEYWORD.lower():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("The Authorization header must be 'Bearer <token>'."))
+        try:
+            secret = header[1].decode()
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
+        token = (
+            ApiToken.objects.select_related("organisation", "service_user")
+            .filter(key_hash=hash_secret(secret))
+            .first()
+        )
+        now = clock.now()
+        if token is None or not token.is_usable(now):
+            raise exceptions.AuthenticationFailed(_("The token is not valid, revoked or expired."))
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return ServiceIdentity(token), token
+
+    def authenticate_header(self, request) -> str:
+        return f'{KEYWORD} realm="api"'
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = BearerTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer"}

@@ -1,0 +1,170 @@
+"""The shapes of the API's requests and answers. Thin: the rules live in the use cases."""
+
+import base64
+import binascii
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from applications.choices import BenefitCategory, Relation, Status, Verification
+from core.iin import Sex
+from directory.choices import GroupLanguage, KindergartenKind
+from placements.choices import ReferralStatus
+
+
+class ChildSerializer(serializers.Serializer):
+    iin = serializers.RegexField(r"^\d{12}$")
+    surname = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=100)
+    patronymic = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    birth_date = serializers.DateField()
+    sex = serializers.ChoiceField(choices=Sex.choices)
+
+
+class ApplicantSerializer(serializers.Serializer):
+    iin = serializers.RegexField(r"^\d{12}$")
+    surname = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=100)
+    patronymic = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    relation = serializers.ChoiceField(choices=Relation.choices)
+    phone = serializers.RegexField(r"^\+7\d{10}$")
+    phone2 = serializers.RegexField(r"^\+7\d{10}$", required=False, default="", allow_blank=True)
+    email = serializers.EmailField(required=False, default="", allow_blank=True)
+
+
+class DocumentSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=BenefitCategory.choices)
+    issued_on = serializers.DateField()
+    file_name = serializers.RegexField(r"^[\w\-. ]{1,100}\.(pdf|png|jpe?g)$", help_text="certificate.pdf")
+    content = serializers.CharField(help_text="The file, base64-encoded (PDF, JPEG or PNG).")
+
+    def validate_content(self, value: str) -> bytes:
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError(_("Send the file base64-encoded.")) from None
+
+    def to_upload(self, data: dict) -> SimpleUploadedFile:
+        return SimpleUploadedFile(data["file_name"], data["content"])
+
+
+class SubmissionSerializer(serializers.Serializer):
+    child = ChildSerializer()
+    applicant = ApplicantSerializer()
+    settlement = serializers.RegexField(r"^\d{9}$", help_text="The settlement's KATO code.")
+    queue_kinds = serializers.MultipleChoiceField(
+        choices=KindergartenKind.choices,
+        default=[KindergartenKind.GENERAL],
+        help_text="The general queue is always included; special and sanatorium need a PMPK conclusion.",
+    )
+    language = serializers.ChoiceField(choices=GroupLanguage.choices)
+    documents = DocumentSerializer(many=True, required=False, default=list)
+    received_at = serializers.DateTimeField(
+        help_text="When the service centre or department received the application; it decides the order."
+    )
+
+
+class PositionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=KindergartenKind.choices)
+    birth_year = serializers.IntegerField()
+    settlement = serializers.CharField(help_text="KATO code")
+    position = serializers.IntegerField()
+    total = serializers.IntegerField()
+    benefit_class = serializers.CharField()
+
+
+class ExplainedPositionSerializer(PositionSerializer):
+    explanation = serializers.ListField(child=serializers.CharField())
+
+
+class SubmissionResultSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    positions = PositionSerializer(many=True)
+
+
+class LookupSerializer(serializers.Serializer):
+    iin = serializers.RegexField(r"^\d{12}$", required=False, help_text="The child's IIN.")
+    number = serializers.RegexField(r"^[\d-]{10,12}$", required=False, help_text="The application number.")
+    reason = serializers.CharField(
+        min_length=3, max_length=200, help_text="Why the look-up is made; kept in the audit trail."
+    )
+
+    def validate(self, attrs):
+        if bool(attrs.get("iin")) == bool(attrs.get("number")):
+            raise serializers.ValidationError(_("Give either the child's IIN or the application number."))
+        if attrs.get("number"):
+            attrs["number"] = attrs["number"].replace("-", "")
+        return attrs
+
+
+class BenefitStateSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=BenefitCategory.choices)
+    verification = serializers.ChoiceField(choices=Verification.choices)
+    valid_until = serializers.DateField(allow_null=True)
+
+
+class AccessSerializer(serializers.Serializer):
+    bulletin = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=KindergartenKind.choices)
+    ends_at = serializers.DateTimeField()
+
+
+class ReferralSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=ReferralStatus.choices)
+    kindergarten = serializers.CharField()
+    group = serializers.CharField()
+    valid_until = serializers.DateField()
+
+
+class LookupResultSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    status_label = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    settlement = serializers.CharField(help_text="KATO code")
+    queues = ExplainedPositionSerializer(many=True)
+    benefits = BenefitStateSerializer(many=True)
+    open_accesses = AccessSerializer(many=True)
+    referral = ReferralSerializer(allow_null=True)
+
+
+class QueuePageQuerySerializer(serializers.Serializer):
+    offset = serializers.IntegerField(min_value=0, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+
+class QueueRowSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    number = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    benefit_class = serializers.CharField()
+
+
+class QueueTotalsSerializer(serializers.Serializer):
+    out_of_turn = serializers.IntegerField()
+    first_turn = serializers.IntegerField()
+    general = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class QueuePageSerializer(serializers.Serializer):
+    settlement = serializers.CharField()
+    birth_year = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=KindergartenKind.choices)
+    offset = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    totals = QueueTotalsSerializer()
+    results = QueueRowSerializer(many=True)
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()

@@ -1,0 +1,19 @@
+"""``/api/v1/``: the integration API and its OpenAPI schema and reference page."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views
+
+urlpatterns = [
+    path("applications/", views.ApplicationSubmitView.as_view(), name="api-application-submit"),
+    path("lookup/", views.LookupView.as_view(), name="api-lookup"),
+    path(
+        "queues/<str:settlement_kato>/<int:birth_year>/<str:kind>/",
+        views.QueuePageView.as_view(),
+        name="api-queue-page",
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

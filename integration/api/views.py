@@ -1,0 +1,324 @@
+"""The integration API (issue 5): submit, look up, read a queue. Thin views over the use cases.
+
+Nothing here computes a position: every position and explanation comes from
+``queues.selectors`` and ``queues.explanation``. No endpoint takes a referral or
+changes a submission time (issue 5, item 7).
+"""
+
+import hashlib
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.choices import Action
+from applications.choices import Channel
+from applications.models import Application
+from applications.services import ApplicantDetails, ChildDetails, DocumentUpload, submit_application
+from audit.services import record
+from bulletins.selectors import open_accesses
+from core import clock
+from directory.choices import KindergartenKind
+from directory.models import Settlement
+from placements.selectors import active_referral
+from queues.choices import BenefitClass
+from queues.explanation import explain
+from queues.models import Queue
+from queues.selectors import class_sizes, positions_of_application, queue_page
+
+from ..choices import TokenRole
+from ..models import IdempotentResponse
+from . import serializers
+from .authentication import BearerTokenAuthentication
+from .exceptions import IdempotencyKeyReused, api_exception_handler
+from .permissions import MayLookUp, MayReadQueues, MaySubmit
+from .throttling import AddressRateThrottle, TokenRateThrottle
+
+API_LANGUAGES = ("kk", "ru", "en")
+CHANNEL_OF_ROLE = {TokenRole.GOV_CORP: Channel.GOV_CORP, TokenRole.DEPARTMENT: Channel.EDUCATION_DEPARTMENT}
+ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 415, 429)}
+
+
+def api_language(request) -> str:
+    """Kazakh or Russian as the client asks; English when it asks for neither (issue 5, item 6)."""
+    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        primary = code.split("-")[0].lower()
+        if primary in API_LANGUAGES:
+            return primary
+    return "en"
+
+
+class IntegrationView(APIView):
+    authentication_classes = [BearerTokenAuthentication]
+    throttle_classes = [AddressRateThrottle, TokenRateThrottle]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def dispatch(self, request, *args, **kwargs):
+        language = api_language(request)
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+        response["Content-Language"] = language
+        return response
+
+    def initial(self, request, *args, **kwargs):
+        """As DRF's, but throttles first: the address limit must also slow down guessed tokens."""
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
+        request.version, request.versioning_scheme = self.determine_version(request, *args, **kwargs)
+        self.check_throttles(request)
+        self.perform_authentication(request)
+        self.check_permissions(request)
+
+
+def _position_data(position) -> dict:
+    queue = position.entry.queue
+    return {
+        "kind": queue.kind,
+        "birth_year": queue.birth_year,
+        "settlement": queue.settlement.kato_code,
+        "position": position.standing.position,
+        "total": position.standing.sizes.total,
+        "benefit_class": BenefitClass(position.standing.benefit_class).name.lower(),
+    }
+
+
+class ApplicationSubmitView(IntegrationView):
+    permission_classes = [MaySubmit]
+
+    @extend_schema(
+        operation_id="submit_application",
+        summary="Submit an application received by a service centre or a department",
+        request=serializers.SubmissionSerializer,
+        responses={201: serializers.SubmissionResultSerializer, **ERRORS},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="A retry with the same key returns the first response and creates nothing.",
+            )
+        ],
+    )
+    def post(self, request):
+        data = request.data
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 255:
+            raise exceptions.ValidationError({"Idempotency-Key": [_("Send an Idempotency-Key header.")]})
+        organisation = request.user.organisation
+        request_hash = hashlib.sha256(
+            json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder).encode()
+        ).hexdigest()
+        stored = IdempotentResponse.objects.filter(organisation=organisation, key=key).first()
+        if stored is not None:
+            return self._replay(stored, request_hash)
+        serializer = serializers.SubmissionSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                body = self._submit(request.user, serializer)
+                IdempotentResponse.objects.create(
+                    organisation=organisation,
+                    key=key,
+                    request_hash=request_hash,
+                    status_code=status.HTTP_201_CREATED,
+                    body=body,
+                    created_at=clock.now(),
+                )
+        except IntegrityError:
+            stored = IdempotentResponse.objects.filter(organisation=organisation, key=key).first()
+            if stored is None:
+                raise
+            return self._replay(stored, request_hash)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def _replay(self, stored: IdempotentResponse, request_hash: str) -> Response:
+        if stored.request_hash != request_hash:
+            raise IdempotencyKeyReused()
+        return Response(stored.body, status=stored.status_code, headers={"Idempotent-Replayed": "true"})
+
+    def _submit(self, identity, serializer) -> dict:
+        data = serializer.validated_data
+        settlement = Settlement.objects.filter(kato_code=data["settlement"]).first()
+        if settlement is None:
+            raise exceptions.ValidationError({"settlement": [_("No settlement has this KATO code.")]})
+        applicant = dict(data["applicant"])
+        relation = applicant.pop("relation")
+        document_serializer = serializers.DocumentSerializer()
+        application = submit_application(
+            child=ChildDetails(**data["child"]),
+            applicant=ApplicantDetails(**applicant),
+            relation=relation,
+            settlement=settlement,
+            preferred_language=data["language"],
+            channel=CHANNEL_OF_ROLE[identity.role],
+            actor=identity.service_user,
+            wants_special=KindergartenKind.SPECIAL in data["queue_kinds"],
+            wants_sanatorium=KindergartenKind.SANATORIUM in data["queue_kinds"],
+            documents=[
+                DocumentUpload(
+                    category=document["category"],
+                    file=document_serializer.to_upload(document),
+                    issued_on=document["issued_on"],
+                )
+                for document in data["documents"]
+            ],
+            received_at=data["received_at"],
+        )
+        result = {
+            "number": application.number,
+            "submitted_at": application.submitted_at,
+            "positions": [_position_data(position) for position in positions_of_application(application.pk)],
+        }
+        return json.loads(json.dumps(serializers.SubmissionResultSerializer(result).data))
+
+
+class LookupView(IntegrationView):
+    """A look-up by the child's IIN or the application number, in the body: never an IIN in a URL."""
+
+    permission_classes = [MayLookUp]
+
+    @extend_schema(
+        operation_id="look_up_application",
+        summary="Look up an application: status, positions with their explanation, benefits, access",
+        request=serializers.LookupSerializer,
+        responses={200: serializers.LookupResultSerializer, **ERRORS},
+    )
+    def post(self, request):
+        serializer = serializers.LookupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        identity = request.user
+        by = "number" if data.get("number") else "iin"
+        application = self._find(identity, data)
+        details = {
+            "organisation": identity.organisation.pk,
+            "organisation_name": identity.organisation.name,
+            "token": identity.token.prefix,
+            "reason": data["reason"],
+            "by": by,
+        }
+        if application is None:
+            record(
+                action="application.lookup_not_found",
+                target=identity.organisation,
+                actor=identity.service_user,
+                details=details,
+            )
+            raise exceptions.NotFound(_("No application found within your reach."))
+        record(
+            action="application.looked_up", target=application, actor=identity.service_user, details=details
+        )
+        return Response(serializers.LookupResultSerializer(self._result(application)).data)
+
+    def _find(self, identity, data) -> Application | None:
+        if identity.role == TokenRole.GOV_CORP:
+            # A service centre sees the applications its own systems submitted, nothing else.
+            applications = Application.objects.filter(
+                registered_by__api_token__organisation=identity.organisation
+            )
+        else:
+            applications = Application.objects.restrict(identity, Action.VIEW)
+        if data.get("number"):
+            return applications.filter(number=data["number"]).first()
+        matching = applications.filter(child__iin=data["iin"])
+        return matching.active().first() or matching.order_by("-registered_at").first()
+
+    def _result(self, application: Application) -> dict:
+        now = clock.now()
+        queues = []
+        for position in positions_of_application(application.pk):
+            queues.append({**_position_data(position), "explanation": explain(position.standing)})
+        referral = active_referral(application)
+        return {
+            "number": application.number,
+            "status": application.status,
+            "status_label": str(application.get_status_display()),
+            "submitted_at": application.submitted_at,
+            "settlement": application.settlement.kato_code,
+            "queues": queues,
+            "benefits": [
+                {"category": d.category, "verification": d.verification, "valid_until": d.valid_until}
+                for d in application.benefit_documents.order_by("uploaded_at")
+            ],
+            "open_accesses": [
+                {"bulletin": access.bulletin_id, "kind": access.queue.kind, "ends_at": access.ends_at}
+                for access in open_accesses(application, now=now)
+            ],
+            "referral": None
+            if referral is None
+            else {
+                "number": referral.number,
+                "status": referral.status,
+                "kindergarten": referral.kindergarten.name,
+                "group": referral.group.name,
+                "valid_until": referral.extended_until or referral.valid_until,
+            },
+        }
+
+
+class QueuePageView(IntegrationView):
+    permission_classes = [MayReadQueues]
+
+    @extend_schema(
+        operation_id="queue_page",
+        summary="A page of one queue in order, with positions and totals by class",
+        parameters=[serializers.QueuePageQuerySerializer],
+        responses={200: serializers.QueuePageSerializer, **ERRORS},
+    )
+    def get(self, request, settlement_kato: str, birth_year: int, kind: str):
+        query = serializers.QueuePageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        offset, limit = query.validated_data["offset"], query.validated_data["limit"]
+        settlement = (
+            Settlement.objects.restrict(request.user, Action.VIEW).filter(kato_code=settlement_kato).first()
+        )
+        if settlement is None or kind not in KindergartenKind.values:
+            raise exceptions.NotFound()
+        queue = Queue.objects.filter(settlement=settlement, birth_year=birth_year, kind=kind).first()
+        if queue is None:
+            raise exceptions.NotFound()
+        rows = queue_page(queue, offset=offset, limit=limit)
+        numbers = dict(
+            Application.objects.filter(pk__in=[row.entry.application_id for row in rows]).values_list(
+                "pk", "number"
+            )
+        )
+        sizes = class_sizes(queue.pk)
+        page = {
+            "settlement": settlement.kato_code,
+            "birth_year": birth_year,
+            "kind": kind,
+            "offset": offset,
+            "limit": limit,
+            "totals": {
+                "out_of_turn": sizes.out_of_turn,
+                "first_turn": sizes.first_turn,
+                "general": sizes.general,
+                "total": sizes.total,
+            },
+            "results": [
+                {
+                    "position": row.position,
+                    "number": numbers[row.entry.application_id],
+                    "submitted_at": row.entry.submitted_at,
+                    "benefit_class": BenefitClass(row.entry.benefit_class).name.lower(),
+                }
+                for row in rows
+            ],
+        }
+        return Response(serializers.QueuePageSerializer(page).data)
