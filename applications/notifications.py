@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.sms import send_sms
 from queues.selectors import positions_of_application
 
+from . import age
 from .models import Application, BenefitDocument
 
 
@@ -218,8 +219,17 @@ def stop_list_lifted(application: Application) -> Notice:
 
 
 def aged_out(application: Application) -> Notice:
-    """The child no longer qualifies by age (RULES.md section 4); the reason is the one recorded."""
-    values = {"number": application.display_number, "reason": application.status_reason}
+    """The child no longer qualifies by age (RULES.md section 4).
+
+    The reason is stated again in the parent's language from the birth date and
+    the day the application left, rather than copied from the recorded reason,
+    which is in whatever language the nightly job ran.
+    """
+    left_on = timezone.localdate(application.status_changed_at)
+    reason = age.age_ineligibility_reason(
+        application.child.birth_date, left_on, has_special_needs_conclusion=False
+    ) or str(application.status_reason)
+    values = {"number": application.display_number, "reason": reason}
     lead = _("Kezek: application No. %(number)s has left the queue: %(reason)s") % values
     return Notice(
         subject=_("Application No. %(number)s has left the queue") % values,

@@ -59,7 +59,8 @@ def test_children_leave_the_queue_when_the_school_year_turns(
     assert "7 full years" in event.details["reason"]
     text = outbox.messages_to(born_may_2019.applicant.phone, channel="sms")[-1]
     assert born_may_2019.display_number in text
-    assert "7" in text  # the age that put the child out, in the parent's language
+    assert "баланың жасы толық 7 жас болады" in text  # the reason, in the parent's language (Kazakh)
+    assert "full years" not in text
 
 
 def test_a_pmpk_conclusion_exempts_from_ageing_out(settlement_a):
