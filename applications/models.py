@@ -179,6 +179,10 @@ class BenefitDocumentQuerySet(RestrictedQuerySet):
             Q(valid_until__isnull=True) | Q(valid_until__gte=day)
         )
 
+    def expired_on(self, day) -> "BenefitDocumentQuerySet":
+        """Confirmed documents that no longer count on ``day``: the complement of ``counting_on``."""
+        return self.filter(verification=Verification.CONFIRMED, valid_until__lt=day)
+
 
 class BenefitDocument(models.Model):
     application = models.ForeignKey(

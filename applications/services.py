@@ -268,9 +268,7 @@ def expire_benefits(*, now: datetime.datetime | None = None) -> int:
     """
     now = now or clock.now()
     today = timezone.localdate(now)
-    expired_on = BenefitDocument.objects.filter(
-        verification=Verification.CONFIRMED, valid_until__lt=today
-    ).values("application_id")
+    expired_on = BenefitDocument.objects.expired_on(today).values("application_id")
     candidates = (
         Application.objects.active()
         .filter(pk__in=expired_on, queue_entries__left_at__isnull=True)
