@@ -29,6 +29,11 @@ ACTION_LABELS = {
     "benefit.rejected": _("Benefit rejected"),
     "benefit.expired": _("Benefit expired"),
     "document.opened": _("Benefit document opened"),
+    "application.aged_out": _("Left the queue by age"),
+    "application.looked_up": _("Looked up to answer a call or an enquiry"),
+    "access.opened": _("Access to a referral opened"),
+    "access.ended": _("Access to a referral ended"),
+    "stop_list.lifted": _("Back in the queue after the stop-list"),
 }
 
 ROLE_LABELS = dict(Role.choices)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("placements.urls")),
     path("kindergarten/", include("placements.desk_urls")),
+    path("desk/", include("integration.desk_urls")),
     path("api/v1/", include("integration.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

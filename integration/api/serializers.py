@@ -103,6 +103,9 @@ class BenefitStateSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=BenefitCategory.choices)
     verification = serializers.ChoiceField(choices=Verification.choices)
     valid_until = serializers.DateField(allow_null=True)
+    rejection_reason = serializers.CharField(
+        allow_blank=True, help_text="Why a specialist rejected the document; empty unless rejected."
+    )
 
 
 class AccessSerializer(serializers.Serializer):
@@ -123,6 +126,9 @@ class LookupResultSerializer(serializers.Serializer):
     number = serializers.CharField()
     status = serializers.ChoiceField(choices=Status.choices)
     status_label = serializers.CharField()
+    status_reason = serializers.CharField(
+        allow_blank=True, help_text="Why the status is what it is, if said."
+    )
     submitted_at = serializers.DateTimeField()
     settlement = serializers.CharField(help_text="KATO code")
     queues = ExplainedPositionSerializer(many=True)

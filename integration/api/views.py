@@ -26,18 +26,16 @@ from applications.choices import Channel
 from applications.models import Application
 from applications.services import ApplicantDetails, ChildDetails, DocumentUpload, submit_application
 from audit.services import record
-from bulletins.selectors import open_accesses
 from core import clock
 from directory.choices import KindergartenKind
 from directory.models import Settlement
-from placements.selectors import active_referral
 from queues.choices import BenefitClass
-from queues.explanation import explain
 from queues.models import Queue
 from queues.selectors import class_sizes, positions_of_application, queue_page
 
 from ..choices import TokenRole
 from ..models import IdempotentResponse
+from ..selectors import find_application, lookup_answer, position_data
 from . import serializers
 from .authentication import BearerTokenAuthentication
 from .exceptions import IdempotencyKeyReused, api_exception_handler
@@ -82,18 +80,6 @@ class IntegrationView(APIView):
         self.check_throttles(request)
         self.perform_authentication(request)
         self.check_permissions(request)
-
-
-def _position_data(position) -> dict:
-    queue = position.entry.queue
-    return {
-        "kind": queue.kind,
-        "birth_year": queue.birth_year,
-        "settlement": queue.settlement.kato_code,
-        "position": position.standing.position,
-        "total": position.standing.sizes.total,
-        "benefit_class": BenefitClass(position.standing.benefit_class).name.lower(),
-    }
 
 
 class ApplicationSubmitView(IntegrationView):
@@ -182,7 +168,7 @@ class ApplicationSubmitView(IntegrationView):
         result = {
             "number": application.number,
             "submitted_at": application.submitted_at,
-            "positions": [_position_data(position) for position in positions_of_application(application.pk)],
+            "positions": [position_data(position) for position in positions_of_application(application.pk)],
         }
         return json.loads(json.dumps(serializers.SubmissionResultSerializer(result).data))
 
@@ -204,7 +190,7 @@ class LookupView(IntegrationView):
         data = serializer.validated_data
         identity = request.user
         by = "number" if data.get("number") else "iin"
-        application = self._find(identity, data)
+        application = find_application(identity, iin=data.get("iin"), number=data.get("number"))
         details = {
             "organisation": identity.organisation.pk,
             "organisation_name": identity.organisation.name,
@@ -223,52 +209,7 @@ class LookupView(IntegrationView):
         record(
             action="application.looked_up", target=application, actor=identity.service_user, details=details
         )
-        return Response(serializers.LookupResultSerializer(self._result(application)).data)
-
-    def _find(self, identity, data) -> Application | None:
-        if identity.role == TokenRole.GOV_CORP:
-            # A service centre sees the applications its own systems submitted, nothing else.
-            applications = Application.objects.filter(
-                registered_by__api_token__organisation=identity.organisation
-            )
-        else:
-            applications = Application.objects.restrict(identity, Action.VIEW)
-        if data.get("number"):
-            return applications.filter(number=data["number"]).first()
-        matching = applications.filter(child__iin=data["iin"])
-        return matching.active().first() or matching.order_by("-registered_at").first()
-
-    def _result(self, application: Application) -> dict:
-        now = clock.now()
-        queues = []
-        for position in positions_of_application(application.pk):
-            queues.append({**_position_data(position), "explanation": explain(position.standing)})
-        referral = active_referral(application)
-        return {
-            "number": application.number,
-            "status": application.status,
-            "status_label": str(application.get_status_display()),
-            "submitted_at": application.submitted_at,
-            "settlement": application.settlement.kato_code,
-            "queues": queues,
-            "benefits": [
-                {"category": d.category, "verification": d.verification, "valid_until": d.valid_until}
-                for d in application.benefit_documents.order_by("uploaded_at")
-            ],
-            "open_accesses": [
-                {"bulletin": access.bulletin_id, "kind": access.queue.kind, "ends_at": access.ends_at}
-                for access in open_accesses(application, now=now)
-            ],
-            "referral": None
-            if referral is None
-            else {
-                "number": referral.number,
-                "status": referral.status,
-                "kindergarten": referral.kindergarten.name,
-                "group": referral.group.name,
-                "valid_until": referral.extended_until or referral.valid_until,
-            },
-        }
+        return Response(serializers.LookupResultSerializer(lookup_answer(application)).data)
 
 
 class QueuePageView(IntegrationView):
