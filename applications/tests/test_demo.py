@@ -50,11 +50,13 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         override_settings(
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
             PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private"),
+            OUTBOX_DIR=tmp_path_factory.mktemp("outbox"),
         ),
         transaction.atomic(),
     ):
         first, second = io.StringIO(), io.StringIO()
         call_command("load_demo", stdout=first)
+        assert not transaction.get_connection().run_on_commit, "loading the demo schedules no notice"
         counts = _counts()
         call_command("load_demo", stdout=second)
         yield Runs(first.getvalue(), second.getvalue(), counts)
