@@ -45,6 +45,7 @@ run: $(VENV)/.runtime messages
 	mkdir -p var
 	$(EMBEDDED) $(MANAGE) migrate --no-input -v0
 	$(EMBEDDED) $(MANAGE) load_demo
+	$(EMBEDDED) $(MANAGE) demo_api_token
 	$(EMBEDDED) $(MANAGE) runserver 127.0.0.1:8000
 
 test: $(VENV)/.dev messages browser
