@@ -23,3 +23,7 @@ class MayLookUp(TokenRolePermission):
 
 class MayReadQueues(TokenRolePermission):
     roles = (TokenRole.DEPARTMENT, TokenRole.CALL_CENTRE)
+
+
+class MayReadStatistics(TokenRolePermission):
+    roles = (TokenRole.DEPARTMENT, TokenRole.CALL_CENTRE)

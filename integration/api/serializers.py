@@ -174,3 +174,52 @@ class ErrorBodySerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorBodySerializer()
+
+
+class BulletinQuerySerializer(serializers.Serializer):
+    settlement = serializers.RegexField(r"^\d{9}$", help_text="The settlement's KATO code.")
+    offset = serializers.IntegerField(min_value=0, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+
+class BulletinPlaceSerializer(serializers.Serializer):
+    kindergarten = serializers.CharField(help_text="In Russian when asked for, else in Kazakh.")
+    address = serializers.CharField()
+    group = serializers.CharField()
+    birth_year = serializers.IntegerField()
+    language = serializers.ChoiceField(choices=GroupLanguage.choices)
+    kind = serializers.ChoiceField(choices=KindergartenKind.choices)
+    places = serializers.IntegerField(help_text="Places published in the bulletin.")
+    free = serializers.IntegerField(help_text="Places still free: neither taken nor withdrawn.")
+
+
+class BulletinSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    priority_until = serializers.DateTimeField(
+        help_text="Until then only applicants with priority access may take a place."
+    )
+    places = BulletinPlaceSerializer(many=True, help_text="The bulletin's places in this settlement.")
+
+
+class BulletinListSerializer(serializers.Serializer):
+    settlement = serializers.CharField(help_text="KATO code")
+    offset = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="Published bulletins with places in this settlement.")
+    results = BulletinSerializer(many=True, help_text="Newest first.")
+
+
+class KindStatisticsSerializer(QueueTotalsSerializer):
+    kind = serializers.ChoiceField(choices=KindergartenKind.choices)
+    places_given = serializers.IntegerField(
+        help_text="Referrals issued in this queue in the last 12 months, any status but cancelled."
+    )
+
+
+class StatisticsSerializer(serializers.Serializer):
+    settlement = serializers.CharField(help_text="KATO code")
+    birth_year = serializers.IntegerField()
+    places_given_since = serializers.DateTimeField(help_text="The start of the last 12 months.")
+    places_given = serializers.IntegerField(help_text="Referrals issued since then, all kinds together.")
+    queues = KindStatisticsSerializer(many=True, help_text="One row per kind: general, special, sanatorium.")

@@ -13,6 +13,13 @@ urlpatterns = [
         views.QueuePageView.as_view(),
         name="api-queue-page",
     ),
+    path("bulletins/", views.BulletinListView.as_view(), name="api-bulletins"),
+    path("public/bulletins/", views.PublicBulletinListView.as_view(), name="api-public-bulletins"),
+    path(
+        "statistics/<str:settlement_kato>/<int:birth_year>/",
+        views.StatisticsView.as_view(),
+        name="api-statistics",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

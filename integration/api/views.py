@@ -10,6 +10,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -17,6 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,11 +28,16 @@ from applications.choices import Channel
 from applications.models import Application
 from applications.services import ApplicantDetails, ChildDetails, DocumentUpload, submit_application
 from audit.services import record
+from bulletins.choices import BulletinStatus
+from bulletins.models import Bulletin, BulletinPlace
 from core import clock
 from directory.choices import KindergartenKind
 from directory.models import Settlement
+from placements.choices import ReferralStatus
+from placements.models import Referral
 from queues.choices import BenefitClass
 from queues.models import Queue
+from queues.ordering import ClassSizes
 from queues.selectors import class_sizes, positions_of_application, queue_page
 
 from ..choices import TokenRole
@@ -39,12 +46,13 @@ from ..selectors import find_application, lookup_answer, position_data
 from . import serializers
 from .authentication import BearerTokenAuthentication
 from .exceptions import IdempotencyKeyReused, api_exception_handler
-from .permissions import MayLookUp, MayReadQueues, MaySubmit
+from .permissions import MayLookUp, MayReadQueues, MayReadStatistics, MaySubmit
 from .throttling import AddressRateThrottle, TokenRateThrottle
 
 API_LANGUAGES = ("kk", "ru", "en")
 CHANNEL_OF_ROLE = {TokenRole.GOV_CORP: Channel.GOV_CORP, TokenRole.DEPARTMENT: Channel.EDUCATION_DEPARTMENT}
 ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 415, 429)}
+PUBLIC_ERRORS = {code: serializers.ErrorSerializer for code in (400, 404, 429)}
 
 
 def api_language(request) -> str:
@@ -263,3 +271,158 @@ class QueuePageView(IntegrationView):
             ],
         }
         return Response(serializers.QueuePageSerializer(page).data)
+
+
+def _totals(sizes) -> dict:
+    return {
+        "out_of_turn": sizes.out_of_turn,
+        "first_turn": sizes.first_turn,
+        "general": sizes.general,
+        "total": sizes.total,
+    }
+
+
+def _bulletin_page(settlement: Settlement, *, offset: int, limit: int) -> dict:
+    """Published bulletins with places in the settlement, newest first, each with those places.
+
+    Two queries whatever the page: the bulletins, then their places in the settlement.
+    Places carry no child, so the same answer serves departments and public display.
+    """
+    bulletins = (
+        Bulletin.objects.filter(status=BulletinStatus.PUBLISHED, places__queue__settlement=settlement)
+        .distinct()
+        .order_by("-published_at", "-pk")
+    )
+    total = bulletins.count()
+    page = list(bulletins[offset : offset + limit])
+    places: dict[int, list[dict]] = {bulletin.pk: [] for bulletin in page}
+    rows = (
+        BulletinPlace.objects.filter(bulletin__in=page, queue__settlement=settlement)
+        .select_related("group__kindergarten", "queue")
+        .order_by("group__kindergarten__name_kk", "group__name", "pk")
+    )
+    for place in rows:
+        places[place.bulletin_id].append(
+            {
+                "kindergarten": place.kindergarten.name,
+                "address": place.kindergarten.address,
+                "group": place.group.name,
+                "birth_year": place.queue.birth_year,
+                "language": place.language,
+                "kind": place.queue.kind,
+                "places": place.places,
+                "free": place.free,
+            }
+        )
+    return {
+        "settlement": settlement.kato_code,
+        "offset": offset,
+        "limit": limit,
+        "total": total,
+        "results": [
+            {
+                "id": bulletin.pk,
+                "published_at": bulletin.published_at,
+                "priority_until": bulletin.priority_until,
+                "places": places[bulletin.pk],
+            }
+            for bulletin in page
+        ],
+    }
+
+
+class BulletinListView(IntegrationView):
+    """Published bulletins of a settlement for a department (its own districts) or the call centre."""
+
+    permission_classes = [MayReadQueues]
+
+    def settlements(self, request):
+        return Settlement.objects.restrict(request.user, Action.VIEW)
+
+    @extend_schema(
+        operation_id="list_bulletins",
+        summary="Published bulletins of a settlement with their places and free counts",
+        parameters=[serializers.BulletinQuerySerializer],
+        responses={200: serializers.BulletinListSerializer, **ERRORS},
+    )
+    def get(self, request):
+        query = serializers.BulletinQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        settlement = self.settlements(request).filter(kato_code=data["settlement"]).first()
+        if settlement is None:
+            raise exceptions.NotFound()
+        page = _bulletin_page(settlement, offset=data["offset"], limit=data["limit"])
+        return Response(serializers.BulletinListSerializer(page).data)
+
+
+class PublicBulletinListView(BulletinListView):
+    """The same list for public display: no token, throttled per address; places carry no child."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AddressRateThrottle]
+
+    def settlements(self, request):
+        return Settlement.objects.all()
+
+    @extend_schema(
+        operation_id="list_public_bulletins",
+        summary="Published bulletins of a settlement for public display (no authentication)",
+        parameters=[serializers.BulletinQuerySerializer],
+        responses={200: serializers.BulletinListSerializer, **PUBLIC_ERRORS},
+        auth=[],
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+def _twelve_months_before(moment):
+    try:
+        return moment.replace(year=moment.year - 1)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - 1, day=28)
+
+
+class StatisticsView(IntegrationView):
+    """Queue length by class and places given in the last 12 months, for dashboards."""
+
+    permission_classes = [MayReadStatistics]
+
+    @extend_schema(
+        operation_id="statistics",
+        summary="Queue length by class for each kind and places given in the last 12 months",
+        responses={200: serializers.StatisticsSerializer, **ERRORS},
+    )
+    def get(self, request, settlement_kato: str, birth_year: int):
+        settlement = (
+            Settlement.objects.restrict(request.user, Action.VIEW).filter(kato_code=settlement_kato).first()
+        )
+        if settlement is None:
+            raise exceptions.NotFound()
+        since = _twelve_months_before(clock.now())
+        queues = dict(
+            Queue.objects.filter(settlement=settlement, birth_year=birth_year).values_list("kind", "pk")
+        )
+        given = dict(
+            Referral.objects.filter(
+                place__queue__settlement=settlement, place__queue__birth_year=birth_year, issued_at__gte=since
+            )
+            .exclude(status=ReferralStatus.CANCELLED)
+            .values_list("place__queue__kind")
+            .annotate(n=Count("id"))
+            .values_list("place__queue__kind", "n")
+            .order_by()
+        )
+        rows = []
+        for kind in KindergartenKind.values:
+            sizes = class_sizes(queues[kind]) if kind in queues else ClassSizes(0, 0, 0)
+            rows.append({"kind": kind, **_totals(sizes), "places_given": given.get(kind, 0)})
+        statistics = {
+            "settlement": settlement.kato_code,
+            "birth_year": birth_year,
+            "places_given_since": since,
+            "places_given": sum(given.values()),
+            "queues": rows,
+        }
+        return Response(serializers.StatisticsSerializer(statistics).data)
