@@ -1,4 +1,4 @@
-"""The identity a request carries when a system calls with a token (issue 5, item 1).
+"""The identity a request carries: a system with a token, or staff with a session (issue 5, item 1).
 
 It answers what ``core.scoping.restrict`` asks of a user, so every scoped read
 of the API goes through the same rule as the admin's and the desks'.
@@ -6,7 +6,7 @@ of the API goes through the same rule as the admin's and the desks'.
 
 from functools import cached_property
 
-from accounts.choices import Action
+from accounts.choices import Action, Role
 
 from .choices import TokenRole
 from .models import ApiToken
@@ -44,3 +44,50 @@ class ServiceIdentity:
         if self.role == TokenRole.CALL_CENTRE:
             return None if action == Action.VIEW else set()
         return set()
+
+
+class StaffIdentity:
+    """A signed-in staff user calling the API from the browser (a session, not a token).
+
+    A specialist acts with the ``department`` role over their own districts; a
+    call-centre operator and a national administrator with the read-only
+    ``call_centre`` role. The user is the actor the use cases and the audit trail see.
+    """
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    is_staff = False
+    is_superuser = False
+    organisation = None
+    token = None
+
+    def __init__(self, user, role: str):
+        self.user = user
+        self.role = role
+        self.pk = None
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def service_user(self):
+        return self.user
+
+    def district_scope(self, action: str) -> set[int] | None:
+        if self.role == TokenRole.DEPARTMENT:
+            return self.user.district_scope(action)
+        if self.role == TokenRole.CALL_CENTRE:
+            return None if action == Action.VIEW else set()
+        return set()
+
+
+def staff_identity(user) -> StaffIdentity | None:
+    """The API identity of a signed-in user, or ``None`` for parents, kindergarten staff and the inactive."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_national_administrator or user.role == Role.CALL_CENTRE:
+        return StaffIdentity(user, TokenRole.CALL_CENTRE)
+    if user.role == Role.SPECIALIST:
+        return StaffIdentity(user, TokenRole.DEPARTMENT)
+    return None

@@ -248,7 +248,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Kezek integration API",
     "DESCRIPTION": (
         "The electronic kindergarten queue of Kazakhstan: submit applications, look them up, "
-        "read queues. Authenticate with `Authorization: Bearer <token>`; errors are "
+        "read queues. Systems authenticate with `Authorization: Bearer <token>`; staff signed in "
+        "to the site (specialists, call-centre operators, administrators) may use their session "
+        "cookie instead, with the `X-CSRFToken` header on POST. Errors are "
         '`{"error": {"code", "message", "fields"}}` in the language of `Accept-Language` (kk, ru, en).'
     ),
     "VERSION": "1.0.0",

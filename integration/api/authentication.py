@@ -1,12 +1,14 @@
-"""``Authorization: Bearer <token>``, and nothing else: a token in a URL would end up in logs."""
+"""``Authorization: Bearer <token>`` for systems (never a token in a URL: it would end up in logs),
+and the Django session for signed-in staff in the browser, with CSRF enforced for unsafe methods."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from core import clock
 
-from ..identity import ServiceIdentity
+from ..identity import ServiceIdentity, staff_identity
 from ..models import ApiToken, hash_secret
 
 KEYWORD = "Bearer"
@@ -44,3 +46,22 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer"}
+
+
+class StaffSessionAuthentication(authentication.SessionAuthentication):
+    """A signed-in staff user as a ``StaffIdentity``; other signed-in users stay users, refused (403)."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)  # None when not signed in; enforces CSRF otherwise
+        if result is None:
+            return None
+        user = result[0]
+        return (staff_identity(user) or user), None
+
+
+class StaffSessionScheme(OpenApiAuthenticationExtension):
+    target_class = StaffSessionAuthentication
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

@@ -1,20 +1,22 @@
-"""Which token roles may call which endpoint (issue 5, item 1)."""
+"""Which roles (of a token, or of staff signed in) may call which endpoint (issue 5, item 1)."""
 
 from rest_framework.permissions import BasePermission
 
 from ..choices import TokenRole
-from ..identity import ServiceIdentity
+from ..identity import ServiceIdentity, StaffIdentity
 
 
 class TokenRolePermission(BasePermission):
     roles: tuple[str, ...] = ()
+    identities: tuple[type, ...] = (ServiceIdentity, StaffIdentity)
 
     def has_permission(self, request, view) -> bool:
-        return isinstance(request.user, ServiceIdentity) and request.user.role in self.roles
+        return isinstance(request.user, self.identities) and request.user.role in self.roles
 
 
 class MaySubmit(TokenRolePermission):
     roles = (TokenRole.GOV_CORP, TokenRole.DEPARTMENT)
+    identities = (ServiceIdentity,)  # submissions come from systems, with an organisation and a token
 
 
 class MayLookUp(TokenRolePermission):

@@ -41,10 +41,11 @@ from queues.ordering import ClassSizes
 from queues.selectors import class_sizes, positions_of_application, queue_page
 
 from ..choices import TokenRole
+from ..identity import ServiceIdentity
 from ..models import IdempotentResponse
 from ..selectors import find_application, lookup_answer, position_data
 from . import serializers
-from .authentication import BearerTokenAuthentication
+from .authentication import BearerTokenAuthentication, StaffSessionAuthentication
 from .exceptions import IdempotencyKeyReused, api_exception_handler
 from .permissions import MayLookUp, MayReadQueues, MayReadStatistics, MaySubmit
 from .throttling import AddressRateThrottle, TokenRateThrottle
@@ -65,7 +66,7 @@ def api_language(request) -> str:
 
 
 class IntegrationView(APIView):
-    authentication_classes = [BearerTokenAuthentication]
+    authentication_classes = [BearerTokenAuthentication, StaffSessionAuthentication]
     throttle_classes = [AddressRateThrottle, TokenRateThrottle]
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
@@ -95,6 +96,7 @@ class ApplicationSubmitView(IntegrationView):
 
     @extend_schema(
         operation_id="submit_application",
+        auth=[{"bearerAuth": []}],  # systems only: staff sessions may not submit
         summary="Submit an application received by a service centre or a department",
         request=serializers.SubmissionSerializer,
         responses={201: serializers.SubmissionResultSerializer, **ERRORS},
@@ -199,17 +201,22 @@ class LookupView(IntegrationView):
         identity = request.user
         by = "number" if data.get("number") else "iin"
         application = find_application(identity, iin=data.get("iin"), number=data.get("number"))
-        details = {
-            "organisation": identity.organisation.pk,
-            "organisation_name": identity.organisation.name,
-            "token": identity.token.prefix,
-            "reason": data["reason"],
-            "by": by,
-        }
+        if isinstance(identity, ServiceIdentity):
+            details = {
+                "organisation": identity.organisation.pk,
+                "organisation_name": identity.organisation.name,
+                "token": identity.token.prefix,
+                "reason": data["reason"],
+                "by": by,
+            }
+            not_found_target = identity.organisation
+        else:  # staff signed in: audited with the user as actor, as the desk does
+            details = {"reason": data["reason"], "channel": "api_session", "by": by}
+            not_found_target = identity.service_user
         if application is None:
             record(
                 action="application.lookup_not_found",
-                target=identity.organisation,
+                target=not_found_target,
                 actor=identity.service_user,
                 details=details,
             )
