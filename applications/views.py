@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from audit.middleware import client_address
 from core import clock
 from core.errors import DomainError
 from core.iin import Sex, validate_iin
+from core.ratelimit import within_limit
 from directory.choices import GroupLanguage
 from directory.models import Kindergarten, Settlement
 from queues.explanation import explain
@@ -553,11 +553,9 @@ def check(request):
 
 
 def _within_check_limit(request) -> bool:
-    key = f"public-check:{client_address(request) or 'unknown'}"
-    cache.add(key, 0, timeout=CHECK_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between the two calls
-        cache.set(key, 1, timeout=CHECK_WINDOW_SECONDS)
-        count = 1
-    return count <= CHECK_LOOKUPS_PER_WINDOW
+    return within_limit(
+        "public-check",
+        client_address(request) or "unknown",
+        limit=CHECK_LOOKUPS_PER_WINDOW,
+        window_seconds=CHECK_WINDOW_SECONDS,
+    )

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -44,6 +43,7 @@ from bulletins import selectors as bulletin_selectors
 from bulletins.models import BulletinPlace
 from core import clock, outbox
 from core.errors import DomainError
+from core.ratelimit import within_limit
 
 from . import pdf, selectors, services
 from .choices import ReferralStatus
@@ -386,14 +386,12 @@ def verdict(referral: Referral, *, now: datetime.datetime) -> str:
 
 
 def _within_verify_limit(request) -> bool:
-    key = f"referral-verify:{client_address(request) or 'unknown'}"
-    cache.add(key, 0, timeout=VERIFY_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between the two calls
-        cache.set(key, 1, timeout=VERIFY_WINDOW_SECONDS)
-        count = 1
-    return count <= VERIFY_LOOKUPS_PER_WINDOW
+    return within_limit(
+        "referral-verify",
+        client_address(request) or "unknown",
+        limit=VERIFY_LOOKUPS_PER_WINDOW,
+        window_seconds=VERIFY_WINDOW_SECONDS,
+    )
 
 
 def _private(response):
