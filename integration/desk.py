@@ -10,17 +10,15 @@ out of reach answer alike.
 """
 
 from dataclasses import replace
-from functools import wraps
 
 from django import forms
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.choices import Role
+from accounts.decorators import role_required
 from applications.choices import BenefitCategory, Verification
 from applications.selectors import application_history
 from audit.services import record
@@ -36,19 +34,7 @@ DESK_ROLES = (Role.CALL_CENTRE, Role.SPECIALIST)
 LOOKED_UP = _("Looked up for a caller")
 
 
-def desk_user_required(view):
-    """Call-centre operators and specialists only: anonymous visitors sign in, anyone else gets 403."""
-
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not user.is_active or user.role not in DESK_ROLES:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return guarded
+desk_user_required = role_required(*DESK_ROLES)
 
 
 REASONS = [

@@ -8,13 +8,10 @@ any other referral number answers 404; and they act only through services,
 which check once more that the kindergarten is theirs.
 """
 
-from functools import wraps
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -24,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.choices import Role
+from accounts.decorators import role_required
 from applications.forms import add_service_error
 from bulletins import services as bulletin_services
 from bulletins.models import VacancyReport
@@ -38,19 +36,7 @@ from .choices import ReferralStatus
 RECENT = 30
 
 
-def kindergarten_staff_required(view):
-    """Signed-in kindergarten staff only: anonymous visitors go to the staff sign-in, anyone else gets 403."""
-
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not user.is_active or user.role != Role.KINDERGARTEN:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return guarded
+kindergarten_staff_required = role_required(Role.KINDERGARTEN)
 
 
 class GroupChoiceField(forms.ModelChoiceField):
