@@ -340,6 +340,8 @@ def _own_referral_or_404(request, number: str) -> Referral:
 def verify_form(request):
     """Type the code printed on a referral; the answer is the page the QR code opens."""
     code = request.GET.get("code", "").strip().upper().replace(" ", "").replace("-", "")
+    # Only letters and digits can be a code: anything else (a slash, say) gets the "not found" answer.
+    code = re.sub(r"[^0-9A-Z]", "", code)
     if code:
         return redirect("placements:verify", code=code[:32])
     return render(request, "placements/verify.html", {"asked": False})
