@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # `make run` always uses the embedded default, whatever the shell exports.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_ENV=development
 
-.PHONY: run test serve lint messages debian-packages browser clean
+.PHONY: run test serve drill bench lint messages debian-packages browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ run: $(VENV)/.runtime messages
 test: $(VENV)/.dev messages browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# Django's deploy check in production mode, with a throw-away key: no warning is allowed (docs/security.md).
+	DJANGO_ENV=production SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(60))") \
+		ALLOWED_HOSTS=kezek.example DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(MANAGE) check --deploy --fail-level WARNING
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=true \
 		$(BIN)/pytest -p no:cacheprovider
 
@@ -61,6 +65,20 @@ serve: $(VENV)/.runtime messages
 	DJANGO_ENV=$${DJANGO_ENV:-production} $(MANAGE) migrate --no-input
 	DJANGO_ENV=$${DJANGO_ENV:-production} $(MANAGE) collectstatic --no-input -v0
 	PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_ENV=$${DJANGO_ENV:-production} $(BIN)/honcho start
+
+# Fault drills (docs/security.md, "Faults and recovery"): a throw-away PostgreSQL cluster, Redis,
+# gunicorn and Celery worker on free loopback ports; a few minutes, so not part of `make test`.
+drill: $(VENV)/.runtime messages
+	$(BIN)/python -m drills
+
+# Issue 7: a synthetic country in a fresh kezek_bench database, then one table of figures
+# (docs/performance.md). BENCH_ARGS=--full for a million applications, --reuse to keep the data.
+$(VENV)/.bench: requirements.txt requirements-bench.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@ $(VENV)/.runtime
+
+bench: $(VENV)/.bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint:
 	$(BIN)/ruff check .

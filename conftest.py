@@ -2,6 +2,13 @@
 
 Under ``CI=true`` the suite refuses to run without PostgreSQL: a test that
 needs it fails loudly instead of quietly running somewhere else.
+
+``client.force_login(user)`` stands for a full sign-in: for a staff member
+(``User.is_staff_member``) it is the password *and* the second factor, as if
+the code of a confirmed authenticator device had been accepted (the session
+carries the device, as ``django_otp.login`` leaves it). Tests of a session
+that has given only the password sign in through the admin's password form
+instead (``accounts/tests/test_second_factor.py``).
 """
 
 import os
@@ -10,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.utils import translation
 
 from accounts.choices import Role
@@ -41,6 +49,21 @@ def _private_media(settings, tmp_path):
     """Uploaded files and the SMS and e-mail outbox go to a throw-away folder, never into var/."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.OUTBOX_DIR = tmp_path / "outbox"
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """``force_login`` of a staff member leaves a session verified with a confirmed TOTP device."""
+    from accounts.tests.helpers import verify_session
+
+    password_only = Client.force_login
+
+    def force_login(client, user, backend=None):
+        password_only(client, user, backend)
+        if user.is_staff_member:
+            verify_session(client, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(autouse=True)
@@ -113,6 +136,14 @@ def call_centre_operator(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _services_answer():
+    """An outage simulated by an earlier test is over: no circuit breaker starts open."""
+    from core import breaker
+
+    breaker.close_all()
 
 
 @pytest.fixture(autouse=True)

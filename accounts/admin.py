@@ -4,20 +4,25 @@ Only national administrators and superusers manage users, so no specialist can
 grant themselves a district; only a superuser makes or edits a superuser.
 Applicants are read-only: their phones receive the cabinet's one-time codes
 (RULES.md section 7), so changing one is a use case of its own, not a form edit.
+Staff authenticator devices are never shown (their keys make codes): a
+superuser resets another staff member's second factor with an audited action.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.admin import AuditedChangesMixin
-from core.admin import ScopedAdmin, uses_admin
+from core.admin import AnnouncesChanges, ScopedAdmin, uses_admin
 
+from . import second_factor
 from .models import Applicant, OneTimeCode, User
 
 # Permissions come from roles and districts, never from Django's permission groups.
 admin.site.unregister(Group)
+# django-otp's device admin would show each key; a reset is the one thing done to a device here.
+admin.site.unregister(TOTPDevice)
 
 
 def manages_users(user) -> bool:
@@ -25,7 +30,7 @@ def manages_users(user) -> bool:
 
 
 @admin.register(User)
-class UserAdmin(AuditedChangesMixin, DjangoUserAdmin):
+class UserAdmin(AnnouncesChanges, DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
@@ -43,6 +48,7 @@ class UserAdmin(AuditedChangesMixin, DjangoUserAdmin):
     filter_horizontal = ("districts",)
     autocomplete_fields = ("kindergartens",)
     readonly_fields = ("last_login", "date_joined")
+    actions = ("reset_second_factor",)
 
     def has_module_permission(self, request):
         return manages_users(request.user)
@@ -64,6 +70,8 @@ class UserAdmin(AuditedChangesMixin, DjangoUserAdmin):
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
+        if not request.user.is_superuser:
+            actions.pop("reset_second_factor", None)
         return actions
 
     def get_readonly_fields(self, request, obj=None):
@@ -71,6 +79,19 @@ class UserAdmin(AuditedChangesMixin, DjangoUserAdmin):
         if not request.user.is_superuser:
             readonly = (*readonly, "is_superuser")
         return readonly
+
+    @admin.action(
+        description=_("Reset the second factor (lost phone): they add the app again at next sign-in")
+    )
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            try:
+                second_factor.reset_second_factor(user=user, actor=request.user)
+            except second_factor.SecondFactorResetRefused as error:
+                self.message_user(request, f"{user}: {error.message}", messages.ERROR)
+            else:
+                message = _("%(user)s: second factor reset and signed out everywhere.") % {"user": user}
+                self.message_user(request, message, messages.SUCCESS)
 
 
 @admin.register(Applicant)

@@ -2,6 +2,7 @@
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
@@ -32,6 +33,8 @@ def role_required(*roles):
     """Signed-in, active users of ``roles`` only: anonymous visitors go to the staff sign-in, others get 403.
 
     For the staff desks outside the admin (the kindergarten's, the call centre's).
+    A session that has not passed the second factor goes to that step first
+    (docs/security.md, "Staff second factor").
     """
 
     def decorator(view):
@@ -42,6 +45,8 @@ def role_required(*roles):
                 return redirect_to_login(request.get_full_path())
             if not user.is_active or user.role not in roles:
                 raise PermissionDenied
+            if not user.is_verified():
+                return redirect_to_login(request.get_full_path(), login_url=settings.SECOND_FACTOR_URL)
             return view(request, *args, **kwargs)
 
         return guarded

@@ -120,6 +120,15 @@ class CodeForm(AccessibleErrorsMixin, forms.Form):
         return code
 
 
+class AuthenticatorCodeForm(CodeForm):
+    """The staff's second step: the six digits an authenticator app shows now (``accounts.second_factor``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = _("Code from the authenticator app")
+        self.fields["code"].help_text = _("6 digits; a new code appears every 30 seconds.")
+
+
 class RegistrationForm(AccessibleErrorsMixin, forms.Form):
     surname = forms.CharField(
         label=_("Surname"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})

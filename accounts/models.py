@@ -37,6 +37,15 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     @property
+    def is_staff_member(self) -> bool:
+        """Everyone but a parent: signs in with a password and a second factor, and has the shorter session.
+
+        A parent is the role parent with no staff flag; any other role, the staff
+        flag or the superuser flag makes a staff member (issue 6, docs/security.md).
+        """
+        return self.role != Role.PARENT or self.is_staff or self.is_superuser
+
+    @property
     def is_national_administrator(self) -> bool:
         return self.is_superuser or self.role == Role.ADMINISTRATOR
 
@@ -110,7 +119,10 @@ class Applicant(models.Model):
         _("version of the personal-data consent"),
         max_length=32,
         blank=True,
-        help_text=_("Empty when the consent was given on paper, with a paper application."),
+        help_text=_(
+            "The consent text the parent accepted: on the portal, or signed on paper and confirmed by "
+            "the specialist or the service centre that took the application."
+        ),
     )
     consented_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -196,3 +208,24 @@ class OneTimeCode(models.Model):
         """Whether ``code`` is this row's code, compared in constant time; a withheld code matches nothing."""
         same = hmac.compare_digest(self.code_hash, self.hash_of(code))
         return same and self.deliverable
+
+
+class UserSession(models.Model):
+    """One signed-in session of a user, so signing a user out everywhere touches only their sessions.
+
+    Written when a user signs in and removed when they sign out; disabling a
+    user deletes every session listed here (``accounts.sessions``). A row
+    outliving its session (the browser simply stopped coming) is harmless and
+    is pruned at the user's next sign-in.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("user"))
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("signed in"))
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "accounts"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
     path("sign-in/register/", views.register, name="register"),
     path("sign-out/", views.sign_out, name="sign_out"),
+    # The staff's second step after the admin's password form (accounts/staff_views.py).
+    path("admin/second-factor/", staff_views.second_factor, name="second_factor"),
 ]

@@ -265,6 +265,7 @@ class BenefitDocumentAdmin(ScopedAdmin):
         "verified_by",
         "verified_at",
         "rejection_reason",
+        "file_purged_at",
     )
     readonly_fields = fields
     change_form_template = "admin/applications/benefitdocument/change_form.html"
@@ -274,6 +275,8 @@ class BenefitDocumentAdmin(ScopedAdmin):
 
     @admin.display(description=_("file"))
     def download_link(self, document):
+        if document.file_purged_at:
+            return _("File deleted under the retention rule")
         url = reverse("admin:applications_benefitdocument_download", args=[document.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download"))
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Action
+from accounts.forms import CONSENT_VERSION
 from accounts.models import phone_validator
 from core.errors import DomainError
 from core.iin import Sex, check_iin_matches, validate_iin
@@ -92,6 +93,11 @@ class PaperApplicationForm(forms.Form):
         help_text=_("The date and time written on the paper application. It decides the place in the queue."),
     )
 
+    consent = forms.BooleanField(
+        label=_("The applicant signed the consent to the processing of personal data"),
+        error_messages={"required": _("Confirm that the applicant signed the consent.")},
+    )
+
     document_category = forms.ChoiceField(
         label=_("Benefit"), choices=[("", "---------"), *BenefitCategory.choices], required=False
     )
@@ -128,7 +134,7 @@ class PaperApplicationForm(forms.Form):
                 "preferred_kindergartens",
             ),
         ),
-        (_("Receipt"), ("received_at",)),
+        (_("Receipt"), ("received_at", "consent")),
         (_("Benefit document (optional)"), ("document_category", "document_issued_on", "document_file")),
     )
 
@@ -147,6 +153,10 @@ class PaperApplicationForm(forms.Form):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["consent"].help_text = _(
+            "Without the signed consent (form version %(version)s) the application cannot be registered. "
+            "Keep the signed paper with the application."
+        ) % {"version": CONSENT_VERSION}
         self.fields["settlement"].queryset = Settlement.objects.restrict(user, Action.CHANGE)
         self.fields["preferred_kindergartens"].queryset = Kindergarten.objects.restrict(
             user, Action.CHANGE
@@ -223,6 +233,7 @@ class PaperApplicationForm(forms.Form):
             preferred_kindergartens=list(data["preferred_kindergartens"]),
             documents=documents,
             received_at=data["received_at"],
+            consent_version=CONSENT_VERSION,
         )
 
 

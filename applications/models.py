@@ -161,6 +161,10 @@ class PrivateStorage(FileSystemStorage):
     def location(self):
         return os.path.abspath(self.base_location)
 
+    def url(self, name):
+        """No address leads to a document: a view that checks permissions serves it (downloads.py)."""
+        raise ValueError("Benefit documents have no URL; serve them through applications.downloads.")
+
 
 def private_storage() -> PrivateStorage:
     return PrivateStorage()
@@ -212,6 +216,12 @@ class BenefitDocument(models.Model):
     )
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    file_purged_at = models.DateTimeField(
+        _("file deleted"),
+        null=True,
+        blank=True,
+        help_text=_("When the file was deleted under the retention rule; the record itself stays."),
+    )
 
     objects = BenefitDocumentQuerySet.as_manager()
     scope_path = "application__settlement__district"
@@ -233,6 +243,11 @@ class BenefitDocument(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("issued_on")),
                 name="benefit_document_valid_after_issue",
+            ),
+            models.CheckConstraint(
+                condition=Q(file_purged_at__isnull=True) & ~Q(file="")
+                | Q(file_purged_at__isnull=False, file=""),
+                name="benefit_document_file_or_purged",
             ),
         ]
         indexes = [

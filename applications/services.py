@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,7 @@ from core.dates import add_months
 from core.iin import check_iin_matches
 from directory.choices import KindergartenKind
 from directory.models import Kindergarten, Settlement
+from dispatch.services import enqueue
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason
 
@@ -31,7 +33,7 @@ from .choices import BenefitCategory, Channel, Status, Verification
 from .errors import ChildAlreadyInQueue, InvalidDocument, NotEligible, OutOfScope
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child, Guardianship
 from .transitions import ALLOWED, transition
-from .uploads import checked_content_type
+from .uploads import CheckedDocument, checked_document
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ def submit_application(
     preferred_kindergartens: Sequence[Kindergarten] = (),
     documents: Sequence[DocumentUpload] = (),
     received_at: datetime.datetime | None = None,
+    consent_version: str = "",
     now: datetime.datetime | None = None,
 ) -> Application:
     """Register an application and stand it in its queues at once (RULES.md sections 2, 4, 6).
@@ -87,17 +90,26 @@ def submit_application(
     A paper application (staff channels) carries ``received_at``, the time the
     department or service centre received it; it decides the order, so it may
     not lie in the future nor further back than the backdating setting allows.
+    It also carries ``consent_version``, the version of the personal-data
+    consent the applicant signed with it: without one, no child's data is
+    processed (issue 6 item 8). On the portal the parent consented when
+    registering their cabinet.
     """
     now = now or clock.now()
     _ensure_may_register(actor, channel, settlement)
     submitted_at = _submission_time(channel, received_at, now)
+    _check_consent(channel, consent_version)
     check_iin_matches(child.iin, birth_date=child.birth_date, sex=child.sex)
     has_conclusion = any(upload.category == BenefitCategory.SPECIAL_NEEDS for upload in documents)
     _check_eligibility(child, now, has_conclusion, wants_special or wants_sanatorium)
     _check_preferred_kindergartens(preferred_kindergartens, settlement)
+    _check_document_count(len(documents))
+    checked_documents = [_checked_upload(upload, now) for upload in documents]
 
     child_record = _child_record(child)
     applicant_record = _applicant_record(applicant)
+    if consent_version:
+        _record_consent(applicant_record, consent_version, submitted_at)
     application = Application(
         child=child_record,
         applicant=applicant_record,
@@ -115,8 +127,8 @@ def submit_application(
     )
     _insert_with_fresh_number(application)
     application.preferred_kindergartens.set(preferred_kindergartens)
-    for upload in documents:
-        _store_document(application, upload, actor=actor, now=now)
+    for upload, checked in zip(documents, checked_documents, strict=True):
+        _store_document(application, upload, checked, actor=actor, now=now)
     queue_services.join_queues(
         application_id=application.pk,
         settlement_id=settlement.pk,
@@ -137,9 +149,10 @@ def submit_application(
             "submitted_at": submitted_at.isoformat(),
             "queue_kinds": application.queue_kinds,
             "documents": [upload.category for upload in documents],
+            "consent_version": applicant_record.consent_version,
         },
     )
-    transaction.on_commit(lambda: tasks.notify_application_registered.delay(application.pk))
+    enqueue(tasks.notify_application_registered, application.pk)
     return application
 
 
@@ -147,12 +160,20 @@ def submit_application(
 def add_benefit_document(
     *, application: Application, upload: DocumentUpload, actor, now: datetime.datetime | None = None
 ) -> BenefitDocument:
-    """Attach a benefit document after applying. The submission time stays (RULES.md section 6)."""
+    """Attach a benefit document after applying. The submission time stays (RULES.md section 6).
+
+    The file is checked first, outside the lock; then the application's row is
+    locked while its documents are counted, so two uploads at once cannot both
+    pass the limit.
+    """
     now = now or clock.now()
     _ensure_may_change(actor, application)
+    checked = _checked_upload(upload, now)
+    application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_active:
         raise NotEligible(_("Documents can be added only to an active application."))
-    document = _store_document(application, upload, actor=actor, now=now)
+    _check_document_count(application.benefit_documents.count() + 1)
+    document = _store_document(application, upload, checked, actor=actor, now=now)
     record(
         action="benefit.document_added",
         target=application,
@@ -195,7 +216,7 @@ def confirm_benefit(
             "class": benefit_class.name.lower(),
         },
     )
-    transaction.on_commit(lambda: tasks.notify_benefit_decided.delay(document.pk))
+    enqueue(tasks.notify_benefit_decided, document.pk)
     return document
 
 
@@ -240,7 +261,7 @@ def reject_benefit(
             "class": benefit_class.name.lower(),
         },
     )
-    transaction.on_commit(lambda: tasks.notify_benefit_decided.delay(document.pk))
+    enqueue(tasks.notify_benefit_decided, document.pk)
     return document
 
 
@@ -516,6 +537,21 @@ def _applicant_record(details: ApplicantDetails) -> Applicant:
     return applicant
 
 
+def _check_consent(channel: str, consent_version: str) -> None:
+    """A staff channel registers a child only with the applicant's signed consent, by its version."""
+    if channel in STAFF_CHANNELS and not consent_version:
+        raise ValidationError(
+            {"consent": _("The applicant's signed consent to the processing of personal data is required.")}
+        )
+
+
+def _record_consent(applicant: Applicant, consent_version: str, given_at: datetime.datetime) -> None:
+    """The applicant's latest consent: its text version and when it was signed (with the application)."""
+    applicant.consent_version = consent_version
+    applicant.consented_at = given_at
+    applicant.save(update_fields=["consent_version", "consented_at"])
+
+
 def _insert_with_fresh_number(application: Application) -> None:
     """Give the application a new random number; retry on the rare collision, refuse a second active one."""
     for _attempt in range(5):
@@ -532,24 +568,45 @@ def _insert_with_fresh_number(application: Application) -> None:
     raise RuntimeError("could not find a free application number")
 
 
-def _store_document(application: Application, upload: DocumentUpload, *, actor, now) -> BenefitDocument:
+def _check_document_count(count: int) -> None:
+    """At most ``BENEFIT_DOCUMENTS_PER_APPLICATION`` documents, decided or not (docs/security.md)."""
+    limit = settings.BENEFIT_DOCUMENTS_PER_APPLICATION
+    if count > limit:
+        raise InvalidDocument(
+            _(
+                "An application holds at most %(count)s documents. If one must be replaced, contact the "
+                "education department."
+            )
+            % {"count": limit},
+            field="file",
+        )
+
+
+def _checked_upload(upload: DocumentUpload, now) -> CheckedDocument:
+    """Every check of one upload, made before anything is written, so a refusal leaves no file behind."""
     category = BenefitCategory(upload.category)
-    content_type = checked_content_type(upload.file)
     if upload.issued_on > timezone.localdate(now):
         raise InvalidDocument(_("The document's date of issue cannot be in the future."), field="issued_on")
     if category.needs_employer_certificate and upload.issued_on < add_months(timezone.localdate(now), -1):
         raise InvalidDocument(
             _("An employer certificate must have been issued within the last month."), field="issued_on"
         )
+    return checked_document(upload.file)
+
+
+def _store_document(
+    application: Application, upload: DocumentUpload, checked: CheckedDocument, *, actor, now
+) -> BenefitDocument:
+    """Store what the checks made of the upload (re-encoded for an image) under a random name."""
     document = BenefitDocument(
         application=application,
-        category=category,
-        content_type=content_type,
+        category=upload.category,
+        content_type=checked.content_type,
         issued_on=upload.issued_on,
         uploaded_at=now,
         uploaded_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    document.file.save(upload.file.name, upload.file, save=False)
+    document.file.save(f"document{checked.extension}", ContentFile(checked.content), save=False)
     document.save()
     return document
 
@@ -639,5 +696,5 @@ def _age_out(application_id: int, *, today: datetime.date, now: datetime.datetim
         at=now,
         details={"reason": reason, "queues_left": left},
     )
-    transaction.on_commit(lambda: tasks.notify_aged_out.delay(application.pk))
+    enqueue(tasks.notify_aged_out, application.pk)
     return 1

@@ -1,14 +1,17 @@
 """Background jobs of applications: thin wrappers over services and notices (DESIGN.md, "Celery tasks").
 
-Notices are enqueued after the change commits; a gateway that refuses or is
-unreachable is retried with back-off, a bounded number of times.
+Notices are enqueued through the outbox (``dispatch``) when the change commits,
+so none is lost while Redis is down, and run once per outbox row however often
+delivered; a gateway that refuses or is unreachable is retried with back-off, a
+bounded number of times.
 """
 
 from celery import shared_task
 
 from accounts.sms import SmsDeliveryError
+from dispatch.tasks import OutboxTask
 
-from . import notifications, services
+from . import notifications, retention, services
 from .models import Application, BenefitDocument
 
 NOTICE_RETRY = {"autoretry_for": (SmsDeliveryError,), "retry_backoff": 30, "max_retries": 6}
@@ -20,13 +23,13 @@ def expire_benefits() -> int:
     return services.expire_benefits()
 
 
-@shared_task(acks_late=True, **NOTICE_RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
 def notify_application_registered(application_id: int) -> None:
     application = Application.objects.select_related("applicant", "child").get(pk=application_id)
     notifications.deliver(application, notifications.application_registered)
 
 
-@shared_task(acks_late=True, **NOTICE_RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
 def notify_benefit_decided(document_id: int) -> None:
     document = BenefitDocument.objects.select_related("application__applicant").get(pk=document_id)
     notifications.deliver(document.application, notifications.benefit_decided(document))
@@ -38,7 +41,13 @@ def age_out_children() -> int:
     return services.age_out_children()
 
 
-@shared_task(acks_late=True, **NOTICE_RETRY)
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=60)
+def purge_personal_data() -> dict[str, int]:
+    """Delete the files, codes and sign-in records the retention rule no longer keeps (idempotent)."""
+    return retention.purge_personal_data()
+
+
+@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
 def notify_aged_out(application_id: int) -> None:
     application = Application.objects.select_related("applicant", "child").get(pk=application_id)
     notifications.deliver(application, notifications.aged_out)

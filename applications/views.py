@@ -37,7 +37,7 @@ from .choices import BenefitCategory, Channel, Relation, Verification
 from .downloads import document_response
 from .forms import add_service_error
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, Child
-from .uploads import checked_content_type
+from .uploads import checked_document
 
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -64,7 +64,7 @@ def _in_almaty(moment) -> str:
 def _check_file(uploaded_file) -> None:
     """The same type and size check the service makes, so the error lands on the file it is about."""
     try:
-        checked_content_type(uploaded_file)
+        checked_document(uploaded_file)
     except DomainError as error:
         raise ValidationError(error.message) from None
 

@@ -17,36 +17,9 @@ from accounts.choices import Action
 from core.admin import ScopedAdmin
 
 from .models import AuditEvent
-from .services import record
 
 #: Target types a specialist may read events of: those whose record lies in their scope.
 SCOPED_TARGET_TYPES = ("applications.application",)
-
-
-class AuditedChangesMixin:
-    """Admin pages that write models directly (the directory, staff users) record each change in the trail.
-
-    Django's admin runs the save and these calls in one transaction, so the
-    record and the change stand or fall together.
-    """
-
-    def log_addition(self, request, obj, message):
-        record(
-            action=f"{obj._meta.model_name}.added",
-            target=obj,
-            actor=request.user,
-            details={"change": message},
-        )
-        return super().log_addition(request, obj, message)
-
-    def log_change(self, request, obj, message):
-        record(
-            action=f"{obj._meta.model_name}.changed",
-            target=obj,
-            actor=request.user,
-            details={"change": message},
-        )
-        return super().log_change(request, obj, message)
 
 
 @admin.register(AuditEvent)
@@ -90,6 +63,8 @@ class AuditEventAdmin(ScopedAdmin):
 
     @admin.display(description=_("record"), ordering="target_id")
     def target_link(self, event):
+        if not event.target_type:
+            return self.get_empty_value_display()
         text = f"{event.target_type}:{event.target_id}"
         app_label, _dot, model_name = event.target_type.partition(".")
         try:

@@ -10,18 +10,19 @@ when the window ends, the places still free are open to every applicant of the
 queue (``placements.services.take_referral`` reads ``priority_until``).
 
 Each use case is one transaction with its audit record; ``open_access`` is one
-transaction per queue, and idempotent. The helpers at the end
+transaction per batch of queues, set-based, and idempotent. The helpers at the end
 (``claim_place``, ``return_place``, ``release_place``, ``close_accesses``)
 are not use cases: ``placements`` calls them inside its own transactions, so
 the counters of a place change in the same transaction as the referral.
 """
 
 import datetime
+from collections import Counter
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -31,13 +32,13 @@ from applications.choices import Status
 from applications.errors import OutOfScope
 from applications.models import Application
 from applications.transitions import transition as transition_application
-from audit.services import record
+from audit.services import record, record_many
 from core import clock
 from core.workdays import end_of, last_working_day_of_period
 from directory.models import District, Group, Kindergarten
-from queues import selectors as queue_selectors
+from dispatch.services import enqueue, enqueue_many
+from queues import bulk as queue_bulk
 from queues import services as queue_services
-from queues.models import Queue
 
 from . import tasks
 from .choices import AccessStatus, BulletinStatus, ReportState
@@ -54,8 +55,10 @@ from .errors import (
 from .models import Access, Bulletin, BulletinPlace, VacancyReport
 from .transitions import transition as transition_access
 
-# Rows of a queue read per page while looking for the first eligible applicants.
-ACCESS_PAGE_SIZE = 100
+# Queues whose accesses open in one transaction: few enough that their advisory locks fit PostgreSQL's
+# lock table and a crash loses one batch (a rerun completes it), many enough that a bulletin of
+# thousands of queues takes a few dozen round trips.
+OPEN_ACCESS_BATCH = 250
 # Statuses of an application that may be offered access: not holding a referral, not on the stop-list.
 MAY_GET_ACCESS = (Status.IN_QUEUE, Status.ACCESS_OPEN)
 
@@ -195,8 +198,7 @@ def publish_bulletin(*, bulletin: Bulletin, actor, now: datetime.datetime | None
         at=now,
         details={"places": places, "priority_until": bulletin.priority_until.isoformat()},
     )
-    bulletin_id = bulletin.pk
-    transaction.on_commit(lambda: tasks.open_access.delay(bulletin_id))
+    enqueue(tasks.open_access, bulletin.pk)
     return bulletin
 
 
@@ -238,11 +240,13 @@ def withdraw_place(
 def open_access(*, bulletin_id: int, now: datetime.datetime | None = None) -> int:
     """Open priority access in every queue that gained places, once however often it runs (RULES.md 5).
 
-    In each queue, the first applicants in queue order (read page by page from
-    ``queues.selectors.queue_page``, the one place the order lives) who may
-    take a place now get access, as many as the places the queue gained.
-    Skipped: holders of a referral, the stop-listed, and those already holding
-    open access in that queue from another bulletin. One transaction per queue.
+    In each queue, the first applicants in queue order (positioned in SQL by
+    ``queues.bulk``, the closed form of ``queues.ordering``) who may take a
+    place now get access, as many as the places the queue gained. Skipped:
+    holders of a referral, the stop-listed, and those already holding open
+    access in that queue from another bulletin. One transaction, and a fixed
+    number of statements, per batch of ``OPEN_ACCESS_BATCH`` queues; only the
+    chosen rows reach Python, never a whole queue.
 
     Idempotent: in each queue it counts the accesses this bulletin already
     opened there (whatever became of them) and opens only the rest, under a
@@ -255,17 +259,17 @@ def open_access(*, bulletin_id: int, now: datetime.datetime | None = None) -> in
     bulletin = Bulletin.objects.get(pk=bulletin_id)
     if not bulletin.is_published or now >= bulletin.priority_until:
         return 0
-    gained = (
+    gained = list(
         BulletinPlace.objects.filter(bulletin=bulletin)
         .values("queue_id")
         .annotate(total=Sum("places"))
         .order_by("queue_id")
+        .values_list("queue_id", "total")
     )
-    opened = 0
-    for row in gained:
-        queue = Queue.objects.get(pk=row["queue_id"])
-        opened += _open_access_in_queue(bulletin=bulletin, queue=queue, gained=row["total"], now=now)
-    return opened
+    return sum(
+        _open_access_in_queues(bulletin, dict(gained[start : start + OPEN_ACCESS_BATCH]), now=now)
+        for start in range(0, len(gained), OPEN_ACCESS_BATCH)
+    )
 
 
 def end_priority_windows(*, now: datetime.datetime | None = None) -> int:
@@ -363,86 +367,203 @@ def ensure_kindergarten_staff(actor, kindergarten: Kindergarten) -> None:
 # --- The rules behind the use cases ----------------------------------------------------
 
 
-def _open_access_in_queue(*, bulletin: Bulletin, queue: Queue, gained: int, now: datetime.datetime) -> int:
+def _open_access_in_queues(bulletin: Bulletin, gained: dict[int, int], *, now: datetime.datetime) -> int:
+    """Open the accesses still due in a batch of queues: one transaction, a fixed number of statements."""
     with transaction.atomic():
-        _one_opening_per_queue(queue.pk)
-        wanted = gained - Access.objects.filter(bulletin=bulletin, queue=queue).count()
-        granted: list[Access] = []
-        offset = 0
-        while len(granted) < wanted:
-            rows = queue_selectors.queue_page(queue, offset=offset, limit=ACCESS_PAGE_SIZE)
-            if not rows:
-                break
-            offset += len(rows)
-            for row, application in _eligible(rows, bulletin=bulletin, queue=queue, now=now):
-                granted.append(_grant(bulletin, queue, application, position=row.position, now=now))
-                if len(granted) == wanted:
-                    break
-        if granted:
-            record(
-                action="bulletin.access_opened",
-                target=bulletin,
-                at=now,
-                details={"queue": queue.pk, "opened": len(granted), "places": gained},
+        _one_opening_per_queue(list(gained))
+        wanted = _still_wanted(bulletin, gained)
+        chosen = _lock_first_eligible(bulletin, wanted, now=now) if wanted else {}
+        if not any(chosen.values()):
+            return 0
+        _end_stale_accesses(chosen, now=now)
+        accesses = Access.objects.bulk_create(
+            Access(
+                bulletin=bulletin,
+                queue_id=queue_id,
+                application_id=application_id,
+                position=position,
+                opened_at=now,
+                ends_at=bulletin.priority_until,
             )
-    return len(granted)
+            for queue_id, rows in chosen.items()
+            for application_id, position in rows
+        )
+        Application.objects.filter(
+            pk__in={access.application_id for access in accesses}, status=Status.IN_QUEUE
+        ).update(**_moved(Application(status=Status.IN_QUEUE), Status.ACCESS_OPEN, now=now))
+        _record_openings(bulletin, accesses, gained, now=now)
+        # One insert for the whole batch's notices: a big bulletin opens tens of thousands.
+        enqueue_many(tasks.notify_access_opened, [(access.pk,) for access in accesses])
+    return len(accesses)
 
 
-def _eligible(rows, *, bulletin: Bulletin, queue: Queue, now: datetime.datetime):
-    """The rows of one page whose application may get access now, locked, in queue order.
-
-    An access whose window is over holds nothing, even before ``end_priority_windows`` has run.
-    """
-    ids = [row.entry.application_id for row in rows]
-    applications = {
-        application.pk: application
-        for application in Application.objects.select_for_update()
-        .filter(pk__in=ids, status__in=MAY_GET_ACCESS)
-        .order_by("pk")
+def _still_wanted(bulletin: Bulletin, gained: dict[int, int]) -> dict[int, int]:
+    """Per queue, its places minus the accesses this bulletin opened there (whatever became of them)."""
+    opened = dict(
+        Access.objects.filter(bulletin=bulletin, queue_id__in=list(gained))
+        .values("queue_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("queue_id", "n")
+    )
+    return {
+        queue_id: places - opened.get(queue_id, 0)
+        for queue_id, places in gained.items()
+        if places > opened.get(queue_id, 0)
     }
-    holding = set(
-        Access.objects.filter(queue=queue, application_id__in=ids)
-        .filter(Q(bulletin=bulletin) | Q(status=AccessStatus.OPEN, ends_at__gt=now))
-        .values_list("application_id", flat=True)
-    )
-    for row in rows:
-        application = applications.get(row.entry.application_id)
-        if application is not None and application.pk not in holding:
-            yield row, application
 
 
-def _grant(bulletin: Bulletin, queue: Queue, application: Application, *, position: int, now) -> Access:
-    for stale in Access.objects.select_for_update().filter(
-        queue=queue, application=application, status=AccessStatus.OPEN, ends_at__lte=now
-    ):
-        transition_access(stale, AccessStatus.ENDED, now=now)
-        stale.save(update_fields=["status", "closed_at"])
-    access = Access.objects.create(
-        bulletin=bulletin,
-        queue=queue,
-        application=application,
-        position=position,
-        opened_at=now,
-        ends_at=bulletin.priority_until,
+_FIRST_ELIGIBLE_SQL = """
+    WITH wanted (queue_id, wanted) AS (VALUES {wanted}),
+    eligible AS (
+        SELECT positioned.queue_id, positioned.application_id, positioned.position,
+               ROW_NUMBER() OVER (PARTITION BY positioned.queue_id ORDER BY positioned.position) AS n
+        FROM ({positions}) AS positioned
+        JOIN {application} AS application ON application.id = positioned.application_id
+        WHERE application.status IN ({may_get_access})
+          AND NOT EXISTS (
+              SELECT 1 FROM {access} AS access
+              WHERE access.queue_id = positioned.queue_id
+                AND access.application_id = positioned.application_id
+                AND (access.bulletin_id = %s OR (access.status = %s AND access.ends_at > %s))
+          )
     )
-    if application.status == Status.IN_QUEUE:
-        transition_application(application, Status.ACCESS_OPEN, now=now)
-        application.save(update_fields=["status", "status_reason", "status_changed_at"])
-    record(
+    SELECT eligible.queue_id, eligible.application_id, eligible.position
+    FROM eligible JOIN wanted ON wanted.queue_id = eligible.queue_id
+    WHERE eligible.n <= wanted.wanted
+    ORDER BY eligible.queue_id, eligible.position
+"""
+
+
+def _first_eligible(
+    bulletin: Bulletin, wanted: dict[int, int], *, now: datetime.datetime
+) -> dict[int, list[tuple[int, int]]]:
+    """Per queue, ``(application id, position)`` of its first ``wanted`` applicants who may get access now.
+
+    One query for the whole batch. Not eligible: a status outside ``MAY_GET_ACCESS``
+    (a referral, the stop-list), an access of this bulletin in the queue, or an open
+    access there whose window has not ended (an ended window holds nothing, even
+    before ``end_priority_windows`` has run).
+    """
+    positions, positions_params = queue_bulk.positions_sql(list(wanted))
+    quote = connection.ops.quote_name
+    sql = _FIRST_ELIGIBLE_SQL.format(
+        wanted=", ".join(["(%s, %s)"] * len(wanted)),
+        positions=positions,
+        application=quote(Application._meta.db_table),
+        access=quote(Access._meta.db_table),
+        may_get_access=", ".join(["%s"] * len(MAY_GET_ACCESS)),
+    )
+    params = [
+        *(number for pair in wanted.items() for number in pair),
+        *positions_params,
+        *(str(status) for status in MAY_GET_ACCESS),
+        bulletin.pk,
+        str(AccessStatus.OPEN),
+        connection.ops.adapt_datetimefield_value(now),
+    ]
+    chosen: dict[int, list[tuple[int, int]]] = {queue_id: [] for queue_id in wanted}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for queue_id, application_id, position in cursor.fetchall():
+            chosen[queue_id].append((application_id, position))
+    return chosen
+
+
+def _lock_first_eligible(
+    bulletin: Bulletin, wanted: dict[int, int], *, now: datetime.datetime
+) -> dict[int, list[tuple[int, int]]]:
+    """``_first_eligible``, with the chosen applications locked (in id order) and their status re-checked.
+
+    A parent may withdraw, or take a referral elsewhere, between the pick and the
+    lock: the queues that lost someone that way are picked again, until every
+    chosen application is locked and may still get access.
+    """
+    chosen = _first_eligible(bulletin, wanted, now=now)
+    while True:
+        ids = {application_id for rows in chosen.values() for application_id, _position in rows}
+        locked = set(
+            Application.objects.select_for_update()
+            .filter(pk__in=ids, status__in=MAY_GET_ACCESS)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        changed = {
+            queue_id
+            for queue_id, rows in chosen.items()
+            if any(application_id not in locked for application_id, _position in rows)
+        }
+        if not changed:
+            return chosen
+        chosen.update(
+            _first_eligible(bulletin, {queue_id: wanted[queue_id] for queue_id in changed}, now=now)
+        )
+
+
+def _end_stale_accesses(chosen: dict[int, list[tuple[int, int]]], *, now: datetime.datetime) -> None:
+    """End the chosen applicants' open accesses in these queues whose window is over.
+
+    ``end_priority_windows`` may not have reached them yet, and a queue holds one
+    open access per application (``access_one_open_per_queue``).
+    """
+    in_these_queues = Q(
+        *(
+            Q(queue_id=queue_id, application_id__in=[application_id for application_id, _position in rows])
+            for queue_id, rows in chosen.items()
+            if rows
+        ),
+        _connector=Q.OR,
+    )
+    Access.objects.filter(in_these_queues, status=AccessStatus.OPEN, ends_at__lte=now).update(
+        **_moved(Access(status=AccessStatus.OPEN), AccessStatus.ENDED, now=now)
+    )
+
+
+def _moved(instance, to, *, now: datetime.datetime) -> dict:
+    """The fields the state machine sets on ``instance`` moving to ``to``, for one UPDATE of many rows.
+
+    The move is checked by the model's own ``transition`` (it raises if not
+    allowed), once for the whole set, and the values it sets are the ones written.
+    """
+    if isinstance(instance, Application):
+        transition_application(instance, to, now=now)
+        fields = ("status", "status_reason", "status_changed_at")
+    else:
+        transition_access(instance, to, now=now)
+        fields = ("status", "closed_at")
+    return {field: getattr(instance, field) for field in fields}
+
+
+def _record_openings(
+    bulletin: Bulletin, accesses: list[Access], gained: dict[int, int], *, now: datetime.datetime
+) -> None:
+    """One audit event per access on its application, and one per queue on the bulletin: two inserts."""
+    record_many(
         action="access.opened",
-        target=application,
         at=now,
-        details={
-            "access": access.pk,
-            "bulletin": bulletin.pk,
-            "queue": queue.pk,
-            "position": position,
-            "ends_at": access.ends_at.isoformat(),
-        },
+        events=(
+            (
+                Application(pk=access.application_id),
+                {
+                    "access": access.pk,
+                    "bulletin": bulletin.pk,
+                    "queue": access.queue_id,
+                    "position": access.position,
+                    "ends_at": access.ends_at.isoformat(),
+                },
+            )
+            for access in accesses
+        ),
     )
-    access_id = access.pk
-    transaction.on_commit(lambda: tasks.notify_access_opened.delay(access_id))
-    return access
+    opened = Counter(access.queue_id for access in accesses)
+    record_many(
+        action="bulletin.access_opened",
+        at=now,
+        events=(
+            (bulletin, {"queue": queue_id, "opened": count, "places": gained[queue_id]})
+            for queue_id, count in opened.items()
+        ),
+    )
 
 
 def _end_access(access_id: int, application_id: int, *, now: datetime.datetime) -> int:
@@ -468,17 +589,22 @@ def _end_access(access_id: int, application_id: int, *, now: datetime.datetime) 
     return 1
 
 
-def _one_opening_per_queue(queue_id: int) -> None:
-    """Serialise the openings of one queue (two bulletins, or two runs of one) for this transaction.
+def _one_opening_per_queue(queue_ids: list[int]) -> None:
+    """Serialise the openings of each queue (two bulletins, or two runs of one) for this transaction.
 
-    A PostgreSQL transaction-level advisory lock, so a rerun waits for a run in
-    progress and then counts what it committed; other databases (SQLite in
-    development) write one transaction at a time anyway.
+    PostgreSQL transaction-level advisory locks, one per queue, taken in queue
+    order so that two runs over overlapping batches cannot deadlock; a rerun
+    waits for a run in progress and then counts what it committed. Other
+    databases (SQLite in development) write one transaction at a time anyway.
     """
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"open-access:{queue_id}"])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('open-access:' || queue_id, 0))"
+            " FROM (SELECT unnest(%s::bigint[]) AS queue_id ORDER BY 1) AS batch",
+            [sorted(queue_ids)],
+        )
 
 
 def _lock_draft(bulletin: Bulletin, actor) -> Bulletin:

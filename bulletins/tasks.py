@@ -11,6 +11,7 @@ from django.db import OperationalError
 
 from applications import notifications
 from applications.tasks import NOTICE_RETRY
+from dispatch.tasks import OutboxTask
 
 from . import services
 from .models import Access
@@ -28,7 +29,7 @@ def end_priority_windows() -> int:
     return services.end_priority_windows()
 
 
-@shared_task(acks_late=True, **NOTICE_RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
 def notify_access_opened(access_id: int) -> None:
     access = Access.objects.select_related("application__applicant").get(pk=access_id)
     notifications.deliver(access.application, notifications.access_opened(ends_at=access.ends_at))

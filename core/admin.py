@@ -7,41 +7,85 @@ with ``is_staff``); which rows they see and change follows from
 object outside the user's scope answers 404, as if it did not exist, so a URL
 typed by hand tells nothing about another district. Nothing is ever deleted
 through the admin (RULES.md section 5: records are archived, never deleted).
+The admin pages are the top of the app graph, so this module, alone in
+``core``, imports the audit trail.
 """
 
 from functools import update_wrapper
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.dispatch import Signal
 from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+
+from core.admin_search import PostedSearchMixin
 
 VIEW, CHANGE = "view", "change"
 
 
 def uses_admin(user) -> bool:
-    """Whether ``user`` may work in the staff admin at all; the role decides (``User.uses_staff_admin``)."""
-    return bool(user.is_authenticated and user.uses_staff_admin)
+    """Whether ``user`` may work in the staff admin at all; the role decides (``User.uses_staff_admin``).
+
+    Only once the session has passed the second factor (docs/security.md, "Staff second factor").
+    """
+    return bool(user.is_authenticated and user.uses_staff_admin and is_verified(user))
+
+
+def is_verified(user) -> bool:
+    """Whether the session passed the staff second factor: django-otp's middleware tells; without it, no."""
+    check = getattr(user, "is_verified", None)
+    return bool(check is not None and check())
 
 
 class KezekAdminSite(admin.AdminSite):
     """The admin site, closed to staff whose role has a desk of its own (call centre, service centre).
 
     A signed-in user without the admin gets 403 rather than Django's redirect to
-    the login page: they are known, and simply not allowed here.
+    the login page: they are known, and simply not allowed here. A session that
+    has given only the password is sent on to the second factor
+    (``settings.SECOND_FACTOR_URL``) from the login page and from every admin page.
     """
 
     def has_permission(self, request):
         return uses_admin(request.user)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model admin here, third-party ones too, gets the search box that posts (admin_search)."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, PostedSearchMixin):
+            admin_class = type(
+                admin_class.__name__, (PostedSearchMixin, admin_class), {"__module__": admin_class.__module__}
+            )
+        super().register(model_or_iterable, admin_class, **options)
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        if request.user.is_authenticated and request.user.is_staff_member and not is_verified(request.user):
+            next_url = response.url if response.status_code == 302 else request.GET.get(REDIRECT_FIELD_NAME)
+            query = f"?{urlencode({REDIRECT_FIELD_NAME: next_url})}" if next_url else ""
+            return redirect(reverse(settings.SECOND_FACTOR_URL) + query)
+        return response
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
 
         def guarded(request, *args, **kwargs):
             signing_out = request.path == reverse("admin:logout", current_app=self.name)
-            if request.user.is_authenticated and not signing_out and not self.has_permission(request):
-                raise PermissionDenied
+            user = request.user
+            if user.is_authenticated and not signing_out:
+                if user.is_staff_member and not is_verified(user):
+                    return redirect_to_login(
+                        request.get_full_path(), reverse("admin:login", current_app=self.name)
+                    )
+                if not self.has_permission(request):
+                    raise PermissionDenied
             return inner(request, *args, **kwargs)
 
         return update_wrapper(guarded, view)
@@ -87,8 +131,28 @@ class ScopedPermissionsMixin:
         return remembered(request, ("change scope",), lambda: user.district_scope(CHANGE)) != set()
 
 
-class ScopedAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
+# Sent for every add and change saved through the admin, inside its transaction, with
+# ``request``, ``obj``, ``message`` (Django's change message) and ``verb`` ("added" or
+# "changed"). The audit app records it (``audit.changes``); core itself knows no audit trail.
+admin_change = Signal()
+
+
+class AnnouncesChanges:
+    """Sends ``admin_change`` for every add and change, so the audit trail sees all admin writes."""
+
+    def log_addition(self, request, obj, message):
+        admin_change.send(sender=type(obj), request=request, obj=obj, message=message, verb="added")
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        admin_change.send(sender=type(obj), request=request, obj=obj, message=message, verb="changed")
+        return super().log_change(request, obj, message)
+
+
+class ScopedAdmin(AnnouncesChanges, ScopedPermissionsMixin, admin.ModelAdmin):
     """A model admin whose rows, choices and permissions follow the user's district scope.
+
+    Every add and change it saves is recorded in the audit trail (``admin_change``).
 
     Subclasses of models without a scoped manager set ``scope_path`` to the
     lookup from the model to its district, or override ``restricted``.

@@ -7,7 +7,10 @@ def within_limit(scope: str, who: str, *, limit: int, window_seconds: int) -> bo
     """Count one more call of ``who`` in ``scope``; False once the window's ``limit`` is passed.
 
     The count lives in the shared cache (Redis in production), so every web
-    worker sees the same one; it starts again when the window expires.
+    worker sees the same one; it starts again when the window expires. While
+    Redis is down the cache falls back to each process's memory
+    (``core.cache``): every worker then limits on its own, so a client gets at
+    most ``limit`` calls per worker, never an error page.
     """
     key = f"rate:{scope}:{who}"
     cache.add(key, 0, timeout=window_seconds)

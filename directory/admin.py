@@ -4,14 +4,13 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import AuditedChangesMixin
 from core.admin import ScopedAdmin, ScopedTabularInline
 
 from .models import District, Group, Kindergarten, Settlement
 
 
 @admin.register(District)
-class DistrictAdmin(AuditedChangesMixin, ScopedAdmin):
+class DistrictAdmin(ScopedAdmin):
     national_editors_only = True
     list_display = ("kato_code", "name_kk", "name_ru", "settlement_count")
     search_fields = ("kato_code", "name_kk", "name_ru")
@@ -25,7 +24,7 @@ class DistrictAdmin(AuditedChangesMixin, ScopedAdmin):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(AuditedChangesMixin, ScopedAdmin):
+class SettlementAdmin(ScopedAdmin):
     national_editors_only = True
     list_display = ("kato_code", "name_kk", "name_ru", "kind", "district")
     list_select_related = ("district",)
@@ -54,7 +53,7 @@ class KindergartenLanguageFilter(admin.SimpleListFilter):
 
 
 @admin.register(Kindergarten)
-class KindergartenAdmin(AuditedChangesMixin, ScopedAdmin):
+class KindergartenAdmin(ScopedAdmin):
     list_display = ("name_kk", "name_ru", "settlement", "kind", "ownership", "language_list")
     list_select_related = ("settlement",)
     list_filter = (
@@ -83,7 +82,7 @@ class KindergartenAdmin(AuditedChangesMixin, ScopedAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(AuditedChangesMixin, ScopedAdmin):
+class GroupAdmin(ScopedAdmin):
     list_display = ("name", "kindergarten", "birth_year", "language", "kind", "capacity")
     list_select_related = ("kindergarten",)
     list_filter = (

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,12 +31,17 @@ _DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-in-production" 
 SECRET_KEY = env.str("SECRET_KEY", default=_DEVELOPMENT_SECRET_KEY)
 if IS_PRODUCTION and SECRET_KEY == _DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("Set SECRET_KEY: production mode refuses the development key.")
+# Django's own deploy check asks the same of a key (security.W009): refuse to start rather than warn.
+if IS_PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters in production mode.")
 if IS_PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production mode.")
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
+if IS_PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Set ALLOWED_HOSTS: production mode answers only the host names it serves.")
 
 # --- Applications -------------------------------------------------------------
 INSTALLED_APPS = [
@@ -46,9 +52,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Staff second factor (see that section): before accounts, whose admin hides their device admin
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "directory",
     "accounts",
     "audit",
+    "dispatch",  # Cache and Celery: the outbox of tasks
     "queues",
     "applications",
     "bulletins",
@@ -57,24 +67,32 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",  # Parent sign-in: counts failed checks and locks (see that section)
+    "csp",  # Production settings and headers: its checks of the policy settings
 ]
 
 MIDDLEWARE = [
+    "audit.middleware.AuditContextMiddleware",  # Logs and the audit trail: first, so every line has the id
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Production settings and headers: see that section
+    "core.middleware.NoStoreMiddleware",  # Production settings and headers: no dynamic page is cached
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # Staff second factor: request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",  # Sessions: idle and absolute limits
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "audit.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",  # Parent sign-in: last, turns a lockout into a response
 ]
 
 if not DEBUG:
     # gunicorn serves the collected static files itself; runserver does it in development.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "kindergarten_queue.urls"
 WSGI_APPLICATION = "kindergarten_queue.wsgi.application"
@@ -106,13 +124,23 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 
 # --- Cache and Celery -----------------------------------------------------------
+# Redis down must not take pages down (docs/security.md, "Redis down"): the cache
+# falls back to each process's memory (core/cache.py, 0.25 s socket timeouts and a
+# breaker), and tasks wait in the database's outbox until the broker takes them (dispatch).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "core.cache.FallbackRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+# A publish to a dead broker fails at once instead of kombu's retry loop; the outbox keeps the task.
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.25
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+# Workers, on the other hand, wait out an outage of any length and reconnect.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -124,6 +152,13 @@ CELERY_TASK_ROUTES = {"applications.tasks.notify_*": {"queue": "notifications"}}
 CELERY_BEAT_SCHEDULE = {
     # A benefit counts through its last day: lower the class just after midnight, Asia/Almaty.
     "expire-benefits": {"task": "applications.tasks.expire_benefits", "schedule": crontab(hour=0, minute=5)},
+    # The outbox: send what waited while Redis was down (a starting worker does it too); forget sent rows.
+    "relay-pending-tasks": {
+        "task": "dispatch.tasks.relay_pending",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "purge-sent-tasks": {"task": "dispatch.tasks.purge_sent", "schedule": crontab(minute=40)},
 }
 
 # --- Passwords (staff only: parents sign in with a one-time code) ---------------
@@ -182,10 +217,18 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@kezek.exampl
 
 # --- Security -------------------------------------------------------------------
 LOGIN_URL = "admin:login"
+# The __Host- prefix makes the browser refuse the cookie unless it is Secure, for path /
+# and without Domain, so no subdomain or plain-http page can plant or widen it. It
+# needs https, so development (http://127.0.0.1) keeps Django's plain names.
+SESSION_COOKIE_NAME = "__Host-session" if IS_PRODUCTION else "sessionid"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = IS_PRODUCTION
+CSRF_COOKIE_NAME = "__Host-csrftoken" if IS_PRODUCTION else "csrftoken"
+CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = IS_PRODUCTION
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = IS_PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -318,9 +361,126 @@ PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/deja
 # --- Service contacts shown on every page (RULES.md section 8) ------------------
 CALL_CENTRE_PHONE = env.str("CALL_CENTRE_PHONE", default="1414")
 
+# --- Logs and the audit trail (issue 6; docs/security.md) ------------------------------
+# One handler, to standard output (the process manager keeps it on the same servers in
+# Kazakhstan). Every handler carries both filters: the request id that joins a line to
+# the audit events of its request, and the masking of IINs, phones, codes and secrets
+# (core/logging.py). Django's "django" loggers lose their default handlers, mail_admins
+# among them (an error e-mail would carry the whole request), and write through this one.
+# The request id comes from the X-Request-ID header only when the proxy in front sets
+# it on every request (REQUEST_ID_FROM_PROXY); otherwise each request gets a new one.
+REQUEST_ID_FROM_PROXY = env.bool("REQUEST_ID_FROM_PROXY", default=False)
+LOG_FILTERS = ["request_id", "mask_personal_data"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "audit.context.RequestIdFilter"},
+        "mask_personal_data": {"()": "core.logging.MaskPersonalData"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": LOG_FILTERS},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own handlers removed: its records go up to the root handler like everyone's.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
+
+# --- Faults and bulletin day (issue 6; docs/security.md) -----------------------------
+# At most this many Get referral takes run at once across all web processes; the rest get
+# a 503 "try again in a few seconds" page (placements/gate.py). Every take locks the same
+# few place rows of a bulletin, so beyond a few per database core more takes only wait
+# longer, each holding a sync gunicorn worker the other pages need: 8 is 2 x the default
+# 2 workers x 1 thread on each of two web hosts, and keeps half a host's workers free.
+GATE_LIMIT = env.int("GATE_LIMIT", default=8)
+# A token older than this is a crashed request's (gunicorn kills a worker after 30 s).
+GATE_TIMEOUT_SECONDS = env.int("GATE_TIMEOUT_SECONDS", default=60)
+# A connection kept across requests is checked before use, so a PostgreSQL restart
+# costs the requests during the outage, not the ones after it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Document checks run beside the notices, never in the queue of the work that decides places.
+CELERY_TASK_ROUTES.update({"applications.tasks.*document*": {"queue": "documents"}})
+
+# --- Production settings and headers (issue 6; docs/security.md) ---------------------
+# Content Security Policy (django-csp): only this site's own files run and style the
+# pages; an inline <script> or <style> runs only with the page's nonce
+# (nonce="{{ request.csp_nonce }}"), so an injected one does not. No page may be framed,
+# post a form elsewhere, or change the base URL its relative links resolve against.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# --- Benefit document uploads and retention (issue 6; docs/security.md) ---------------
+# Every document of an application counts, decided or not: a parent cannot fill the
+# specialists' desk or the disk with one application's scans.
+BENEFIT_DOCUMENTS_PER_APPLICATION = env.int("BENEFIT_DOCUMENTS_PER_APPLICATION", default=10)
+# Images are decoded before they are stored; 40 megapixels is more than a phone's photo
+# of a page and about 160 MB decoded, so a small file that unpacks into gigabytes is refused.
+BENEFIT_DOCUMENT_MAX_PIXELS = env.int("BENEFIT_DOCUMENT_MAX_PIXELS", default=40_000_000)
+# Refused at start-up: the documents inside (or being) a folder the web server serves.
+if any(
+    Path(PRIVATE_MEDIA_ROOT).resolve().is_relative_to(Path(folder).resolve())
+    for folder in (STATIC_ROOT, MEDIA_ROOT, *STATICFILES_DIRS)
+):
+    raise ImproperlyConfigured("PRIVATE_MEDIA_ROOT must lie outside every folder the web server serves.")
+# The files of benefit documents are deleted this many years after their application
+# ended; the register rows stay (docs/security.md, "Personal data", "Retention").
+PERSONAL_DATA_RETENTION_YEARS = env.int("PERSONAL_DATA_RETENTION_YEARS", default=3)
+ONE_TIME_CODE_RETENTION_DAYS = env.int("ONE_TIME_CODE_RETENTION_DAYS", default=1)
+SIGN_IN_ATTEMPT_RETENTION_DAYS = env.int("SIGN_IN_ATTEMPT_RETENTION_DAYS", default=30)
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # At night, after the benefit and age jobs and before the morning's work.
+        "purge-personal-data": {
+            "task": "applications.tasks.purge_personal_data",
+            "schedule": crontab(hour=3, minute=40),
+        },
+    }
+)
+
+# --- Queue positions read from Redis (issue 7; docs/architecture.md, "Read path") ----------
+# Ranks inside each class are kept in Redis sorted sets; PostgreSQL stays the truth, and any
+# Redis error or stale copy falls back to counting in SQL. Empty: never use Redis for positions.
+QUEUE_RANKS_REDIS_URL = env.str("QUEUE_RANKS_REDIS_URL", default=REDIS_URL)
+QUEUE_RANKS_KEY_PREFIX = env.str("QUEUE_RANKS_KEY_PREFIX", default="kezek:ranks:")
+# Seconds: to connect and to answer; after an error, Redis is left alone this long; one rebuild
+# of a queue at a time, for at most this long.
+QUEUE_RANKS_TIMEOUT = env.float("QUEUE_RANKS_TIMEOUT", default=0.2)
+QUEUE_RANKS_RETRY_AFTER = env.float("QUEUE_RANKS_RETRY_AFTER", default=5.0)
+QUEUE_RANKS_REBUILD_LOCK = env.int("QUEUE_RANKS_REBUILD_LOCK", default=120)
+CELERY_TASK_ROUTES.update({"queues.tasks.*": {"queue": "ranks"}})
+
+# --- Sessions and the staff second factor (issue 6; docs/security.md) -------------------
+# A parent is signed out after 30 minutes without a request or 12 hours after signing in,
+# staff after 15 minutes or 8 hours, whatever they do (accounts/sessions.py). The cookie
+# never outlives the longest absolute limit; each session is cut to its own at sign-in.
+SESSION_PARENT_IDLE_MINUTES = env.int("SESSION_PARENT_IDLE_MINUTES", default=30)
+SESSION_PARENT_ABSOLUTE_HOURS = env.int("SESSION_PARENT_ABSOLUTE_HOURS", default=12)
+SESSION_STAFF_IDLE_MINUTES = env.int("SESSION_STAFF_IDLE_MINUTES", default=15)
+SESSION_STAFF_ABSOLUTE_HOURS = env.int("SESSION_STAFF_ABSOLUTE_HOURS", default=8)
+SESSION_COOKIE_AGE = max(SESSION_PARENT_ABSOLUTE_HOURS, SESSION_STAFF_ABSOLUTE_HOURS) * 3600
+# Staff pass a TOTP code (django-otp) after their password; the step's page, and the name
+# an authenticator app shows beside the code.
+SECOND_FACTOR_URL = "accounts:second_factor"
+OTP_TOTP_ISSUER = "Kezek"
+
+# --- Benchmark (issue 7; docs/performance.md, "HTTP") -----------------------------------
+# Mounts /bench/bare/, a fixed JSON through the whole middleware stack that ``make bench``
+# measures the pages against. Only the gunicorn that the bench starts turns it on.
+BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)

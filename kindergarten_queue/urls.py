@@ -1,5 +1,6 @@
 """Root URLs. Each app's pages hang off here; the admin is for staff."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,3 +17,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCHMARK_VIEWS:
+    # The bare view ``make bench`` measures the pages against; never mounted unless asked for.
+    from bench import views as bench_views
+
+    urlpatterns.append(path("bench/bare/", bench_views.bare, name="bench-bare"))

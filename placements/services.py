@@ -35,6 +35,7 @@ from bulletins.models import BulletinPlace
 from core import clock
 from core.dates import add_months
 from core.workdays import end_of, last_working_day_of_period
+from dispatch.services import enqueue
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason
 from queues.models import QueueEntry
@@ -148,8 +149,7 @@ def _take(*, application_id: int, place_id: int, actor, now: datetime.datetime) 
             "out_of_turn": out_of_turn,
         },
     )
-    referral_id = referral.pk
-    transaction.on_commit(lambda: tasks.notify_referral_issued.delay(referral_id))
+    enqueue(tasks.notify_referral_issued, referral.pk)
     return referral
 
 
@@ -193,8 +193,7 @@ def confirm_referral_benefit(*, referral: Referral, actor, now: datetime.datetim
         at=now,
         details={"application": application.pk, "document": certificate.pk},
     )
-    referral_id = referral.pk
-    transaction.on_commit(lambda: tasks.notify_referral_issued.delay(referral_id))
+    enqueue(tasks.notify_referral_issued, referral.pk)
     return referral
 
 
@@ -466,8 +465,7 @@ def _cancel(referral: Referral, application: Application, *, reason: str, actor,
         },
     )
     if application.status == Status.IN_QUEUE:
-        referral_id = referral.pk
-        transaction.on_commit(lambda: tasks.notify_referral_cancelled.delay(referral_id))
+        enqueue(tasks.notify_referral_cancelled, referral.pk)
 
 
 def _annul(referral: Referral, application: Application, *, reason: str, actor, now) -> None:
@@ -484,8 +482,7 @@ def _annul(referral: Referral, application: Application, *, reason: str, actor, 
         transition_application(application, Status.STOP_LIST, now=now, reason=reason)
         application.save(update_fields=["status", "status_reason", "status_changed_at"])
         details["stop_list_ends_at"] = entry.ends_at.isoformat()
-        referral_id = referral.pk
-        transaction.on_commit(lambda: tasks.notify_referral_annulled.delay(referral_id))
+        enqueue(tasks.notify_referral_annulled, referral.pk)
     record(action="referral.annulled", target=referral, actor=actor, at=now, details=details)
 
 
@@ -516,7 +513,7 @@ def _lift(entry_id: int, application_id: int, *, now: datetime.datetime) -> int:
     if returned:
         transition_application(application, Status.IN_QUEUE, now=now)
         application.save(update_fields=["status", "status_reason", "status_changed_at"])
-        transaction.on_commit(lambda: tasks.notify_stop_list_lifted.delay(application_id))
+        enqueue(tasks.notify_stop_list_lifted, application_id)
     record(
         action="stop_list.lifted",
         target=application,

@@ -10,6 +10,7 @@ from django.db import OperationalError
 
 from applications import notifications
 from applications.tasks import NOTICE_RETRY
+from dispatch.tasks import OutboxTask
 
 from . import services
 from .choices import ReferralStatus
@@ -34,7 +35,7 @@ def _referral(referral_id: int) -> Referral:
     ).get(pk=referral_id)
 
 
-@shared_task(acks_late=True, **NOTICE_RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
 def notify_referral_issued(referral_id: int) -> None:
     referral = _referral(referral_id)
     build = notifications.referral_issued(
@@ -46,14 +47,14 @@ def notify_referral_issued(referral_id: int) -> None:
     notifications.deliver(referral.application, build)
 
 
-@shared_task(acks_late=True, **NOTICE_RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
 def notify_referral_cancelled(referral_id: int) -> None:
     referral = _referral(referral_id)
     build = notifications.referral_cancelled(referral_number=referral.display_number, reason=referral.reason)
     notifications.deliver(referral.application, build)
 
 
-@shared_task(acks_late=True, **NOTICE_RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
 def notify_referral_annulled(referral_id: int) -> None:
     referral = _referral(referral_id)
     build = notifications.referral_annulled(
@@ -62,7 +63,7 @@ def notify_referral_annulled(referral_id: int) -> None:
     notifications.deliver(referral.application, build)
 
 
-@shared_task(acks_late=True, **NOTICE_RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
 def notify_stop_list_lifted(application_id: int) -> None:
     entry = (
         StopListEntry.objects.select_related("application__applicant")

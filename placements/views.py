@@ -7,7 +7,8 @@ is ``selectors.take_refusal``, the rule ``services.take_referral`` enforces, so
 the button and the use case never disagree. The session holds the pending
 take (application, place, code id), never the code; nothing of it travels in
 a URL. ``take_referral`` verifies the code before its own transaction, so it
-is called here outside any (``ATOMIC_REQUESTS`` is off).
+is called here outside any (``ATOMIC_REQUESTS`` is off), behind the
+bulletin-day admission gate (``gate.py``).
 
 The verification page answers anyone who holds the code printed under the QR
 code, with the least that proves the referral: no IIN, no full name, no birth
@@ -39,13 +40,14 @@ from applications.models import Application
 from applications.selectors import ROLE_LABELS, own_application
 from audit.middleware import client_address
 from audit.models import AuditEvent
+from audit.services import record
 from bulletins import selectors as bulletin_selectors
 from bulletins.models import BulletinPlace
 from core import clock, outbox
 from core.errors import DomainError
 from core.ratelimit import within_limit
 
-from . import pdf, selectors, services
+from . import gate, pdf, selectors, services
 from .choices import ReferralStatus
 from .errors import PlaceAlreadyTaken
 from .forms import ExtendForm, PlaceForm, TakeReferralForm
@@ -176,13 +178,18 @@ def confirm(request, number):
     form = TakeReferralForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
-            referral = services.take_referral(
-                application=application,
-                place=place,
-                actor=request.user,
-                code_id=pending["code"],
-                code=form.cleaned_data["code"],
-                client_ip=client_address(request),
+            with gate.admission():
+                referral = services.take_referral(
+                    application=application,
+                    place=place,
+                    actor=request.user,
+                    code_id=pending["code"],
+                    code=form.cleaned_data["code"],
+                    client_ip=client_address(request),
+                )
+        except gate.Busy:
+            return gate.waiting_page(
+                request, action=request.path, fields={"code": form.data["code"]}, back_url=places_url
             )
         except PlaceAlreadyTaken as error:
             request.session.pop(SESSION_TAKE, None)
@@ -312,6 +319,7 @@ def referral_pdf(request, number):
         return redirect("placements:referral", number=referral.number)
     url = request.build_absolute_uri(reverse("placements:verify", args=[referral.verification_code]))
     response = HttpResponse(pdf.referral_pdf(referral, verification_url=url), content_type="application/pdf")
+    record(action="referral.downloaded", target=referral, actor=request.user)
     response["Content-Disposition"] = f'attachment; filename="{pdf.file_name(referral)}"'
     response["Cache-Control"] = "no-store"
     return response
@@ -357,6 +365,8 @@ def verify(request, code):
         return _private(response)
     code = code.strip().upper()
     found = selectors.referral_by_verification_code(code) if VERIFICATION_CODE.fullmatch(code) else None
+    # Who checked which referral, and when; the code is not kept: it would open the check again.
+    record(action="referral.verified", target=found, actor=request.user, details={"found": found is not None})
     context = {"asked": True, "referral": found}
     if found is not None:
         context.update(

@@ -1,5 +1,7 @@
 """Queues and the standing of each application in them (RULES.md sections 2 and 3)."""
 
+import secrets
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -10,14 +12,25 @@ from directory.choices import KindergartenKind
 from .choices import BenefitClass, LeaveReason
 
 
+def new_version() -> int:
+    """A random positive 63-bit version: unlike a counter, never reused by a commit after a rollback."""
+    return secrets.randbits(63) or 1
+
+
 class Queue(models.Model):
-    """Settlement x birth year x kind. Created on first use, never deleted."""
+    """Settlement x birth year x kind. Created on first use, never deleted.
+
+    ``version`` changes, to a new random value, in the transaction of every change to the queue's
+    standing (``services``); the copy of the order in Redis is trusted only at the same version
+    (``ranks``).
+    """
 
     settlement = models.ForeignKey(
         "directory.Settlement", on_delete=models.PROTECT, related_name="queues", verbose_name=_("settlement")
     )
     birth_year = models.PositiveSmallIntegerField(_("birth year"))
     kind = models.CharField(_("kind"), max_length=16, choices=KindergartenKind.choices)
+    version = models.BigIntegerField(_("version"), default=new_version, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
     scope_path = "settlement__district"

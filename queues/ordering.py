@@ -147,3 +147,29 @@ def page_window(offset: int, limit: int, sizes: ClassSizes) -> PageWindow:
         general_from=general_from,
         general_count=general_count,
     )
+
+
+def position_sql(*, benefit_class: str, rank: str, out_of_turn: str, first_turn: str, general: str) -> str:
+    """The closed form of ``standing(...).position`` as a SQL expression over the named columns.
+
+    The same arithmetic as ``standing``, ``first_turn_ahead_of_general`` and
+    ``general_ahead_of_first_turn``, for a query that positions many entries
+    at once (``queues.bulk``): the arguments are SQL expressions for an entry's
+    class, its 1-based rank in the class and the three class sizes of its
+    queue. Integer division and ``CASE`` for the minimum, so PostgreSQL and
+    SQLite read it alike. A property test keeps the two in step.
+    """
+    per = GENERAL_PER_FIRST_TURN
+
+    def least(a: str, b: str) -> str:
+        return f"CASE WHEN {a} < {b} THEN {a} ELSE {b} END"
+
+    general_ahead = least(general, f"{per} * {rank}")
+    first_turn_ahead = least(first_turn, f"({rank} - 1) / {per}")
+    return (
+        f"CASE {benefit_class}"
+        f" WHEN {BenefitClass.OUT_OF_TURN:d} THEN {rank}"
+        f" WHEN {BenefitClass.FIRST_TURN:d} THEN {out_of_turn} + {rank} + {general_ahead}"
+        f" WHEN {BenefitClass.GENERAL:d} THEN {out_of_turn} + {rank} + {first_turn_ahead}"
+        " END"
+    )

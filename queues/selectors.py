@@ -1,10 +1,17 @@
 """Reads of the queue order, written for the database (DESIGN.md, "Where things live").
 
-Every position shown anywhere comes from here: the sizes of the three classes
-(one grouped count) and an entry's rank inside its class (one range count over
-the ``queue_entry_order`` index), combined by the closed form of ``ordering``.
-A page reads at most ``limit`` rows of each class by index range; nothing here
-loads a whole queue.
+Every position shown anywhere comes from here, as an entry's rank inside its
+class and the sizes of the three classes, combined by the closed form of
+``ordering``. Two ways to get those numbers give the same answers:
+
+- from Redis (``ranks``): O(log n) whatever the queue's length, trusted only when
+  its copy is at the version PostgreSQL gives for the queue in the same query
+  that loads the entries (docs/architecture.md, "Read path");
+- the reference, in SQL: counts over the ``queue_entry_order`` index, the
+  rank and the sizes in one statement (``reference_*``). Used when
+  Redis is absent, down or stale; then a rebuild of that queue's copy is asked for.
+
+A page reads at most ``limit`` rows of each class; nothing here loads a whole queue.
 """
 
 from collections import defaultdict
@@ -14,12 +21,23 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count
 
-from . import ordering
+from . import ordering, ranks
 from .choices import BenefitClass
 from .models import Queue, QueueEntry
 
 
 def class_sizes(queue_id: int) -> ordering.ClassSizes:
+    """How many entries of each class stand in the queue now."""
+    version = Queue.objects.filter(pk=queue_id).values_list("version", flat=True).first()
+    sizes = ranks.class_sizes(queue_id, version) if version is not None else None
+    if sizes is None:
+        ranks.request_rebuild(queue_id)
+        return reference_class_sizes(queue_id)
+    return sizes
+
+
+def reference_class_sizes(queue_id: int) -> ordering.ClassSizes:
+    """The reference: one grouped count of the standing entries."""
     counts = dict(
         QueueEntry.objects.standing()
         .filter(queue_id=queue_id)
@@ -35,28 +53,75 @@ def class_sizes(queue_id: int) -> ordering.ClassSizes:
     )
 
 
-_RANK_SQL = """
-    SELECT COUNT(*) FROM {table}
-    WHERE queue_id = %s AND benefit_class = %s AND left_at IS NULL
-      AND (submitted_at, application_id) <= (%s, %s)
+_STANDING_SQL = """
+    SELECT
+        COUNT(*) FILTER (
+            WHERE benefit_class = %(class)s AND (submitted_at, application_id) < (%(submitted_at)s, %(id)s)
+        ),
+        COUNT(*) FILTER (WHERE benefit_class = %(out_of_turn)s),
+        COUNT(*) FILTER (WHERE benefit_class = %(first_turn)s),
+        COUNT(*) FILTER (WHERE benefit_class = %(general)s)
+    FROM {table}
+    WHERE queue_id = %(queue)s AND left_at IS NULL
 """
 
 
 def rank_in_class(entry: QueueEntry) -> int:
     """1-based rank of a standing entry inside its class: entries of the class up to and including it."""
-    sql = _RANK_SQL.format(table=connection.ops.quote_name(QueueEntry._meta.db_table))
-    submitted_at = connection.ops.adapt_datetimefield_value(entry.submitted_at)
-    params = [entry.queue_id, entry.benefit_class, submitted_at, entry.application_id]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+    return entry_standing(entry).rank_in_class
 
 
 def entry_standing(entry: QueueEntry) -> ordering.Standing:
-    """Where a standing entry is now. Raises ValueError for an entry that left its queue."""
+    """Where a standing entry is now. Raises ValueError for an entry that left its queue.
+
+    Load the entry with ``select_related("queue")``: the queue's version must come from the same query.
+    """
+    return _standings([entry])[0]
+
+
+def reference_standing(entry: QueueEntry) -> ordering.Standing:
+    """The reference: the entry's rank and the class sizes counted by ONE statement, so in one snapshot.
+
+    Counted in two statements, a change committed between them could make a
+    rank larger than its class. The rank counts the entries ahead of the
+    one loaded; if that entry left or changed class since it was loaded (a
+    moment ago, in the caller's query), the answer is where it stood then,
+    never an error.
+    """
     if not entry.is_standing:
         raise ValueError("an entry that left its queue has no position")
-    return ordering.standing(entry.benefit_class, rank_in_class(entry), class_sizes(entry.queue_id))
+    sql = _STANDING_SQL.format(table=connection.ops.quote_name(QueueEntry._meta.db_table))
+    params = {
+        "class": entry.benefit_class,
+        "submitted_at": connection.ops.adapt_datetimefield_value(entry.submitted_at),
+        "id": entry.application_id,
+        "out_of_turn": BenefitClass.OUT_OF_TURN,
+        "first_turn": BenefitClass.FIRST_TURN,
+        "general": BenefitClass.GENERAL,
+        "queue": entry.queue_id,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ahead, *counts = cursor.fetchone()
+    rank = ahead + 1
+    classes = (BenefitClass.OUT_OF_TURN, BenefitClass.FIRST_TURN, BenefitClass.GENERAL)
+    sizes = [
+        max(count, rank) if benefit_class == entry.benefit_class else count
+        for benefit_class, count in zip(classes, counts, strict=True)
+    ]
+    return ordering.standing(entry.benefit_class, rank, ordering.ClassSizes(*sizes))
+
+
+def _standings(entries: list[QueueEntry]) -> list[ordering.Standing]:
+    """Each entry's standing: from Redis in one round trip where it is in step, else by the reference."""
+    if not all(entry.is_standing for entry in entries):
+        raise ValueError("an entry that left its queue has no position")
+    found = ranks.standings(entries)
+    for index, entry in enumerate(entries):
+        if found[index] is None:
+            ranks.request_rebuild(entry.queue_id)
+            found[index] = reference_standing(entry)
+    return found
 
 
 @dataclass(frozen=True)
@@ -73,18 +138,19 @@ def positions_of_application(application_id: int) -> list[QueuePosition]:
 def positions_of_applications(application_ids: Iterable[int]) -> dict[int, list[QueuePosition]]:
     """The positions of several applications at once, by application id (a parent's cabinet).
 
-    One query finds the entries; each standing is then two indexed counts, so
-    the cost grows with the queues the applications stand in, never with a queue's length.
+    One query finds the entries with their queues' versions; one Redis round trip
+    gives every standing (two indexed counts each where Redis is not in step), so
+    the cost grows with the queues the applications stand in, not with a queue's length.
     """
-    entries = (
+    entries = list(
         QueueEntry.objects.standing()
         .filter(application_id__in=list(application_ids))
         .select_related("queue", "queue__settlement")
         .order_by("application_id", "queue__kind")
     )
     positions: dict[int, list[QueuePosition]] = defaultdict(list)
-    for entry in entries:
-        positions[entry.application_id].append(QueuePosition(entry=entry, standing=entry_standing(entry)))
+    for entry, standing in zip(entries, _standings(entries), strict=True):
+        positions[entry.application_id].append(QueuePosition(entry=entry, standing=standing))
     return dict(positions)
 
 
@@ -106,8 +172,50 @@ def _class_slice(queue_id: int, benefit_class: int, start: int, count: int) -> l
 
 
 def queue_page(queue: Queue, *, offset: int, limit: int) -> list[PageRow]:
-    """Positions ``offset + 1 .. offset + limit`` of a queue, in order."""
-    sizes = class_sizes(queue.pk)
+    """Positions ``offset + 1 .. offset + limit`` of a queue, in order.
+
+    From Redis: the members by rank window, then one query for those entries with
+    the queue's version, which must be the one Redis reflects. Else the reference.
+    """
+    rows = _page_from_ranks(queue.pk, offset=offset, limit=limit)
+    if rows is None:
+        ranks.request_rebuild(queue.pk)
+        return reference_page(queue, offset=offset, limit=limit)
+    return rows
+
+
+def _page_from_ranks(queue_id: int, *, offset: int, limit: int) -> list[PageRow] | None:
+    found = ranks.page(queue_id, offset=offset, limit=limit)
+    if found is None:
+        return None
+    ids = [application_id for _class, _rank, application_id in found.rows]
+    if ids:
+        entries = {
+            entry.application_id: entry
+            for entry in QueueEntry.objects.standing()
+            .filter(queue_id=queue_id, application_id__in=ids)
+            .select_related("queue")
+        }
+        versions = {str(entry.queue.version) for entry in entries.values()}
+    else:
+        entries = {}
+        versions = {str(v) for v in Queue.objects.filter(pk=queue_id).values_list("version", flat=True)}
+    if versions != {found.version} or len(entries) != len(ids):
+        return None
+    rows = []
+    for benefit_class, rank, application_id in found.rows:
+        entry = entries[application_id]
+        if entry.benefit_class != benefit_class:
+            return None
+        position = ordering.standing(benefit_class, rank, found.sizes).position
+        rows.append(PageRow(position=position, entry=entry))
+    rows.sort(key=lambda row: row.position)
+    return rows
+
+
+def reference_page(queue: Queue, *, offset: int, limit: int) -> list[PageRow]:
+    """The reference: a grouped count, then at most ``limit`` rows of each class by index range."""
+    sizes = reference_class_sizes(queue.pk)
     window = ordering.page_window(offset, limit, sizes)
     rows = []
     for benefit_class, start, count in (

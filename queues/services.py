@@ -3,13 +3,27 @@
 These functions do not write the audit trail: the use case that calls them
 (submitting, reclassifying, withdrawing an application) records one event for
 the whole change, which is what a reader of the history needs.
+
+They are the only writers of ``QueueEntry``. Each locks the rows of the queues it
+changes (in id order, so two writers never deadlock), gives each a new random
+``version`` and, after the commit, applies the change to the Redis copy of the
+order if that copy is still at the old version (``ranks``, docs/architecture.md
+"Read path"). The lock is ``FOR NO KEY UPDATE``: it does not block inserts that
+only reference the queue (bulletin places, accesses). The write stays two small
+statements on each queue row plus O(log n) in Redis; no stored rank shifts.
 """
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models import Case, Value, When
+
+from . import ranks
 from .choices import BenefitClass, LeaveReason
-from .models import Queue, QueueEntry
+from .models import Queue, QueueEntry, new_version
+
+LEFT = 0  # the class a member has in a change that takes it out of its queue
 
 
 def queue_for(*, settlement_id: int, birth_year: int, kind: str) -> Queue:
@@ -28,25 +42,32 @@ def join_queues(
     now: datetime.datetime,
 ) -> list[QueueEntry]:
     """Stand the application in the queue of each kind, all with the same submission time (RULES.md 2)."""
-    return [
+    queues = [queue_for(settlement_id=settlement_id, birth_year=birth_year, kind=kind) for kind in kinds]
+    versions = _lock([queue.pk for queue in queues])
+    entries = [
         QueueEntry.objects.create(
-            queue=queue_for(settlement_id=settlement_id, birth_year=birth_year, kind=kind),
+            queue=queue,
             application_id=application_id,
             benefit_class=benefit_class,
             submitted_at=submitted_at,
             joined_at=now,
         )
-        for kind in kinds
+        for queue in queues
     ]
+    _changed(versions, {entry.queue_id: [(application_id, benefit_class, submitted_at)] for entry in entries})
+    return entries
 
 
 def reclassify(*, application_id: int, benefit_class: BenefitClass) -> int:
-    """Move the application to another class in every queue it stands in; its submission time stays."""
-    return (
-        QueueEntry.objects.standing()
-        .filter(application_id=application_id)
-        .update(benefit_class=benefit_class)
-    )
+    """Move the application to another class in every queue it stands in; its submission time stays.
+
+    Returns how many entries changed class; queues where the class stays are not touched.
+    """
+    entries = QueueEntry.objects.standing().filter(application_id=application_id)
+    versions, moving = _locked(entries.exclude(benefit_class=benefit_class))
+    QueueEntry.objects.filter(pk__in=[pk for pk, *_ in moving]).update(benefit_class=benefit_class)
+    _changed(versions, _by_queue(moving, benefit_class))
+    return len(moving)
 
 
 def leave_queues(
@@ -60,4 +81,45 @@ def leave_queues(
     entries = QueueEntry.objects.standing().filter(application_id=application_id)
     if kinds is not None:
         entries = entries.filter(queue__kind__in=list(kinds))
-    return entries.update(left_at=now, left_reason=reason)
+    versions, leaving = _locked(entries)
+    QueueEntry.objects.filter(pk__in=[pk for pk, *_ in leaving]).update(left_at=now, left_reason=reason)
+    _changed(versions, _by_queue(leaving, LEFT))
+    return len(leaving)
+
+
+def _lock(queue_ids: Iterable[int]) -> dict[int, int]:
+    """Lock the queues' rows, in id order, and return their versions by queue id."""
+    return dict(
+        Queue.objects.select_for_update(no_key=True)
+        .filter(pk__in=queue_ids)
+        .order_by("pk")
+        .values_list("pk", "version")
+    )
+
+
+def _locked(entries) -> tuple[dict[int, int], list[tuple]]:
+    """Lock the queues of ``entries``, then read them again: no other writer can change them now.
+
+    Returns the queues' versions and (pk, queue id, application id, submission time) of each entry.
+    """
+    versions = _lock(entries.values_list("queue_id", flat=True))
+    return versions, list(entries.values_list("pk", "queue_id", "application_id", "submitted_at"))
+
+
+def _by_queue(entries: list[tuple], benefit_class: int) -> dict[int, list[tuple]]:
+    changes = defaultdict(list)
+    for _pk, queue_id, application_id, submitted_at in entries:
+        changes[queue_id].append((application_id, benefit_class, submitted_at))
+    return changes
+
+
+def _changed(old: dict[int, int], changes: dict[int, list[tuple]]) -> None:
+    """Give each changed (and locked) queue a new version; the Redis copy follows after the commit."""
+    if not changes:
+        return
+    new = {queue_id: new_version() for queue_id in changes}
+    Queue.objects.filter(pk__in=list(changes)).update(
+        version=Case(*(When(pk=queue_id, then=Value(version)) for queue_id, version in new.items()))
+    )
+    for queue_id, queue_changes in changes.items():
+        ranks.after_commit(queue_id, old=old[queue_id], new=new[queue_id], changes=queue_changes)

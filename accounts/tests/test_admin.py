@@ -8,6 +8,7 @@ from accounts.models import Applicant, User
 from accounts.tests.factories import UserFactory
 from applications.tests.factories import submit
 from audit.models import AuditEvent
+from core.tests.admin_search import admin_search
 
 pytestmark = pytest.mark.usefixtures("english_pages")
 
@@ -126,7 +127,7 @@ def test_applicant_is_found_by_iin_and_cannot_be_edited(client, specialist_a, se
     client.force_login(specialist_a)
     url = reverse("admin:accounts_applicant_change", args=[wanted.pk])
 
-    found = client.get(reverse("admin:accounts_applicant_changelist"), {"q": wanted.iin})
+    found = admin_search(client, reverse("admin:accounts_applicant_changelist"), wanted.iin)
     post = client.post(url, {"iin": unwanted.iin, "surname": "Changed", "phone": "+77010000000"})
 
     assert wanted.iin in found.text

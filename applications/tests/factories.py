@@ -5,9 +5,11 @@ import datetime
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.forms import CONSENT_VERSION
 from applications import services
 from applications.choices import Channel, Relation
 from applications.models import Child
+from applications.samples import blank_pdf
 from core.iin import Sex, synthetic_iins
 from directory.choices import GroupLanguage
 
@@ -60,7 +62,7 @@ def applicant_details(**overrides) -> services.ApplicantDetails:
     return services.ApplicantDetails(**fields)
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = blank_pdf()
 
 
 def pdf_upload(name: str = "certificate.pdf") -> SimpleUploadedFile:
@@ -81,5 +83,8 @@ def submit(settlement, *, actor=None, child=None, channel=Channel.PORTAL, **kwar
         preferred_language=kwargs.pop("preferred_language", GroupLanguage.KAZAKH),
         channel=channel,
         actor=actor,
+        consent_version=kwargs.pop(
+            "consent_version", CONSENT_VERSION if channel in services.STAFF_CHANNELS else ""
+        ),
         **kwargs,
     )

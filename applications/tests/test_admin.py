@@ -13,6 +13,7 @@ from applications.models import Application, BenefitDocument
 from applications.tests.factories import child_iin, document, pdf_upload, submit
 from audit.models import AuditEvent
 from core.iin import Sex
+from core.tests.admin_search import admin_search
 
 pytestmark = pytest.mark.usefixtures("english_pages")
 
@@ -75,6 +76,7 @@ def paper_form_data(settlement, **overrides):
         "received_at_1": "10:30:00",
         "document_category": "",
         "document_issued_on": "",
+        "consent": "on",
     }
     data.update(overrides)
     return data
@@ -153,8 +155,8 @@ def test_search_finds_number_with_dashes_and_child_iin(client, specialist_a, set
     client.force_login(specialist_a)
     changelist = reverse("admin:applications_application_changelist")
 
-    by_number = client.get(changelist, {"q": wanted.display_number})
-    by_iin = client.get(changelist, {"q": wanted.child.iin})
+    by_number = admin_search(client, changelist, wanted.display_number)
+    by_iin = admin_search(client, changelist, wanted.child.iin)
 
     for response in (by_number, by_iin):
         assert wanted.display_number in response.text
@@ -409,7 +411,7 @@ def test_download_serves_the_file_as_an_attachment_and_records_who_opened_it(
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    assert f"benefit-{teacher_application.number}-{certificate.pk}.pdf" in response["Content-Disposition"]
+    assert f"{teacher_application.display_number}.pdf" in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "sandbox"
     assert "no-store" in response["Cache-Control"]

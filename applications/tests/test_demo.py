@@ -1,5 +1,6 @@
 """The demo data set: made through the real services, loaded once however often the command runs."""
 
+import base64
 import io
 from dataclasses import dataclass
 
@@ -8,9 +9,11 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import F
 from django.test import override_settings
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Applicant, User
-from applications.management.commands.load_demo import DEMO_PASSWORD
+from applications.management.commands.load_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from applications.models import Application, BenefitDocument, Child
 from audit.models import AuditEvent
 from directory.choices import KindergartenKind, SettlementKind
@@ -126,6 +129,17 @@ def test_staff_sign_in_with_the_demo_password(demo):
         user = User.objects.get(username=username)
         assert user.is_staff
         assert user.check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_staff_pass_the_second_factor_with_the_published_demo_key(demo):
+    for username in STAFF_LOGINS:
+        device = TOTPDevice.objects.get(user__username=username)
+        assert device.confirmed
+        assert base64.b32encode(device.bin_key).decode() == DEMO_TOTP_SECRET
+        assert device.verify_token(f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}")
+    assert "manage.py demo_totp_code <username>" in demo.first
+    assert DEMO_TOTP_SECRET in demo.second
 
 
 @pytest.mark.django_db

@@ -249,7 +249,7 @@ def test_the_parent_downloads_their_document_and_the_opening_is_recorded(client,
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     assert response["Content-Disposition"].startswith("attachment;")
-    assert f"benefit-{application.number}-{certificate.pk}.pdf" in response["Content-Disposition"]
+    assert f"{application.display_number}.pdf" in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "sandbox"
     assert "no-store" in response["Cache-Control"]

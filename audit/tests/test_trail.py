@@ -2,10 +2,7 @@
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpResponse
-from django.test import RequestFactory
 
-from audit.middleware import AuditContextMiddleware
 from audit.models import AuditEvent, AuditTrailIsAppendOnly
 from audit.services import record
 
@@ -47,17 +44,3 @@ def test_the_database_refuses_raw_updates_and_deletes(event, statement):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         connection.cursor().execute(statement)
     assert AuditEvent.objects.get(pk=event.pk).action == "settlement.viewed"
-
-
-def test_the_request_address_and_id_are_recorded(settlement_a, specialist_a):
-    recorded = []
-
-    def view(request):
-        recorded.append(record(action="settlement.viewed", target=settlement_a, actor=specialist_a))
-        return HttpResponse("ok")
-
-    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.7", HTTP_X_REQUEST_ID="req-42")
-    response = AuditContextMiddleware(view)(request)
-    assert response["X-Request-ID"] == "req-42"
-    assert recorded[0].ip_address == "203.0.113.7"
-    assert recorded[0].request_id == "req-42"

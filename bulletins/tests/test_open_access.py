@@ -199,7 +199,7 @@ def two_queues(settlement_a, specialist_a, kindergarten_a, monkeypatch):
     Publication's own ``open_access`` is recorded, not run, so each test runs the task itself.
     """
     enqueued = []
-    monkeypatch.setattr(tasks.open_access, "delay", enqueued.append)
+    monkeypatch.setattr(tasks.open_access, "apply_async", lambda args, *_, **__: enqueued.extend(args))
     older, younger = group_in(kindergarten_a, birth_year=2022), group_in(kindergarten_a, birth_year=2023)
     first = waiting(settlement_a, 3, first=at(2, month=11), birth_date=datetime.date(2022, 4, 12))
     second = waiting(settlement_a, 3, first=at(2, month=11), birth_date=datetime.date(2023, 4, 12))
@@ -217,20 +217,22 @@ def state(bulletin) -> set[tuple]:
 
 
 def interrupt_the_second_queue_once(monkeypatch, second_queue):
-    """Make the transaction of ``second_queue`` fail after its first access, once."""
-    original = services._grant
-    calls = {"in second queue": 0, "failed": False}
+    """One queue per transaction; the second queue's fails once, after its accesses are written."""
+    monkeypatch.setattr(services, "OPEN_ACCESS_BATCH", 1)
+    original = services.enqueue_many
+    calls = {"failed": False}
 
-    def grant(bulletin, queue, application, **kwargs):
-        access = original(bulletin, queue, application, **kwargs)
-        if queue.pk == second_queue.pk and not calls["failed"]:
-            calls["in second queue"] += 1
-            if calls["in second queue"] == 1:
-                calls["failed"] = True
-                raise ConnectionError("worker lost in the middle of the second queue")
-        return access
+    def enqueue_many(task, list_of_args):
+        list_of_args = list(list_of_args)
+        queues = set(
+            Access.objects.filter(pk__in=[args[0] for args in list_of_args]).values_list("queue", flat=True)
+        )
+        if queues == {second_queue.pk} and not calls["failed"]:
+            calls["failed"] = True
+            raise ConnectionError("worker lost in the middle of the second queue")
+        return original(task, list_of_args)
 
-    monkeypatch.setattr(services, "_grant", grant)
+    monkeypatch.setattr(services, "enqueue_many", enqueue_many)
 
 
 @pytest.mark.django_db(transaction=True)

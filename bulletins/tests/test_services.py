@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import RequestFactory
 
+from accounts.tests.helpers import verified
 from applications.errors import OutOfScope
 from audit.models import AuditEvent
 from bulletins import services
@@ -129,7 +130,9 @@ def test_publication_opens_a_window_of_three_working_days_over_independence_day(
     group, specialist_a, django_capture_on_commit_callbacks, monkeypatch
 ):
     enqueued = []
-    monkeypatch.setattr(services.tasks.open_access, "delay", enqueued.append)
+    monkeypatch.setattr(
+        services.tasks.open_access, "apply_async", lambda args, *_, **__: enqueued.extend(args)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         bulletin = published_bulletin(specialist_a, {group: 2}, now=NOW)
 
@@ -204,7 +207,7 @@ def test_the_admin_refuses_to_change_a_published_bulletin_or_its_places(
     draft = services.create_bulletin(district=district_a, actor=specialist_a, now=NOW)
     published = published_bulletin(specialist_a, {group: 1}, now=NOW)
     request = RequestFactory().get("/admin/")
-    request.user = superuser
+    request.user = verified(superuser)
 
     class EditableBulletinAdmin(BulletinAdmin):
         read_only = False

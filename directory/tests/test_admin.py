@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from core.tests.admin_search import admin_search
 from directory.choices import GroupLanguage, KindergartenKind, Ownership
 from directory.models import Group, Kindergarten, Settlement
 from directory.tests.factories import GroupFactory, KindergartenFactory
@@ -158,7 +159,7 @@ def test_kindergartens_are_found_by_settlement_kato_code_and_filtered_by_languag
     client.force_login(specialist_a)
     changelist = reverse("admin:directory_kindergarten_changelist")
 
-    by_kato = client.get(changelist, {"q": settlement_a.kato_code})
+    by_kato = admin_search(client, changelist, settlement_a.kato_code)
     russian = client.get(changelist, {"language": GroupLanguage.RUSSIAN})
 
     assert kindergarten_a.name_kk in by_kato.text

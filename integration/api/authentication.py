@@ -49,13 +49,21 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 
 class StaffSessionAuthentication(authentication.SessionAuthentication):
-    """A signed-in staff user as a ``StaffIdentity``; other signed-in users stay users, refused (403)."""
+    """A signed-in staff user as a ``StaffIdentity``; other signed-in users stay users, refused (403).
+
+    A staff session that has given only the password is refused (401) until it
+    passes the second factor (docs/security.md, "Staff second factor").
+    """
 
     def authenticate(self, request):
         result = super().authenticate(request)  # None when not signed in; enforces CSRF otherwise
         if result is None:
             return None
         user = result[0]
+        if user.is_staff_member and not user.is_verified():
+            raise exceptions.AuthenticationFailed(
+                _("Finish signing in with the code from your authenticator app first.")
+            )
         return (staff_identity(user) or user), None
 
 

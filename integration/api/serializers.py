@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts.forms import CONSENT_VERSION
 from applications.choices import BenefitCategory, Relation, Status, Verification
 from core.iin import Sex
 from directory.choices import GroupLanguage, KindergartenKind
@@ -62,6 +63,13 @@ class SubmissionSerializer(serializers.Serializer):
     documents = DocumentSerializer(many=True, required=False, default=list)
     received_at = serializers.DateTimeField(
         help_text="When the service centre or department received the application; it decides the order."
+    )
+    consent_version = serializers.ChoiceField(
+        choices=[CONSENT_VERSION],
+        help_text=(
+            "The version of the personal-data consent form the applicant signed with the application, "
+            "kept by the service centre or department. Without it nothing is registered."
+        ),
     )
 
 

@@ -174,6 +174,7 @@ class ApplicationSubmitView(IntegrationView):
                 for document in data["documents"]
             ],
             received_at=data["received_at"],
+            consent_version=data["consent_version"],
         )
         result = {
             "number": application.number,

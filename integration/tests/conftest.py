@@ -7,6 +7,7 @@ import itertools
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.forms import CONSENT_VERSION
 from applications.tests.factories import PDF_BYTES, child_iin
 from core import clock
 from core.iin import Sex
@@ -91,6 +92,7 @@ def submission(where, **overrides) -> dict:
             }
         ],
         "received_at": (clock.now() - datetime.timedelta(hours=2)).replace(microsecond=0).isoformat(),
+        "consent_version": CONSENT_VERSION,
     }
     body.update(overrides)
     return body

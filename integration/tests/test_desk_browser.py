@@ -6,6 +6,7 @@ Run at a phone's and a desktop's width; the screenshot is in var/screenshots/.
 import pytest
 from django.utils import translation
 
+from accounts.tests.helpers import enter_authenticator_code
 from applications.tests.factories import submit as submit_application
 from audit.models import AuditEvent
 from conftest import screenshot
@@ -27,6 +28,7 @@ def test_an_operator_answers_a_parent_from_the_desk(
     page.fill("input[name=password]", PASSWORD)
     page.locator("input[type=submit]").click()
     page.wait_for_load_state()
+    enter_authenticator_code(page, call_centre_operator)
     assert page.url == f"{live_server.url}/desk/"
 
     page.fill("input[name=iin]", application.child.iin)

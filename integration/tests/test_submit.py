@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from accounts.forms import CONSENT_VERSION
 from applications.choices import Channel
 from applications.models import Application
 from core import clock
@@ -110,3 +111,25 @@ def test_a_time_of_receipt_in_the_future_is_refused(gov_corp_client, settlement_
 @pytest.mark.parametrize("method", ["put", "patch", "delete", "get"])
 def test_no_method_changes_an_application(gov_corp_client, settlement_a, method):
     assert getattr(gov_corp_client, method)("/api/v1/applications/", {}, format="json").status_code == 405
+
+
+def test_a_submission_without_the_consent_version_registers_nothing(gov_corp_client, settlement_a):
+    body = submission(settlement_a)
+    del body["consent_version"]
+
+    response = gov_corp_client.post(
+        "/api/v1/applications/", body, format="json", HTTP_IDEMPOTENCY_KEY=new_key()
+    )
+
+    assert response.status_code == 400
+    assert "consent_version" in response.json()["error"]["fields"]
+    assert not Application.objects.exists()
+
+
+def test_a_submission_records_the_consent_the_service_centre_collected(gov_corp_client, settlement_a):
+    response = submit(gov_corp_client, settlement_a)
+
+    assert response.status_code == 201
+    applicant = Application.objects.get().applicant
+    assert applicant.consent_version == CONSENT_VERSION
+    assert applicant.consented_at == Application.objects.get().submitted_at

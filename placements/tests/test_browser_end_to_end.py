@@ -14,7 +14,7 @@ import zoneinfo
 import pytest
 import time_machine
 
-from accounts.tests.helpers import code_sent_to
+from accounts.tests.helpers import code_sent_to, enter_authenticator_code
 from bulletins.models import Access, Bulletin
 from bulletins.tests.factories import group_in, kindergarten_staff, parent_of, waiting
 from conftest import screenshot
@@ -49,6 +49,7 @@ def sign_in_to_admin(page, base, user, next_path="/admin/"):
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
     submit_form(page, "input[type=submit]")
+    enter_authenticator_code(page, user)
 
 
 def test_from_publication_to_enrolment(

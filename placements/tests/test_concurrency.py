@@ -33,7 +33,7 @@ def test_fifty_parents_racing_for_three_places_get_exactly_three_referrals(
     from bulletins import tasks as bulletin_tasks
     from bulletins.tests.factories import group_in
 
-    monkeypatch.setattr(bulletin_tasks.open_access, "delay", lambda bulletin_id: None)
+    monkeypatch.setattr(bulletin_tasks.open_access, "apply_async", lambda *args, **kwargs: None)
     applications = waiting(settlement_a, PARENTS, first=at(2, month=11))
     group = group_in(kindergarten_a)
     place = published_bulletin(specialist_a, {group: PLACES}, now=at(14)).places.get()

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from accounts.tests.helpers import code_of, totp_device
 from applications.choices import Status
 from bulletins import services as bulletin_services
 from bulletins.choices import ReportState
@@ -204,13 +205,15 @@ def test_anonymous_visitors_are_sent_to_the_staff_sign_in(client):
 
 
 def test_staff_sign_in_on_the_staff_page_and_land_on_the_desk(client, kindergarten_a):
-    kindergarten_staff(kindergarten_a, username="head_of_a", is_staff=True)
+    head = kindergarten_staff(kindergarten_a, username="head_of_a", is_staff=True)
     login = reverse("admin:login") + "?next=/kindergarten/"
 
-    response = client.post(
-        login, {"username": "head_of_a", "password": "a-long-test-password", "next": DESK}, follow=True
+    password_step = client.post(
+        login, {"username": "head_of_a", "password": "a-long-test-password", "next": DESK}
     )
+    response = client.post(password_step.url, {"code": code_of(totp_device(head)), "next": DESK}, follow=True)
 
+    assert password_step.url == reverse("accounts:second_factor") + "?next=%2Fkindergarten%2F"
     assert response.redirect_chain == [(DESK, 302)]
     assert response.status_code == 200
     assert client.get(reverse("admin:index")).status_code == 403
@@ -236,7 +239,7 @@ def test_the_desk_reads_its_referrals_in_a_fixed_number_of_queries(
         take(application, more.places.get(), now=NOW + datetime.timedelta(hours=3))
     client.force_login(staff)
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):  # with the session's second-factor device
         page = client.get(DESK)
 
     assert len(page.context["waiting"]) == 3

@@ -11,7 +11,7 @@ from accounts.choices import Role
 from accounts.models import CodePurpose
 from accounts.services import CodeUsed, UnknownCode, WrongCode, request_code
 from accounts.tests.factories import UserFactory
-from accounts.tests.helpers import wrong
+from accounts.tests.helpers import verified, wrong
 from applications.choices import BenefitCategory, Status
 from applications.errors import OutOfScope
 from applications.tests.factories import child_details, document, submit
@@ -117,7 +117,7 @@ def test_a_superuser_who_is_also_a_parent_still_cannot_take_one(waiting_four, pl
 
 def test_no_admin_page_gives_staff_a_way_to_take_a_referral(superuser):
     request = RequestFactory().get("/admin/")
-    request.user = superuser
+    request.user = verified(superuser)
     for model_admin in (ReferralAdmin(Referral, admin.site), EnrolmentAdmin(Enrolment, admin.site)):
         assert not model_admin.has_add_permission(request)
         assert not model_admin.has_change_permission(request)

@@ -283,3 +283,16 @@ def test_positions_and_pages_match_the_reference(
                 page = selectors.queue_page(queue, offset=offset, limit=page_limit)
                 assert [row.entry.application_id for row in page] == expected[offset : offset + page_limit]
                 assert [row.position for row in page] == list(range(offset + 1, offset + 1 + len(page)))
+
+
+def test_an_entry_that_leaves_while_its_position_is_counted_gets_where_it_stood_not_an_error(
+    settlement_a, specialist_a
+):
+    _first, second, third = (submit(settlement_a, now=at(2026, 3, day, 10)) for day in (2, 3, 4))
+    loaded = QueueEntry.objects.select_related("queue").get(application=second)
+
+    services.withdraw_application(application=second, actor=specialist_a, reason="moved away")
+
+    standing = selectors.reference_standing(loaded)
+    assert (standing.position, standing.rank_in_class, standing.sizes.general) == (2, 2, 2)
+    assert position_of(third) == 2

@@ -5,9 +5,11 @@ the last three years and in the order they happened, so submission times, classe
 the four-eyes check of benefit documents and the audit trail are exactly what the
 service itself produces. A fixed seed makes the data the same on every machine
 (relative to the day it is loaded); IINs are synthetic (RULES.md section 6). The
-staff logins share one published password, so production mode refuses the command.
+staff logins share one published password and one published authenticator key
+(their second factor), so production mode refuses the command.
 """
 
+import base64
 import datetime
 import itertools
 import random
@@ -22,27 +24,33 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.choices import Role
+from accounts.forms import CONSENT_VERSION
 from accounts.models import Applicant, User
 from applications import services
 from applications.choices import BenefitCategory, Channel, Relation, Status, Verification
 from applications.models import Application, BenefitDocument
+from applications.samples import blank_pdf
 from core import clock
 from core.iin import Sex, synthetic_iins
 from directory.choices import GroupLanguage, KindergartenKind, Ownership, SettlementKind
 from directory.models import District, Group, Kindergarten, Settlement
+from dispatch.models import PendingTask
 from queues.choices import BenefitClass
 from queues.models import QueueEntry
 
 SEED = 2026
 DEMO_PASSWORD = "kezek-demo-2026"  # noqa: S105 - printed on purpose; production refuses the command
+# Every demo staff login's authenticator key (the second factor), printed on purpose like the password.
+DEMO_TOTP_KEY = b"kezek-demo-totp-2026".hex()
+DEMO_TOTP_SECRET = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 SIGN_IN_URL = "http://127.0.0.1:8000/sign-in/"
 DESK_URL = "http://127.0.0.1:8000/admin/login/?next=/kindergarten/"
 RANDOM_APPLICATIONS = 297
 HISTORY = datetime.timedelta(days=3 * 365)
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # No Kazakh mobile operator uses the code 799: an SMS gateway wired up by mistake texts nobody.
 PHONE_PREFIX = "+7799"
 # Serials of synthetic IINs: the demo parents take the first from 7000, everyone else from 7100,
@@ -372,6 +380,7 @@ class Command(BaseCommand):
                 # Three years of made-up history are news to nobody: drop the notices the
                 # use cases scheduled for after the commit, rather than "send" hundreds.
                 transaction.get_connection().run_on_commit.clear()
+                PendingTask.objects.filter(sent_at__isnull=True).delete()  # not in production: none real
                 self.stdout.write(
                     self.style.SUCCESS(
                         f"Demo data loaded in {time.monotonic() - started:.1f} s (seed {SEED})."
@@ -445,6 +454,9 @@ class Command(BaseCommand):
         width = max(len(spec.username) for spec in STAFF)
         for spec in STAFF:
             write(f"  {spec.username:<{width}}  {spec.description}")
+        write("  After the password, staff give the code of an authenticator app: print the current one with")
+        write("    .venv/bin/python manage.py demo_totp_code <username>")
+        write(f"  or add the key {DEMO_TOTP_SECRET} (time-based) to an authenticator app.")
         write(f"  Parents sign in at {SIGN_IN_URL} with their IIN and phone; the one-time code")
         write("  arrives as a file in var/outbox/ (no SMS leaves this machine):")
         parents = Applicant.objects.filter(iin__in=[DEMO_MOTHER.iin, DEMO_FATHER.iin]).prefetch_related(
@@ -565,6 +577,7 @@ class DemoLoader:
             )
             user.password = password
             user.save()
+            TOTPDevice.objects.create(user=user, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
             if spec.district:
                 user.districts.set([districts[DISTRICTS[spec.district][0]]])
             if spec.role == Role.KINDERGARTEN:
@@ -832,6 +845,7 @@ class DemoLoader:
             preferred_kindergartens=[self.kindergartens[index] for index in plan.preferred],
             documents=documents,
             received_at=plan.received_at,
+            consent_version=CONSENT_VERSION if plan.channel in services.STAFF_CHANNELS else "",
             now=plan.now,
         )
         if documents:
@@ -865,5 +879,5 @@ class DemoLoader:
         )
 
     def _upload(self, plan: Plan) -> services.DocumentUpload:
-        file = SimpleUploadedFile(f"{plan.benefit.category}.pdf", PDF_BYTES, content_type="application/pdf")
+        file = SimpleUploadedFile(f"{plan.benefit.category}.pdf", blank_pdf())
         return services.DocumentUpload(category=plan.benefit.category, file=file, issued_on=plan.issued_on)

@@ -1,0 +1,84 @@
+"""The cache backend for Redis that keeps pages answering while Redis is down (issue 6, item 9).
+
+Django's ``RedisCache`` raises when Redis is unreachable, and every page that
+counts a rate limit would fail with it. ``FallbackRedisCache`` answers from
+this process's own memory instead: rate limits then count per process (each
+worker alone still limits, more loosely), cached values are simply missing.
+Calls wait at most ``REDIS_SOCKET_TIMEOUT`` for Redis, and after a failure the
+breaker keeps them off Redis for a few seconds, so an outage costs a page
+almost nothing. What was written to memory meanwhile is not copied back.
+"""
+
+import logging
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from .breaker import breaker_for
+
+logger = logging.getLogger("kezek.cache")
+
+REDIS_SOCKET_TIMEOUT = 0.25  # seconds, to connect and to read; Redis answers in well under a millisecond
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+class FallbackRedisCache(RedisCache):
+    def __init__(self, server, params):
+        options = {
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            **params.get("OPTIONS", {}),
+        }
+        super().__init__(server, {**params, "OPTIONS": options})
+        location = server if isinstance(server, str) else ",".join(server)
+        # One breaker per process, whichever thread's cache object (Django makes one per thread) trips it.
+        self._breaker = breaker_for(f"cache {location}", name="Redis cache", logger=logger)
+        self._memory = LocMemCache(f"redis-fallback:{location}", params)
+
+    def _either(self, method: str, *args, **kwargs):
+        """Call ``method`` on Redis, or on this process's memory while Redis is unreachable."""
+        if self._breaker.allows():
+            try:
+                result = getattr(super(), method)(*args, **kwargs)
+            except UNREACHABLE as error:
+                self._breaker.failed(error)
+            else:
+                self._breaker.succeeded()
+                return result
+        return getattr(self._memory, method)(*args, **kwargs)
+
+    def add(self, *args, **kwargs):
+        return self._either("add", *args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        return self._either("get", *args, **kwargs)
+
+    def set(self, *args, **kwargs):
+        return self._either("set", *args, **kwargs)
+
+    def touch(self, *args, **kwargs):
+        return self._either("touch", *args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        return self._either("delete", *args, **kwargs)
+
+    def get_many(self, *args, **kwargs):
+        return self._either("get_many", *args, **kwargs)
+
+    def has_key(self, *args, **kwargs):
+        return self._either("has_key", *args, **kwargs)
+
+    def incr(self, *args, **kwargs):
+        return self._either("incr", *args, **kwargs)
+
+    def set_many(self, *args, **kwargs):
+        return self._either("set_many", *args, **kwargs)
+
+    def delete_many(self, *args, **kwargs):
+        return self._either("delete_many", *args, **kwargs)
+
+    def clear(self):
+        self._memory.clear()
+        return self._either("clear")

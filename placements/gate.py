@@ -1,0 +1,161 @@
+"""The bulletin-day admission gate in front of **Get referral** (issue 6; docs/security.md).
+
+On the morning a bulletin is published every parent with access presses
+**Get referral** within minutes, and every take locks the same few place rows.
+More takes at once than the database can finish only make each one wait
+longer while it holds a web worker that the home page and the checks need too.
+So at most ``GATE_LIMIT`` takes run at once across all web processes; the rest
+get a polite "try again in a few seconds" page at once (HTTP 503 with
+``Retry-After``) that keeps what the parent typed.
+
+The count lives in Redis: a sorted set of in-flight tokens scored by Redis's
+own clock, checked and added to by one Lua script (atomic), the token removed
+when the take ends, whatever the outcome. Tokens older than
+``GATE_TIMEOUT_SECONDS`` are dropped first, so a process killed mid-request
+never keeps its slot. When Redis cannot be reached, ``GATE_LIMIT`` PostgreSQL
+advisory locks do the counting (a killed process's connection closes and its
+lock with it); on SQLite, the one-process development default, everyone passes.
+"""
+
+import contextlib
+import logging
+import random
+import uuid
+from collections.abc import Iterator
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.shortcuts import render
+
+from core.breaker import Breaker
+
+logger = logging.getLogger(__name__)
+
+GATE_KEY = "kezek:gate:take-referral"
+#: The first half of the two-number advisory lock keys of the fallback (the second is the slot):
+#: a space of its own, apart from the one-number keys ``open_access`` uses.
+ADVISORY_LOCK_CLASS = 0x6B7A
+REDIS_TIMEOUT_SECONDS = 0.5
+RETRY_AFTER_SECONDS = (2, 5)
+
+# Drop stale tokens, then admit while fewer than the limit are in flight. The score is
+# Redis's clock, so web hosts whose clocks differ still agree on what is stale.
+ADMIT_SCRIPT = """
+local now = redis.call('TIME')
+local seconds = tonumber(now[1]) + tonumber(now[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', seconds - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+    return 0
+end
+redis.call('ZADD', KEYS[1], seconds, ARGV[3])
+redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])) * 2)
+return 1
+"""
+
+_clients: dict[str, redis.Redis] = {}
+#: After Redis failed to answer, this process counts with the database for a few seconds: an outage
+#: costs one timeout, not one per request.
+redis_breaker = Breaker("Admission gate's Redis", logger=logger)
+
+
+class Busy(Exception):
+    """The gate is full: the caller answers with the waiting page and changes nothing."""
+
+
+@contextlib.contextmanager
+def admission() -> Iterator[None]:
+    """Hold one of the ``GATE_LIMIT`` slots for the duration of the block, or raise ``Busy``.
+
+    The slot is given back however the block ends, an exception included.
+    """
+    client = _redis()
+    if client is not None:
+        token = uuid.uuid4().hex
+        try:
+            admitted = client.eval(
+                ADMIT_SCRIPT, 1, GATE_KEY, settings.GATE_LIMIT, settings.GATE_TIMEOUT_SECONDS, token
+            )
+        except redis.RedisError as error:
+            redis_breaker.failed(error)
+        else:
+            redis_breaker.succeeded()
+            if not admitted:
+                raise Busy()
+            try:
+                yield
+            finally:
+                _forget(client, token)
+            return
+    with _database_slot():
+        yield
+
+
+def in_flight() -> int:
+    """How many takes hold a slot in Redis now (stale tokens included until the next admission)."""
+    client = _redis()
+    return client.zcard(GATE_KEY) if client is not None else 0
+
+
+def waiting_page(request, *, action: str, fields: dict[str, str], back_url: str = ""):
+    """The 503 answer: nothing is lost, try again in a few seconds with the same input.
+
+    ``fields`` go back into hidden inputs of a form posting to ``action``, so one
+    button sends exactly what the parent sent, without JavaScript. The pause is
+    jittered, so the parents turned away together do not all come back together.
+    """
+    retry_after = random.randint(*RETRY_AFTER_SECONDS)  # noqa: S311 - jitter, not a secret
+    context = {"action": action, "fields": fields, "retry_after": retry_after, "back_url": back_url}
+    response = render(request, "placements/gate_wait.html", context, status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _redis() -> redis.Redis | None:
+    url = settings.REDIS_URL
+    if not url or not redis_breaker.allows():
+        return None
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(
+            url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+        )
+    return _clients[url]
+
+
+def _forget(client: redis.Redis, token: str) -> None:
+    try:
+        client.zrem(GATE_KEY, token)
+    except redis.RedisError as error:  # the token ages out after GATE_TIMEOUT_SECONDS
+        redis_breaker.failed(error)
+
+
+@contextlib.contextmanager
+def _database_slot() -> Iterator[None]:
+    """One of ``GATE_LIMIT`` PostgreSQL session advisory locks, or ``Busy`` when all are held.
+
+    Session locks, because ``take_referral`` runs its own transactions. They
+    live on this request's connection: if the unlock fails the connection is
+    closed, which releases them, so no slot outlives its request.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    slots = list(range(settings.GATE_LIMIT))
+    random.shuffle(slots)  # spread the tries, so most find a free slot at the first
+    held = None
+    with connection.cursor() as cursor:
+        for slot in slots:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_LOCK_CLASS, slot])
+            if cursor.fetchone()[0]:
+                held = slot
+                break
+    if held is None:
+        raise Busy()
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_LOCK_CLASS, held])
+        except DatabaseError:
+            connection.close()

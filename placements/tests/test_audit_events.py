@@ -1,0 +1,51 @@
+"""The referral's public check and its PDF download are in the audit trail (issue 6 item 7)."""
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from placements.tests.factories import take
+from placements.tests.pages import AN_HOUR_LATER, an_hour_after_publication, signed_in
+
+pytestmark = pytest.mark.usefixtures("english_pages")
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with an_hour_after_publication():
+        yield
+
+
+@pytest.fixture
+def referral(waiting_four, place):
+    return take(waiting_four[0], place, now=AN_HOUR_LATER)
+
+
+def test_a_public_check_is_recorded_on_the_referral_without_its_code(client, referral):
+    response = client.get(reverse("placements:verify", args=[referral.verification_code]))
+
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="referral.verified")
+    assert (event.target_type, event.target_id) == ("placements.referral", str(referral.pk))
+    assert event.actor is None
+    assert event.details == {"found": True}
+    assert event.request_id == response["X-Request-ID"]
+
+
+def test_a_check_of_an_unknown_code_is_recorded_as_not_found(client, referral):
+    client.get(reverse("placements:verify", args=["ZZZZZZZZ"]))
+
+    event = AuditEvent.objects.get(action="referral.verified")
+    assert event.target_type == ""
+    assert event.details == {"found": False}
+
+
+def test_the_pdf_download_is_recorded_with_the_parent(client, referral):
+    parent = signed_in(client, referral.application)
+
+    response = parent.get(reverse("placements:referral_pdf", args=[referral.number]))
+
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="referral.downloaded")
+    assert event.target_id == str(referral.pk)
+    assert (event.actor.pk, event.actor_role) == (referral.application.applicant.user_id, "parent")

@@ -1,0 +1,143 @@
+"""The bulletin-day admission gate: beyond the limit a take waits politely, and no slot is ever lost."""
+
+import os
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts.models import OneTimeCode
+from core.breaker import Breaker
+from placements import gate
+from placements.models import Referral
+from placements.tests.pages import an_hour_after_publication, confirm_url, press_get_referral, signed_in
+
+pytestmark = pytest.mark.usefixtures("english_pages")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CLOSED_PORT = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with an_hour_after_publication():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _one_slot(settings, monkeypatch):
+    settings.GATE_LIMIT = 1
+    monkeypatch.setattr(gate, "redis_breaker", Breaker("Redis", logger=gate.logger))
+
+
+@pytest.fixture
+def redis_client(settings):
+    if not settings.REDIS_URL:
+        if IN_CI:
+            pytest.fail("CI=true and REDIS_URL is not set: the gate's Redis path must be tested")
+        pytest.skip("REDIS_URL is not set")
+    client = gate._redis()
+    client.delete(gate.GATE_KEY)
+    yield client
+    client.delete(gate.GATE_KEY)
+
+
+def hold_a_slot(client, *, age_seconds: float = 0) -> None:
+    """Another request in flight, started ``age_seconds`` ago by Redis's clock."""
+    seconds, microseconds = client.time()
+    client.zadd(gate.GATE_KEY, {"another-request": seconds + microseconds / 1e6 - age_seconds})
+
+
+@pytest.fixture
+def parent_with_code(client, waiting_four, place):
+    """G1 signed in, Get referral pressed: the application and the code the SMS brought."""
+    g1 = waiting_four[0]
+    signed_in(client, g1)
+    _response, code = press_get_referral(client, g1, place)
+    return g1, code
+
+
+def test_a_take_beyond_the_limit_gets_the_waiting_page_and_keeps_the_code(
+    client, redis_client, parent_with_code
+):
+    g1, code = parent_with_code
+    hold_a_slot(redis_client)
+
+    response = client.post(confirm_url(g1), {"code": code})
+
+    assert response.status_code == 503
+    assert 2 <= int(response["Retry-After"]) <= 5
+    page = response.content.decode()
+    assert "Many parents are getting referrals right now" in page
+    assert "Your request has not been lost" in page
+    assert f'action="{confirm_url(g1)}"' in page
+    assert f'name="code" value="{code}"' in page
+    assert "The service is free" in page  # the portal's own layout
+    assert not Referral.objects.exists()
+    assert OneTimeCode.objects.get(purpose="take_referral").used_at is None
+
+    redis_client.delete(gate.GATE_KEY)  # the other request ends
+    response = client.post(confirm_url(g1), {"code": code})
+
+    assert response.status_code == 302
+    assert Referral.objects.get().application == g1
+    assert gate.in_flight() == 0
+
+
+def test_the_slot_is_given_back_when_the_take_fails(client, redis_client, parent_with_code, monkeypatch):
+    g1, code = parent_with_code
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("placements.services.take_referral", broken)
+        with pytest.raises(RuntimeError):
+            client.post(confirm_url(g1), {"code": code})
+
+    assert gate.in_flight() == 0
+    assert client.post(confirm_url(g1), {"code": code}).status_code == 302
+    assert Referral.objects.filter(application=g1).exists()
+
+
+def test_a_token_older_than_the_timeout_holds_no_slot(client, redis_client, parent_with_code, settings):
+    g1, code = parent_with_code
+    hold_a_slot(redis_client, age_seconds=settings.GATE_TIMEOUT_SECONDS + 1)
+
+    response = client.post(confirm_url(g1), {"code": code})
+
+    assert response.status_code == 302
+    assert Referral.objects.filter(application=g1).exists()
+    assert gate.in_flight() == 0  # the crashed request's token is gone too
+
+
+def test_without_redis_postgresql_locks_still_limit_the_takes(client, parent_with_code, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("the database fallback counts with PostgreSQL advisory locks")
+    settings.REDIS_URL = CLOSED_PORT
+    g1, code = parent_with_code
+    holding, done = threading.Event(), threading.Event()
+
+    def another_request():
+        try:
+            with gate.admission():
+                holding.set()
+                done.wait(timeout=10)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=another_request)
+    other.start()
+    try:
+        assert holding.wait(timeout=10)
+        response = client.post(confirm_url(g1), {"code": code})
+        assert response.status_code == 503
+        assert "Retry-After" in response
+        assert not Referral.objects.exists()
+    finally:
+        done.set()
+        other.join(timeout=10)
+
+    response = client.post(confirm_url(g1), {"code": code})
+
+    assert response.status_code == 302
+    assert Referral.objects.filter(application=g1).exists()

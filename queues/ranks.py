@@ -1,0 +1,359 @@
+"""Ranks inside each class kept in Redis sorted sets: the read path that does not grow with the queue.
+
+PostgreSQL stays the truth; Redis is only an accelerator (docs/architecture.md, "Read path"). Each
+(queue, class) is one sorted set: the member is the zero-padded application id, the score the
+submission time in integer microseconds (exact in a double), so Redis orders a class exactly as the
+``queue_entry_order`` index does, equal times by registration order. A rank is ZRANK, a class size
+ZCARD, both O(log n).
+
+Every queue has a ``version`` in PostgreSQL, replaced by a random one in the transaction of every
+change to its standing (``queues.services``). Redis keeps, next to the sets, the version they
+reflect. A change is applied to Redis after its commit only if Redis still holds the version the
+change started from; anything else leaves Redis alone, stale. A reader trusts Redis only when
+Redis's version equals the one PostgreSQL gives with the entries it loaded; otherwise it counts in
+SQL (the reference) and asks for a rebuild. So Redis may be stale, never wrong.
+
+Each class set also holds a sentinel member ``""`` at score ``-inf``: sorted sets cannot be empty in
+Redis, and without it an evicted or deleted set would look like an empty class. With it, a missing
+set shows as ZCARD 0, the rank of the first real member is 1 (ZRANK counts the sentinel) and a
+class's size is ZCARD - 1.
+
+Any Redis error (short timeouts) makes the functions here return ``None`` ("not known"), and
+Redis is left alone for ``QUEUE_RANKS_RETRY_AFTER`` seconds, so an outage costs a request no wait.
+"""
+
+import datetime
+import itertools
+import logging
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+
+from . import ordering
+from .choices import BenefitClass
+from .models import Queue, QueueEntry
+
+logger = logging.getLogger(__name__)
+
+CLASSES = (BenefitClass.OUT_OF_TURN, BenefitClass.FIRST_TURN, BenefitClass.GENERAL)
+SENTINEL = ""
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+WRITE_CHUNK = 2000
+
+# KEYS: version, class 1, class 2, class 3. ARGV: old version, new version, then (member, class, score)
+# triples; class 0 means the member left. Applied only on the old version with all three sets present.
+_APPLY = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[2], KEYS[3], KEYS[4]) ~= 3 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+for i = 3, #ARGV, 3 do
+  redis.call('ZREM', KEYS[2], ARGV[i])
+  redis.call('ZREM', KEYS[3], ARGV[i])
+  redis.call('ZREM', KEYS[4], ARGV[i])
+  local class = tonumber(ARGV[i + 1])
+  if class > 0 then redis.call('ZADD', KEYS[class + 1], ARGV[i + 2], ARGV[i]) end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+"""
+
+# KEYS: version, class 1..3, then the three filled temporary sets. ARGV: the version they reflect.
+_SWAP = """
+for k = 2, 4 do
+  redis.call('RENAME', KEYS[k + 3], KEYS[k])
+  redis.call('PERSIST', KEYS[k])
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+"""
+
+
+def member(application_id: int) -> str:
+    return f"{application_id:012d}"
+
+
+def score(submitted_at: datetime.datetime) -> int:
+    return (submitted_at - EPOCH) // datetime.timedelta(microseconds=1)
+
+
+# --- The connection: one pool per URL, and a pause after an error ------------------------------
+
+_paused_until: dict[str, float] = {}
+
+
+@lru_cache(maxsize=4)
+def _pool(url: str, timeout: float) -> redis.ConnectionPool:
+    return redis.ConnectionPool.from_url(
+        url, socket_timeout=timeout, socket_connect_timeout=timeout, decode_responses=True
+    )
+
+
+def client() -> redis.Redis | None:
+    """The Redis holding the ranks, or None: not configured, or paused after a recent error."""
+    url = settings.QUEUE_RANKS_REDIS_URL
+    if not url or _paused_until.get(url, 0.0) > time.monotonic():
+        return None
+    return redis.Redis(connection_pool=_pool(url, settings.QUEUE_RANKS_TIMEOUT))
+
+
+def _failed(error: Exception) -> None:
+    url = settings.QUEUE_RANKS_REDIS_URL
+    _paused_until[url] = time.monotonic() + settings.QUEUE_RANKS_RETRY_AFTER
+    logger.warning("queue ranks: Redis unavailable, counting in PostgreSQL (%s)", error)
+
+
+@contextmanager
+def _redis():
+    """The client, or None; a Redis error inside the block pauses Redis and is swallowed."""
+    try:
+        yield client()
+    except redis.RedisError as error:
+        _failed(error)
+
+
+def _keys(queue_id: int) -> list[str]:
+    """Version key and the three class keys; the hash tag keeps a queue's keys in one cluster slot."""
+    base = f"{settings.QUEUE_RANKS_KEY_PREFIX}{{{queue_id}}}"
+    return [f"{base}:v", *(f"{base}:c{benefit_class}" for benefit_class in CLASSES)]
+
+
+def _ask_version_and_cards(pipe, keys: list[str]) -> None:
+    pipe.get(keys[0])
+    for key in keys[1:]:
+        pipe.zcard(key)
+
+
+def _sizes(cards: Sequence[int]) -> ordering.ClassSizes | None:
+    """Class sizes from the three ZCARDs, or None when a set (and so its sentinel) is missing."""
+    if any(card < 1 for card in cards):
+        return None
+    return ordering.ClassSizes(*(card - 1 for card in cards))
+
+
+# --- Reads -------------------------------------------------------------------------------------
+
+
+def standings(entries: Sequence[QueueEntry]) -> list[ordering.Standing | None]:
+    """The standing of each entry from Redis in one round trip; None where Redis cannot be trusted.
+
+    Each entry's ``queue.version`` must come from the query that loaded the entry.
+    """
+    found: list[ordering.Standing | None] = [None] * len(entries)
+    with _redis() as r:
+        if r is None or not entries:
+            return found
+        pipe = r.pipeline(transaction=True)
+        for entry in entries:
+            keys = _keys(entry.queue_id)
+            _ask_version_and_cards(pipe, keys)
+            pipe.zrank(keys[entry.benefit_class], member(entry.application_id))
+        replies = pipe.execute()
+        for index, entry in enumerate(entries):
+            version, *cards, rank = replies[5 * index : 5 * index + 5]
+            sizes = _sizes(cards)
+            if version != str(entry.queue.version) or sizes is None or not rank:
+                continue
+            found[index] = ordering.standing(entry.benefit_class, rank, sizes)
+    return found
+
+
+def class_sizes(queue_id: int, version: int) -> ordering.ClassSizes | None:
+    """The class sizes from Redis if it holds ``version`` (read from PostgreSQL by the caller)."""
+    with _redis() as r:
+        if r is None:
+            return None
+        pipe = r.pipeline(transaction=True)
+        _ask_version_and_cards(pipe, _keys(queue_id))
+        held, *cards = pipe.execute()
+        return _sizes(cards) if held == str(version) else None
+    return None
+
+
+@dataclass(frozen=True)
+class Page:
+    """What Redis says a page holds: the version it reflects, the sizes, and (class, rank, application id)."""
+
+    version: str
+    sizes: ordering.ClassSizes
+    rows: list[tuple[int, int, int]]
+
+
+def page(queue_id: int, *, offset: int, limit: int) -> Page | None:
+    """The members of positions ``offset + 1 .. offset + limit`` by rank window: two round trips.
+
+    The caller checks ``version`` against PostgreSQL in the query that loads these entries.
+    """
+    with _redis() as r:
+        if r is None:
+            return None
+        keys = _keys(queue_id)
+        pipe = r.pipeline(transaction=True)
+        _ask_version_and_cards(pipe, keys)
+        version, *cards = pipe.execute()
+        sizes = _sizes(cards)
+        if version is None or sizes is None:
+            return None
+        window = ordering.page_window(offset, limit, sizes)
+        slices = (
+            (BenefitClass.OUT_OF_TURN, window.out_of_turn_from, window.out_of_turn_count),
+            (BenefitClass.FIRST_TURN, window.first_turn_from, window.first_turn_count),
+            (BenefitClass.GENERAL, window.general_from, window.general_count),
+        )
+        pipe = r.pipeline(transaction=True)
+        pipe.get(keys[0])
+        for benefit_class, start, count in slices:
+            # Rank r (1-based) of a class sits at index r: index 0 is the sentinel.
+            pipe.zrange(keys[benefit_class], start + 1, start + count)
+        again, *members = pipe.execute()
+        if again != version:
+            return None
+        rows = [
+            (benefit_class, rank, int(name))
+            for (benefit_class, start, count), names in zip(slices, members, strict=True)
+            for rank, name in enumerate(names, start=start + 1)
+        ]
+        return Page(version=version, sizes=sizes, rows=rows)
+    return None
+
+
+# --- Writes after commit -----------------------------------------------------------------------
+
+
+def after_commit(queue_id: int, *, old: int, new: int, changes: Iterable[tuple[int, int, datetime.datetime]]):
+    """Apply a committed change of one queue to Redis, only if Redis holds its ``old`` version.
+
+    ``changes``: (application id, class or 0 for left, submission time). Called inside the
+    transaction that wrote ``new``; nothing reaches Redis if that transaction rolls back.
+    """
+    if not settings.QUEUE_RANKS_REDIS_URL:
+        return
+    args = [old, new]
+    for application_id, benefit_class, submitted_at in changes:
+        args += [member(application_id), int(benefit_class), score(submitted_at)]
+    transaction.on_commit(lambda: _apply(queue_id, args))
+
+
+def _apply(queue_id: int, args: list) -> bool:
+    with _redis() as r:
+        if r is None:
+            return False
+        return bool(r.register_script(_APPLY)(keys=_keys(queue_id), args=args))
+    return False
+
+
+# --- Rebuilding from PostgreSQL ----------------------------------------------------------------
+
+
+def request_rebuild(queue_id: int) -> None:
+    """Ask (after commit, once at a time per queue) for the queue's sets to be rebuilt."""
+    if settings.QUEUE_RANKS_REDIS_URL:
+        # robust: Redis is only an accelerator; a broker that is down must not fail the page that asked.
+        transaction.on_commit(lambda: _enqueue_rebuild(queue_id), robust=True)
+
+
+def _lock_key(queue_id: int) -> str:
+    return f"{settings.QUEUE_RANKS_KEY_PREFIX}{{{queue_id}}}:rebuild"
+
+
+def _enqueue_rebuild(queue_id: int) -> None:
+    from . import tasks
+
+    with _redis() as r:
+        if r is not None and r.set(_lock_key(queue_id), "1", nx=True, ex=settings.QUEUE_RANKS_REBUILD_LOCK):
+            tasks.rebuild_queue_ranks.delay(queue_id)
+
+
+@contextmanager
+def _snapshot():
+    """One REPEATABLE READ snapshot (PostgreSQL), so a queue's version and its entries agree.
+
+    Inside a transaction already (a test, an eager task) that transaction's view is used.
+    """
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if not outer and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+def _standing_rows(queue_ids: Iterable[int] | None = None):
+    """(queue id, class, submitted at, application id) of standing entries, in index order, streamed."""
+    order = ("queue_id", "benefit_class", "submitted_at", "application_id")
+    rows = QueueEntry.objects.standing().order_by(*order)
+    if queue_ids is not None:
+        rows = rows.filter(queue_id__in=list(queue_ids))
+    return rows.values_list("queue_id", "benefit_class", "submitted_at", "application_id").iterator(
+        chunk_size=WRITE_CHUNK
+    )
+
+
+def _write(r: redis.Redis, queue_id: int, version: int, rows: Iterable[tuple]) -> None:
+    """Fill temporary sets from ``rows`` (class, submitted at, application id), then swap them in at once."""
+    keys = _keys(queue_id)
+    token = secrets.token_hex(6)
+    temporary = [f"{key}:tmp:{token}" for key in keys[1:]]
+    pipe = r.pipeline(transaction=False)
+    for key in temporary:
+        pipe.zadd(key, {SENTINEL: "-inf"})
+        pipe.expire(key, settings.QUEUE_RANKS_REBUILD_LOCK)
+    for index, (benefit_class, submitted_at, application_id) in enumerate(rows, start=1):
+        pipe.zadd(temporary[benefit_class - 1], {member(application_id): score(submitted_at)})
+        if index % WRITE_CHUNK == 0:
+            pipe.execute()
+    pipe.execute()
+    r.register_script(_SWAP)(keys=[*keys, *temporary], args=[version])
+
+
+def rebuild_queue(queue_id: int, *, attempts: int = 3) -> bool:
+    """Rebuild one queue's sets from a PostgreSQL snapshot. True when Redis ends up at the current version.
+
+    Changes committed while the sets were being written found Redis on another
+    version and were not applied; if the queue moved on meanwhile, build again.
+    """
+    with _redis() as r:
+        if r is None:
+            return False
+        try:
+            for _attempt in range(attempts):
+                with _snapshot():
+                    version = Queue.objects.filter(pk=queue_id).values_list("version", flat=True).first()
+                    if version is None:
+                        return False
+                    _write(r, queue_id, version, (row[1:] for row in _standing_rows([queue_id])))
+                current = Queue.objects.filter(pk=queue_id).values_list("version", flat=True).get()
+                if current == version:
+                    return True
+        finally:
+            r.delete(_lock_key(queue_id))
+    return False
+
+
+def rebuild_all() -> int:
+    """Rebuild every queue from one snapshot (after a Redis loss or a bulk load). Returns how many.
+
+    The standing entries are streamed once in index order and written queue by
+    queue; queues without entries get empty sets. Changes committed meanwhile
+    leave their queue stale: its next reader asks for a rebuild of that queue.
+    """
+    with _redis() as r:
+        if r is None:
+            return 0
+        with _snapshot():
+            versions = dict(Queue.objects.order_by("pk").values_list("pk", "version"))
+            total = len(versions)
+            for queue_id, rows in itertools.groupby(_standing_rows(), key=lambda row: row[0]):
+                _write(r, queue_id, versions.pop(queue_id), (row[1:] for row in rows))
+            for queue_id, version in versions.items():
+                _write(r, queue_id, version, ())
+        return total
+    return 0

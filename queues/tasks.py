@@ -1,0 +1,15 @@
+"""Background jobs of the queue engine: rebuilding the Redis copy of a queue's order (``ranks``).
+
+They run in their own Celery queue, ``ranks``, so a rebuild never waits behind
+notices or bulletin work, nor delays them.
+"""
+
+from celery import shared_task
+
+from . import ranks
+
+
+@shared_task(acks_late=True)
+def rebuild_queue_ranks(queue_id: int) -> bool:
+    """Rebuild one queue's sets from PostgreSQL (asked for by a reader that found them stale)."""
+    return ranks.rebuild_queue(queue_id)

@@ -1,0 +1,240 @@
+"""The read path from Redis: used when in step, same answers as the reference, never trusted when stale.
+
+Applications are made through the real use cases; the after-commit work the
+test's transaction would do on a commit is run with
+``django_capture_on_commit_callbacks``.
+"""
+
+import datetime
+import io
+import zoneinfo
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from applications import services
+from applications.choices import BenefitCategory
+from applications.tests.factories import document, submit
+from queues import ranks, selectors
+from queues.models import Queue, QueueEntry
+
+pytestmark = pytest.mark.usefixtures("english")
+
+ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
+
+
+def at(day: int, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime(2026, 11, day, hour, tzinfo=ALMATY)
+
+
+@pytest.fixture
+def queue_of_ten(settlement_a, second_specialist_a, ranks_redis):
+    """Ten applications in one general queue: seven general, two first-turn, one out-of-turn."""
+    applications = [submit(settlement_a, now=at(day)) for day in range(2, 9)]
+    for day, category in ((1, BenefitCategory.LARGE_FAMILY), (3, BenefitCategory.ORPHAN), (9, "teacher")):
+        application = submit(settlement_a, now=at(day, 9), documents=[document(category, at(day).date())])
+        services.confirm_benefit(
+            document=application.benefit_documents.get(), actor=second_specialist_a, now=at(day, 11)
+        )
+        applications.append(application)
+    return applications
+
+
+def the_queue(applications) -> Queue:
+    return Queue.objects.get(entries__application=applications[0])
+
+
+def in_step(queue: Queue) -> bool:
+    queue.refresh_from_db()
+    return ranks.client().get(ranks._keys(queue.pk)[0]) == str(queue.version)
+
+
+def reference_answers(queue: Queue, applications):
+    entries = QueueEntry.objects.standing().filter(application__in=applications).select_related("queue")
+    positions = {entry.application_id: selectors.reference_standing(entry) for entry in entries}
+    pages = [
+        [
+            (row.position, row.entry.application_id)
+            for row in selectors.reference_page(queue, offset=o, limit=3)
+        ]
+        for o in range(0, 12)
+    ]
+    return positions, pages
+
+
+def answers(queue: Queue, applications):
+    found = selectors.positions_of_applications(a.pk for a in applications)
+    positions = {p.entry.application_id: p.standing for ps in found.values() for p in ps}
+    pages = [
+        [(row.position, row.entry.application_id) for row in selectors.queue_page(queue, offset=o, limit=3)]
+        for o in range(0, 12)
+    ]
+    return positions, pages
+
+
+def counted(queries) -> bool:
+    return any("COUNT(" in query["sql"].upper() for query in queries)
+
+
+def test_in_step_redis_answers_every_read_without_counting(queue_of_ten):
+    queue = the_queue(queue_of_ten)
+    assert ranks.rebuild_queue(queue.pk)
+    expected = reference_answers(queue, queue_of_ten)
+
+    with CaptureQueriesContext(connection) as queries:
+        found = answers(queue, queue_of_ten)
+        sizes = selectors.class_sizes(queue.pk)
+
+    assert found == expected
+    assert not counted(queries.captured_queries)
+    assert (sizes.out_of_turn, sizes.first_turn, sizes.general) == (1, 2, 7)
+    assert [found[0][a.pk].position for a in queue_of_ten] == [2, 3, 4, 6, 7, 8, 10, 5, 9, 1]
+
+
+def test_committed_changes_keep_redis_in_step(
+    queue_of_ten, settlement_a, specialist_a, second_specialist_a, django_capture_on_commit_callbacks
+):
+    queue = the_queue(queue_of_ten)
+    ranks.rebuild_queue(queue.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        late = submit(settlement_a, now=at(20), documents=[document("orphan", at(20).date())])
+    with django_capture_on_commit_callbacks(execute=True):
+        paper = submit(
+            settlement_a,
+            actor=specialist_a,
+            channel="education_department",
+            received_at=at(18, 9),
+            now=at(20, 12),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm_benefit(document=late.benefit_documents.get(), actor=second_specialist_a, now=at(21))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.withdraw_application(application=queue_of_ten[0], actor=specialist_a, now=at(21))
+    everyone = [*queue_of_ten, late, paper]
+
+    assert in_step(queue)
+    expected = reference_answers(queue, everyone)
+    with CaptureQueriesContext(connection) as queries:
+        assert answers(queue, everyone) == expected
+    assert not counted(queries.captured_queries)
+
+
+@pytest.mark.parametrize("damage", ["wrong version", "missing version", "missing class set"])
+def test_a_stale_copy_is_never_trusted_and_is_rebuilt(
+    queue_of_ten, damage, django_capture_on_commit_callbacks
+):
+    queue = the_queue(queue_of_ten)
+    ranks.rebuild_queue(queue.pk)
+    version_key, _, _, general_key = ranks._keys(queue.pk)
+    r = ranks.client()
+    if damage == "wrong version":
+        r.set(version_key, "12345")
+    elif damage == "missing version":
+        r.delete(version_key)
+    else:
+        r.delete(general_key)
+    expected = reference_answers(queue, queue_of_ten)
+
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        assert answers(queue, queue_of_ten) == expected
+    assert counted(queries.captured_queries)
+    assert in_step(queue)  # a reader asked for a rebuild, which ran after its "commit"
+    with CaptureQueriesContext(connection) as queries:
+        assert answers(queue, queue_of_ten) == expected
+    assert not counted(queries.captured_queries)
+
+
+def test_a_member_missing_from_redis_is_not_trusted_for_its_position(queue_of_ten):
+    queue = the_queue(queue_of_ten)
+    ranks.rebuild_queue(queue.pk)
+    first_general = queue_of_ten[0]
+    ranks.client().zrem(ranks._keys(queue.pk)[3], ranks.member(first_general.pk))
+
+    (position,) = selectors.positions_of_application(first_general.pk)
+    assert position.standing.position == 2
+
+
+def test_a_change_applied_to_a_damaged_copy_leaves_it_stale(
+    queue_of_ten, settlement_a, django_capture_on_commit_callbacks
+):
+    """A set evicted while the version stayed: the change is not applied, the version is dropped."""
+    queue = the_queue(queue_of_ten)
+    ranks.rebuild_queue(queue.pk)
+    ranks.client().delete(ranks._keys(queue.pk)[1])
+    with django_capture_on_commit_callbacks() as callbacks:
+        newcomer = submit(settlement_a, now=at(22))
+    (apply,) = [c for c in callbacks if c.__module__ == ranks.__name__]
+    apply()
+    assert ranks.client().get(ranks._keys(queue.pk)[0]) is None
+    (position,) = selectors.positions_of_application(newcomer.pk)
+    assert position.standing.position == 11
+
+
+def test_a_rolled_back_change_never_reaches_redis(
+    queue_of_ten, settlement_a, django_capture_on_commit_callbacks
+):
+    queue = the_queue(queue_of_ten)
+    ranks.rebuild_queue(queue.pk)
+    before = ranks.client().zrange(ranks._keys(queue.pk)[3], 0, -1)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                submit(settlement_a, now=at(22))
+                raise RuntimeError("the request failed after the change")
+        except RuntimeError:
+            pass
+
+    assert callbacks == []
+    assert ranks.client().zrange(ranks._keys(queue.pk)[3], 0, -1) == before
+    assert in_step(queue)
+
+
+def test_callbacks_run_out_of_order_leave_redis_stale_not_wrong(
+    queue_of_ten, settlement_a, specialist_a, django_capture_on_commit_callbacks
+):
+    """Two committed changes whose after-commit work runs in the wrong order: the second is refused."""
+    queue = the_queue(queue_of_ten)
+    ranks.rebuild_queue(queue.pk)
+    with django_capture_on_commit_callbacks() as first:
+        newcomer = submit(settlement_a, now=at(22))
+    with django_capture_on_commit_callbacks() as second:
+        services.withdraw_application(application=queue_of_ten[1], actor=specialist_a, now=at(23))
+    (apply_second,) = [c for c in second if c.__module__ == ranks.__name__]
+    (apply_first,) = [c for c in first if c.__module__ == ranks.__name__]
+    apply_second()
+    apply_first()
+    everyone = [*queue_of_ten, newcomer]
+
+    expected = reference_answers(queue, everyone)
+
+    assert not in_step(queue)
+    assert answers(queue, everyone) == expected
+    assert ranks.rebuild_queue(queue.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert answers(queue, everyone) == expected
+    assert not counted(queries.captured_queries)
+
+
+def test_without_redis_every_read_is_the_reference(queue_of_ten, settings):
+    queue = the_queue(queue_of_ten)
+    ranks.rebuild_queue(queue.pk)
+    expected = reference_answers(queue, queue_of_ten)
+    settings.QUEUE_RANKS_REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there
+    assert answers(queue, queue_of_ten) == expected
+    assert ranks.client() is None  # paused after the error: the next reads do not wait for Redis
+    settings.QUEUE_RANKS_REDIS_URL = ""
+    assert answers(queue, queue_of_ten) == expected
+
+
+def test_rebuild_all_after_a_loss_of_redis(queue_of_ten, settlement_b, ranks_redis):
+    other = submit(settlement_b, now=at(3))
+    queues = [the_queue(queue_of_ten), the_queue([other])]
+    empty = Queue.objects.create(settlement=settlement_b, birth_year=2023, kind="special")
+    call_command("rebuild_queue_ranks", stdout=io.StringIO())
+    assert all(in_step(queue) for queue in [*queues, empty])
+    assert selectors.class_sizes(empty.pk).total == 0
+    (position,) = selectors.positions_of_application(other.pk)
+    assert position.standing.position == 1
