@@ -1,0 +1,131 @@
+"""The synthetic country of ``generate_national_dataset``: valid rows, the real class mix, true positions."""
+
+import io
+import itertools
+import random
+from collections import Counter
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Applicant, phone_validator
+from applications import national_dataset
+from applications.age import is_age_eligible
+from applications.choices import Status, Verification
+from applications.models import Application, BenefitDocument, Child
+from core.iin import check_iin_matches, parse_iin
+from directory.choices import KindergartenKind
+from queues import selectors
+from queues.choices import BenefitClass
+from queues.models import Queue, QueueEntry
+from queues.tests.reference import reference_order
+
+APPLICATIONS = 2_000
+
+
+@pytest.fixture(scope="module")
+def country(django_db_setup, django_db_blocker):
+    """One small country for the whole module, loaded once (about two seconds) and removed after it."""
+    with django_db_blocker.unblock():
+        output = io.StringIO()
+        call_command(
+            "generate_national_dataset", applications=APPLICATIONS, seed=3, stdout=output, verbosity=0
+        )
+        yield output.getvalue()
+        # The load committed: empty the database again, as a transactional test does after itself.
+        call_command("flush", interactive=False, verbosity=0)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_command_reports_what_it_loaded(country):
+    assert f"Loaded {APPLICATIONS:,} applications" in country
+
+
+def test_every_child_has_a_valid_iin_agreeing_with_birth_date_and_sex_and_may_stand_in_a_queue(country):
+    today = timezone.localdate()
+    for child in Child.objects.all():
+        check_iin_matches(child.iin, birth_date=child.birth_date, sex=child.sex)
+        assert is_age_eligible(child.birth_date, today, has_special_needs_conclusion=False)
+    assert Child.objects.count() == APPLICATIONS
+
+
+def test_every_parent_has_a_valid_iin_and_a_mobile_number(country):
+    for iin, phone, phone2 in Applicant.objects.values_list("iin", "phone", "phone2"):
+        parse_iin(iin)
+        phone_validator(phone)
+        if phone2:
+            phone_validator(phone2)
+    # Some parents have two children in the queue: the cabinet lists both.
+    assert Applicant.objects.count() < APPLICATIONS
+
+
+def test_the_class_mix_is_about_93_5_2_with_pending_and_rejected_documents(country):
+    classes = Counter(
+        QueueEntry.objects.filter(queue__kind=KindergartenKind.GENERAL).values_list(
+            "benefit_class", flat=True
+        )
+    )
+    total = sum(classes.values())
+    assert 0.90 < classes[BenefitClass.GENERAL] / total < 0.96
+    assert 0.03 < classes[BenefitClass.FIRST_TURN] / total < 0.07
+    assert 0.008 < classes[BenefitClass.OUT_OF_TURN] / total < 0.035
+    decisions = Counter(BenefitDocument.objects.values_list("verification", flat=True))
+    assert decisions[Verification.PENDING] > 0
+    assert decisions[Verification.REJECTED] > 0
+
+
+def test_special_needs_children_stand_in_the_special_and_sanatorium_queues_too(country):
+    for kind in (KindergartenKind.SPECIAL, KindergartenKind.SANATORIUM):
+        entries = QueueEntry.objects.standing().filter(queue__kind=kind)
+        assert entries.exists()
+        for entry in entries.select_related("application"):
+            assert entry.application.queue_entries.filter(queue__kind=KindergartenKind.GENERAL).exists()
+
+
+def test_settlements_are_long_tailed_one_big_city_many_small_villages(country):
+    sizes = sorted(
+        (QueueEntry.objects.standing().filter(queue=queue).count() for queue in Queue.objects.all()),
+        reverse=True,
+    )
+    assert sizes[0] >= 5 * sizes[len(sizes) // 2]
+    assert sizes[-1] <= 3
+
+
+def test_ids_follow_registration_order_and_submission_never_after_registration(country):
+    times = list(Application.objects.order_by("pk").values_list("registered_at", "submitted_at"))
+    assert all(earlier[0] <= later[0] for earlier, later in itertools.pairwise(times))
+    assert all(submitted <= registered for registered, submitted in times)
+
+
+def test_left_entries_belong_to_withdrawn_applications_or_a_dropped_special_queue(country):
+    for entry in QueueEntry.objects.filter(left_at__isnull=False).select_related("application", "queue"):
+        assert entry.application.status == Status.WITHDRAWN or entry.queue.kind != KindergartenKind.GENERAL
+
+
+def test_positions_agree_with_the_plain_reference_on_a_sample_of_queues(country):
+    queues = list(Queue.objects.order_by("pk"))
+    sample = [*random.Random(1).sample(queues, 12), max(queues, key=lambda q: q.entries.count())]
+    for queue in sample:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT application_id, benefit_class, submitted_at FROM queues_queueentry "
+                "WHERE queue_id = %s AND left_at IS NULL",
+                [queue.pk],
+            )
+            rows = cursor.fetchall()
+        expected = reference_order([(app, cls, submitted, app) for app, cls, submitted in rows])
+        for position, application_id in enumerate(expected, start=1):
+            (found,) = [
+                p for p in selectors.positions_of_application(application_id) if p.entry.queue_id == queue.pk
+            ]
+            assert found.standing.position == position
+
+
+def test_a_second_load_is_refused_without_force_and_with_it(country):
+    with pytest.raises(CommandError, match="already holds a generated country"):
+        call_command("generate_national_dataset", applications=10, stdout=io.StringIO(), verbosity=0)
+    assert national_dataset.holds_applications()
