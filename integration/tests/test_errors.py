@@ -62,6 +62,15 @@ def test_too_many_requests_is_429_with_retry_after(settings, call_centre_client)
     assert statuses[-1].json()["error"]["code"] == "throttled"
 
 
+def test_the_61st_request_of_a_token_within_a_minute_is_429(call_centre_client):
+    body = {"number": "0000000000", "reason": "parent called"}
+    statuses = [
+        call_centre_client.post("/api/v1/lookup/", body, format="json").status_code for _ in range(61)
+    ]
+    assert statuses[:60] == [404] * 60
+    assert statuses[60] == 429
+
+
 def test_the_address_limit_holds_without_a_token(settings, db):
     from rest_framework.test import APIClient
 
