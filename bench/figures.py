@@ -1,0 +1,419 @@
+"""The figures of ``make bench``: service calls timed in-process against the loaded country.
+
+Each figure is measured next to its reference in the same run, on the same
+data: a position or a page against the plain SQL reference of
+``queues.selectors`` (counts and ``OFFSET`` over the order index, the design the
+issue measured first); look-ups during the enrolment storm against the same
+look-ups before it. Targets are issue 7's, for a 2-core machine.
+"""
+
+import datetime
+import random
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import connection, connections, transaction
+from django.db.models import Count, Q
+
+from accounts.choices import Role
+from accounts.models import User
+from applications import services as application_services
+from applications.choices import Channel, Relation
+from applications.models import Application, Child
+from bulletins import services as bulletin_services
+from bulletins.choices import AccessStatus
+from bulletins.models import Access, Bulletin, BulletinPlace
+from core import clock
+from core.iin import Sex, synthetic_iins
+from directory.choices import GroupLanguage, KindergartenKind
+from directory.models import Group
+from placements import services as placement_services
+from queues import selectors
+from queues.models import Queue, QueueEntry
+
+SAMPLES = 400
+WARM_UP = 50
+WRITES = 100
+STORM = 1_000
+PLACES = 25_000
+PLACES_PER_QUEUE = 5
+PAGE = 50
+# Serials of the children the benchmark applies for: above the generator's and the demo's.
+BENCH_SERIALS = 8_000
+BENCH_SURNAME = "Бенчмарк"
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    measured: str
+    reference: str
+    target: str
+    met: bool | None  # None: no target, or not comparable
+
+
+def run_all() -> list[Row]:
+    rng = random.Random(7)  # noqa: S311 - a reproducible sample, no secrets
+    largest = largest_queue()
+    rows = [_load_row()]
+    rows += _lookups(largest, rng)
+    rows += _pages(largest)
+    # Out-of-turn referrals wait for the department (RULES.md section 5): only issued ones are enrolled.
+    referrals = [r for r in _referrals_in(largest, (WRITES + STORM) * 21 // 20) if not r.out_of_turn]
+    rows += _writes(largest, rng, referrals[:WRITES])
+    rows += _storm(largest, rng, referrals[WRITES : WRITES + STORM])
+    rows += _publication()
+    return rows
+
+
+def print_table(rows: list[Row], *, applications: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    print(f"\nkezek bench: {applications:,} applications, PostgreSQL {version}, {_machine()}\n")
+    header = ("figure", "measured", "reference (same run)", "target", "met")
+    table = [header] + [(r.figure, r.measured, r.reference, r.target, _verdict(r.met)) for r in rows]
+    widths = [max(len(line[column]) for line in table) for column in range(len(header))]
+    for index, line in enumerate(table):
+        print("| " + " | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) + " |")
+        if index == 0:
+            print("| " + " | ".join("-" * width for width in widths) + " |")
+
+
+def _verdict(met: bool | None) -> str:
+    return "-" if met is None else ("yes" if met else "NO")
+
+
+def _machine() -> str:
+    import os
+
+    with open("/proc/meminfo") as meminfo:
+        kilobytes = int(meminfo.readline().split()[1])
+    return f"{os.cpu_count()} cores, {kilobytes / 2**20:.0f} GiB RAM"
+
+
+# --- timing ---------------------------------------------------------------------------
+
+
+def _ms(call: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def _timings(calls: Iterable[Callable[[], object]]) -> list[float]:
+    return [_ms(call) for call in calls]
+
+
+def _p(values: list[float]) -> tuple[float, float]:
+    """Median and 99th percentile."""
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def _fmt(values: list[float]) -> str:
+    median, p99 = _p(values)
+    return f"median {median:.2f} ms, p99 {p99:.2f} ms"
+
+
+# --- the data -------------------------------------------------------------------------
+
+
+def largest_queue() -> Queue:
+    queue_id = (
+        QueueEntry.objects.standing().values("queue").annotate(n=Count("id")).order_by("-n")[0]["queue"]
+    )
+    return Queue.objects.select_related("settlement").get(pk=queue_id)
+
+
+def _load_row() -> Row:
+    import os
+
+    seconds = os.environ.get("BENCH_LOAD_SECONDS")
+    return Row("loading the country (generate_national_dataset)", f"{seconds} s" if seconds else "reused",
+               "-", "minutes", None)  # fmt: skip
+
+
+def standing_ids(queue_ids: list[int], rng: random.Random, count: int) -> list[int]:
+    ids = list(
+        QueueEntry.objects.standing().filter(queue_id__in=queue_ids).values_list("application_id", flat=True)
+    )
+    return rng.sample(ids, min(count, len(ids)))
+
+
+def small_queue_ids() -> list[int]:
+    return list(
+        QueueEntry.objects.standing()
+        .values("queue")
+        .annotate(n=Count("id"))
+        .filter(n__gte=5, n__lte=30)
+        .values_list("queue", flat=True)[:200]
+    )
+
+
+def _lookup_pair(application_ids: list[int]) -> tuple[list[float], list[float]]:
+    entries = {
+        entry.application_id: entry
+        for entry in QueueEntry.objects.standing().filter(application_id__in=application_ids)
+    }
+    for application_id in application_ids[:WARM_UP]:
+        selectors.positions_of_application(application_id)
+    measured = _timings(lambda a=a: selectors.positions_of_application(a) for a in application_ids)
+    reference = _timings(lambda a=a: selectors.reference_standing(entries[a]) for a in application_ids)
+    return measured, reference
+
+
+def _lookups(largest: Queue, rng: random.Random) -> list[Row]:
+    rows = []
+    for label, queue_ids in (
+        (f"position look-up, service, largest queue ({queue_size(largest.pk):,})", [largest.pk]),
+        ("position look-up, service, small queues (5-30)", small_queue_ids()),
+    ):
+        measured, reference = _lookup_pair(standing_ids(queue_ids, rng, SAMPLES))
+        rows.append(Row(label, _fmt(measured), _fmt(reference), "p99 < 2 ms", _p(measured)[1] < 2))
+    return rows
+
+
+def queue_size(queue_id: int) -> int:
+    return QueueEntry.objects.standing().filter(queue_id=queue_id).count()
+
+
+def _pages(largest: Queue) -> list[Row]:
+    size = queue_size(largest.pk)
+    rows = []
+    for offset in (0, 1_000, size // 2, max(0, size - PAGE)):
+        selectors.queue_page(largest, offset=offset, limit=PAGE)
+        measured = _timings(
+            lambda o=offset: selectors.queue_page(largest, offset=o, limit=PAGE) for _ in range(40)
+        )
+        reference = _timings(
+            lambda o=offset: selectors.reference_page(largest, offset=o, limit=PAGE) for _ in range(40)
+        )
+        rows.append(
+            Row(
+                f"page of {PAGE} at offset {offset:,}, largest queue",
+                _fmt(measured),
+                _fmt(reference),
+                "< 5 ms",
+                _p(measured)[1] < 5,
+            )
+        )
+    return rows
+
+
+# --- writes ---------------------------------------------------------------------------
+
+
+def specialist_of(queue: Queue) -> User:
+    return User.objects.filter(role=Role.SPECIALIST, districts=queue.settlement.district_id).first()
+
+
+def _children(queue: Queue, count: int):
+    birth_date = datetime.date(queue.birth_year, 3, 3)
+    earlier = Child.objects.filter(birth_date=birth_date, surname=BENCH_SURNAME).count()  # a --reuse run
+    iins = synthetic_iins(birth_date, Sex.FEMALE, start=BENCH_SERIALS + 2 * earlier)
+    for index, iin in zip(range(count), iins, strict=False):
+        child = application_services.ChildDetails(
+            iin=iin, surname=BENCH_SURNAME, name="Айару", birth_date=birth_date, sex=Sex.FEMALE
+        )
+        parent_iin = next(
+            synthetic_iins(datetime.date(1990, 1, 1 + index % 28), Sex.FEMALE, start=8000 + index)
+        )
+        parent = application_services.ApplicantDetails(
+            iin=parent_iin, surname="Бенчмаркова", name="Әсем", phone=f"+7799888{index:04d}"
+        )
+        yield child, parent
+
+
+def _writes(largest: Queue, rng: random.Random, referrals) -> list[Row]:
+    specialist = specialist_of(largest)
+    children = _children(largest, 2 * WRITES)
+    common = {"relation": Relation.MOTHER, "settlement": largest.settlement,
+              "preferred_language": GroupLanguage.KAZAKH}  # fmt: skip
+
+    def apply():
+        child, parent = next(children)
+        application_services.submit_application(
+            child=child, applicant=parent, channel=Channel.PORTAL, **common
+        )
+
+    def paper():
+        child, parent = next(children)
+        application_services.submit_application(
+            child=child, applicant=parent, channel=Channel.EDUCATION_DEPARTMENT, actor=specialist,
+            received_at=clock.now() - datetime.timedelta(days=3), consent_version="bench", **common,
+        )  # fmt: skip
+
+    withdrawing = iter(
+        Application.objects.filter(pk__in=standing_ids([largest.pk], rng, 4 * WRITES), status="in_queue")[
+            :WRITES
+        ]
+    )
+    staff = _kindergarten_staff(referrals)
+    enrolling = iter(referrals)
+    figures = (
+        ("apply (portal)", apply),
+        ("apply on paper, received 3 days ago", paper),
+        ("withdraw", lambda: application_services.withdraw_application(
+            application=next(withdrawing), actor=specialist, reason="bench")),
+        ("enrol (register enrolment)", lambda: placement_services.register_enrolment(
+            referral=next(enrolling), actor=staff)),
+    )  # fmt: skip
+    rows = []
+    for label, write in figures:
+        measured = _timings(write for _ in range(WRITES))
+        rows.append(Row(f"write, largest queue: {label}", _fmt(measured), "-", "p99 < 50 ms",
+                        _p(measured)[1] < 50))  # fmt: skip
+    return rows
+
+
+def _referrals_in(queue: Queue, count: int):
+    """``count`` referrals in ``queue``, made through the bulletin and placement services (set-up)."""
+    specialist = specialist_of(queue)
+    now = clock.now()
+    bulletin = bulletin_services.create_bulletin(
+        district=queue.settlement.district, actor=specialist, now=now
+    )
+    groups = Group.objects.filter(
+        kindergarten__settlement=queue.settlement, birth_year=queue.birth_year, kind=queue.kind
+    ).order_by("pk")
+    places, wanted = [], count
+    for group in groups:
+        if wanted <= 0:
+            break
+        take = min(group.capacity, wanted)
+        places.append(
+            bulletin_services.add_place(bulletin=bulletin, group=group, places=take, actor=specialist)
+        )
+        wanted -= take
+    bulletin_services.publish_bulletin(bulletin=bulletin, actor=specialist, now=now)
+    bulletin_services.open_access(bulletin_id=bulletin.pk, now=now)
+    accesses = Access.objects.filter(bulletin=bulletin, status=AccessStatus.OPEN).select_related(
+        "application__applicant"
+    )
+    free = [place for place in places for _ in range(place.places)]
+    referrals = []
+    for access, place in zip(accesses, free, strict=False):
+        parent = _parent_user(access.application.applicant)
+        with transaction.atomic():
+            referrals.append(
+                placement_services._take(
+                    application_id=access.application_id, place_id=place.pk, actor=parent, now=now
+                )
+            )
+    return referrals
+
+
+def _parent_user(applicant) -> User:
+    """The parent's cabinet user, made as the first sign-in makes it (set-up; siblings share one)."""
+    user, created = User.objects.get_or_create(
+        username=f"parent.{applicant.iin}", defaults={"role": Role.PARENT}
+    )
+    if created:
+        applicant.user = user
+        applicant.save(update_fields=["user"])
+    return user
+
+
+def _kindergarten_staff(referrals) -> User:
+    staff, _ = User.objects.get_or_create(username="bench.kindergarten", defaults={"role": Role.KINDERGARTEN})
+    staff.kindergartens.add(*{referral.kindergarten_id for referral in referrals})
+    return staff
+
+
+# --- the storm and the publication ----------------------------------------------------
+
+
+def _storm(largest: Queue, rng: random.Random, referrals) -> list[Row]:
+    """Look-ups in the largest queue while another thread enrols children from its front."""
+    application_ids = standing_ids([largest.pk], rng, SAMPLES)
+    before = _timings(lambda a=a: selectors.positions_of_application(a) for a in application_ids)
+    staff = _kindergarten_staff(referrals)
+    done = threading.Event()
+
+    def enrol():
+        try:
+            for referral in referrals:
+                placement_services.register_enrolment(referral=referral, actor=staff)
+        finally:
+            connections.close_all()
+            done.set()
+
+    started = time.monotonic()
+    worker = threading.Thread(target=enrol)
+    worker.start()
+    during, errors = [], 0
+    while not done.is_set():
+        for application_id in application_ids[:50]:
+            try:
+                during.append(_ms(lambda a=application_id: selectors.positions_of_application(a)))
+            except ValueError:  # counts of two snapshots disagreeing: an error a parent would see
+                errors += 1
+    worker.join()
+    seconds = time.monotonic() - started
+    return [
+        Row(
+            f"position look-up during {len(referrals):,} enrolments ({seconds:.0f} s), largest queue",
+            f"{_fmt(during)}, {errors} errors",
+            "before: " + _fmt(before),
+            "p99 < 2 ms, no errors",
+            _p(during)[1] < 2 and not errors,
+        ),
+    ]
+
+
+def _publication() -> list[Row]:
+    """Bulletins with 25,000 places across the country's queues: publish, then open every access."""
+    now = clock.now()
+    queues = list(
+        Queue.objects.filter(kind=KindergartenKind.GENERAL)
+        .annotate(n=Count("entries", filter=Q(entries__left_at__isnull=True)))
+        .filter(n__gte=1)
+        .order_by("-n")
+        .values_list("settlement_id", "birth_year")
+    )
+    chosen = {}
+    for group in Group.objects.filter(kind=KindergartenKind.GENERAL).select_related(
+        "kindergarten__settlement"
+    ):
+        key = (group.kindergarten.settlement_id, group.birth_year)
+        chosen.setdefault(key, group)
+    groups = [chosen[key] for key in queues if key in chosen]
+    per_queue = max(PLACES_PER_QUEUE, -(-PLACES // max(1, len(groups))))
+    bulletins: dict[int, Bulletin] = {}
+    specialists = {user.districts.first().pk: user for user in User.objects.filter(role=Role.SPECIALIST)}
+    rows, total = [], 0
+    for group in groups:
+        if total >= PLACES:
+            break
+        district_id = group.kindergarten.settlement.district_id
+        if district_id not in bulletins:
+            bulletins[district_id] = Bulletin.objects.create(
+                district_id=district_id, created_by=specialists[district_id], created_at=now
+            )
+        places = min(group.capacity, per_queue, PLACES - total)
+        queue = Queue.objects.get(settlement_id=group.kindergarten.settlement_id, birth_year=group.birth_year,
+                                  kind=KindergartenKind.GENERAL)  # fmt: skip
+        rows.append(BulletinPlace(bulletin=bulletins[district_id], group=group, queue=queue, places=places))
+        total += places
+    BulletinPlace.objects.bulk_create(rows)
+    started = time.monotonic()
+    for district_id, bulletin in bulletins.items():
+        bulletin_services.publish_bulletin(bulletin=bulletin, actor=specialists[district_id], now=now)
+    published = time.monotonic() - started
+    opened = sum(
+        bulletin_services.open_access(bulletin_id=bulletin.pk, now=now) for bulletin in bulletins.values()
+    )
+    seconds = time.monotonic() - started
+    return [
+        Row(
+            f"publish {total:,} places in {len(rows):,} queues ({len(bulletins)} bulletins): access open",
+            f"{seconds:.1f} s ({opened:,} accesses)",
+            f"publishing alone {published:.1f} s",
+            "< 2 s",
+            seconds < 2,
+        ),
+    ]

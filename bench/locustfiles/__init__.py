@@ -1,0 +1,1 @@
+"""Locust users that ``bench.http`` runs headless against the gunicorn it starts (not for Django)."""
