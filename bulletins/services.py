@@ -32,8 +32,9 @@ from applications.choices import Status
 from applications.errors import OutOfScope
 from applications.models import Application
 from applications.transitions import transition as transition_application
-from audit.services import record, record_many
+from audit.services import record, record_many, record_rows
 from core import clock
+from core.inserts import insert_rows
 from core.workdays import end_of, last_working_day_of_period
 from directory.models import District, Group, Kindergarten
 from dispatch.services import enqueue, enqueue_many
@@ -55,10 +56,8 @@ from .errors import (
 from .models import Access, Bulletin, BulletinPlace, VacancyReport
 from .transitions import transition as transition_access
 
-# Queues whose accesses open in one transaction: few enough that their advisory locks fit PostgreSQL's
-# lock table and a crash loses one batch (a rerun completes it), many enough that a bulletin of
-# thousands of queues takes a few dozen round trips.
-OPEN_ACCESS_BATCH = 250
+# Queues whose accesses open in one transaction (settings.OPEN_ACCESS_BATCH_QUEUES).
+OPEN_ACCESS_BATCH = settings.OPEN_ACCESS_BATCH_QUEUES
 # Statuses of an application that may be offered access: not holding a referral, not on the stop-list.
 MAY_GET_ACCESS = (Status.IN_QUEUE, Status.ACCESS_OPEN)
 
@@ -376,24 +375,25 @@ def _open_access_in_queues(bulletin: Bulletin, gained: dict[int, int], *, now: d
         if not any(chosen.values()):
             return 0
         _end_stale_accesses(chosen, now=now)
-        accesses = Access.objects.bulk_create(
-            Access(
-                bulletin=bulletin,
-                queue_id=queue_id,
-                application_id=application_id,
-                position=position,
-                opened_at=now,
-                ends_at=bulletin.priority_until,
-            )
-            for queue_id, rows in chosen.items()
-            for application_id, position in rows
+        # Rows, not instances: (id, queue id, application id, position) of each access opened.
+        accesses = insert_rows(
+            Access,
+            shared={"bulletin": bulletin, "opened_at": now, "ends_at": bulletin.priority_until},
+            columns=("queue", "application", "position"),
+            rows=(
+                (queue_id, application_id, position)
+                for queue_id, rows in chosen.items()
+                for application_id, position in rows
+            ),
+            returning=("id", "queue", "application", "position"),
         )
         Application.objects.filter(
-            pk__in={access.application_id for access in accesses}, status=Status.IN_QUEUE
+            pk__in={application_id for _id, _queue_id, application_id, _position in accesses},
+            status=Status.IN_QUEUE,
         ).update(**_moved(Application(status=Status.IN_QUEUE), Status.ACCESS_OPEN, now=now))
         _record_openings(bulletin, accesses, gained, now=now)
         # One insert for the whole batch's notices: a big bulletin opens tens of thousands.
-        enqueue_many(tasks.notify_access_opened, [(access.pk,) for access in accesses])
+        enqueue_many(tasks.notify_access_opened, [(access_id,) for access_id, *_rest in accesses])
     return len(accesses)
 
 
@@ -413,26 +413,35 @@ def _still_wanted(bulletin: Bulletin, gained: dict[int, int]) -> dict[int, int]:
     }
 
 
-_FIRST_ELIGIBLE_SQL = """
-    WITH wanted (queue_id, wanted) AS (VALUES {wanted}),
-    eligible AS (
-        SELECT positioned.queue_id, positioned.application_id, positioned.position,
-               ROW_NUMBER() OVER (PARTITION BY positioned.queue_id ORDER BY positioned.position) AS n
-        FROM ({positions}) AS positioned
-        JOIN {application} AS application ON application.id = positioned.application_id
-        WHERE application.status IN ({may_get_access})
-          AND NOT EXISTS (
-              SELECT 1 FROM {access} AS access
-              WHERE access.queue_id = positioned.queue_id
-                AND access.application_id = positioned.application_id
-                AND (access.bulletin_id = %s OR (access.status = %s AND access.ends_at > %s))
-          )
+# Who may get access, as a condition over a queue entry: a status in ``MAY_GET_ACCESS``, no access of this
+# bulletin in the queue, no open access there whose window has not ended. Both looked up by index, entry by
+# entry. The accesses are counted rather than tested with NOT EXISTS, which PostgreSQL would turn into an
+# anti-join: with the accesses this very run opens not yet in its statistics, it then rereads every open
+# access once per entry.
+_ELIGIBLE_SQL = """
+    EXISTS (
+        SELECT 1 FROM {application} AS application
+        WHERE application.id = entry.application_id AND application.status IN ({may_get_access})
     )
-    SELECT eligible.queue_id, eligible.application_id, eligible.position
-    FROM eligible JOIN wanted ON wanted.queue_id = eligible.queue_id
-    WHERE eligible.n <= wanted.wanted
-    ORDER BY eligible.queue_id, eligible.position
+    AND (
+        SELECT COUNT(*) FROM {access} AS access
+        WHERE access.queue_id = entry.queue_id
+          AND access.application_id = entry.application_id
+          AND (access.bulletin_id = %(bulletin)s OR (access.status = %(open)s AND access.ends_at > %(now)s))
+    ) = 0
 """
+
+_FIRST_ELIGIBLE_SQL = """
+    SELECT wanted.queue_id, picked.application_id, picked.position
+    FROM (VALUES {wanted}) AS wanted (queue_id, wanted)
+    CROSS JOIN LATERAL ({picked}) AS picked
+    ORDER BY wanted.queue_id, picked.position
+"""
+# Without LATERAL (SQLite in development): the same query for each queue, all in one statement.
+_FIRST_ELIGIBLE_EACH_SQL = "SELECT * FROM ({each}) AS chosen ORDER BY queue_id, position"
+_ONE_QUEUE_SQL = (
+    "SELECT %(queue_{index})s AS queue_id, picked.application_id, picked.position FROM ({picked}) AS picked"
+)
 
 
 def _first_eligible(
@@ -440,28 +449,46 @@ def _first_eligible(
 ) -> dict[int, list[tuple[int, int]]]:
     """Per queue, ``(application id, position)`` of its first ``wanted`` applicants who may get access now.
 
-    One query for the whole batch. Not eligible: a status outside ``MAY_GET_ACCESS``
-    (a referral, the stop-list), an access of this bulletin in the queue, or an open
-    access there whose window has not ended (an ended window holds nothing, even
-    before ``end_priority_windows`` has run).
+    One query for the whole batch, each queue read only as far as its first
+    eligible ones (``queues.bulk.first_positions_sql``). Not eligible: a status
+    outside ``MAY_GET_ACCESS`` (a referral, the stop-list), an access of this
+    bulletin in the queue, or an open access there whose window has not ended
+    (an ended window holds nothing, even before ``end_priority_windows`` has run).
     """
-    positions, positions_params = queue_bulk.positions_sql(list(wanted))
     quote = connection.ops.quote_name
-    sql = _FIRST_ELIGIBLE_SQL.format(
-        wanted=", ".join(["(%s, %s)"] * len(wanted)),
-        positions=positions,
+    statuses = {f"may_get_access_{index}": str(status) for index, status in enumerate(MAY_GET_ACCESS)}
+    eligible = _ELIGIBLE_SQL.format(
         application=quote(Application._meta.db_table),
         access=quote(Access._meta.db_table),
-        may_get_access=", ".join(["%s"] * len(MAY_GET_ACCESS)),
+        may_get_access=", ".join(f"%({name})s" for name in statuses),
     )
-    params = [
-        *(number for pair in wanted.items() for number in pair),
-        *positions_params,
-        *(str(status) for status in MAY_GET_ACCESS),
-        bulletin.pk,
-        str(AccessStatus.OPEN),
-        connection.ops.adapt_datetimefield_value(now),
-    ]
+    params = {
+        **statuses,
+        "bulletin": bulletin.pk,
+        "open": str(AccessStatus.OPEN),
+        "now": connection.ops.adapt_datetimefield_value(now),
+    }
+    for index, (queue_id, count) in enumerate(wanted.items()):
+        params |= {f"queue_{index}": queue_id, f"wanted_{index}": count}
+    if connection.vendor == "postgresql":
+        sql = _FIRST_ELIGIBLE_SQL.format(
+            wanted=", ".join(f"(%(queue_{index})s, %(wanted_{index})s)" for index in range(len(wanted))),
+            picked=queue_bulk.first_positions_sql(
+                queue="wanted.queue_id", limit="wanted.wanted", eligible=eligible
+            ),
+        )
+    else:
+        sql = _FIRST_ELIGIBLE_EACH_SQL.format(
+            each=" UNION ALL ".join(
+                _ONE_QUEUE_SQL.format(
+                    index=index,
+                    picked=queue_bulk.first_positions_sql(
+                        queue=f"%(queue_{index})s", limit=f"%(wanted_{index})s", eligible=eligible
+                    ),
+                )
+                for index in range(len(wanted))
+            )
+        )
     chosen: dict[int, list[tuple[int, int]]] = {queue_id: [] for queue_id in wanted}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -500,23 +527,37 @@ def _lock_first_eligible(
         )
 
 
+_END_STALE_SQL = """
+    UPDATE {access} SET status = %s, closed_at = %s
+    WHERE status = %s AND ends_at <= %s AND (queue_id, application_id) IN (VALUES {chosen})
+"""
+
+
 def _end_stale_accesses(chosen: dict[int, list[tuple[int, int]]], *, now: datetime.datetime) -> None:
     """End the chosen applicants' open accesses in these queues whose window is over.
 
     ``end_priority_windows`` may not have reached them yet, and a queue holds one
-    open access per application (``access_one_open_per_queue``).
+    open access per application (``access_one_open_per_queue``). One UPDATE over
+    the (queue, application) pairs: a condition per queue costs Django a second
+    to build for a national bulletin.
     """
-    in_these_queues = Q(
-        *(
-            Q(queue_id=queue_id, application_id__in=[application_id for application_id, _position in rows])
-            for queue_id, rows in chosen.items()
-            if rows
-        ),
-        _connector=Q.OR,
+    pairs = [(queue_id, application_id) for queue_id, rows in chosen.items() for application_id, _ in rows]
+    ended = _moved(Access(status=AccessStatus.OPEN), AccessStatus.ENDED, now=now)
+    sql = _END_STALE_SQL.format(
+        access=connection.ops.quote_name(Access._meta.db_table), chosen=", ".join(["(%s, %s)"] * len(pairs))
     )
-    Access.objects.filter(in_these_queues, status=AccessStatus.OPEN, ends_at__lte=now).update(
-        **_moved(Access(status=AccessStatus.OPEN), AccessStatus.ENDED, now=now)
-    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                str(ended["status"]),
+                adapt(ended["closed_at"]),
+                str(AccessStatus.OPEN),
+                adapt(now),
+                *(number for pair in pairs for number in pair),
+            ],
+        )
 
 
 def _moved(instance, to, *, now: datetime.datetime) -> dict:
@@ -535,27 +576,33 @@ def _moved(instance, to, *, now: datetime.datetime) -> dict:
 
 
 def _record_openings(
-    bulletin: Bulletin, accesses: list[Access], gained: dict[int, int], *, now: datetime.datetime
+    bulletin: Bulletin,
+    accesses: list[tuple[int, int, int, int]],
+    gained: dict[int, int],
+    *,
+    now: datetime.datetime,
 ) -> None:
     """One audit event per access on its application, and one per queue on the bulletin: two inserts."""
-    record_many(
+    ends_at = bulletin.priority_until.isoformat()
+    record_rows(
         action="access.opened",
+        model=Application,
         at=now,
         events=(
             (
-                Application(pk=access.application_id),
+                application_id,
                 {
-                    "access": access.pk,
+                    "access": access_id,
                     "bulletin": bulletin.pk,
-                    "queue": access.queue_id,
-                    "position": access.position,
-                    "ends_at": access.ends_at.isoformat(),
+                    "queue": queue_id,
+                    "position": position,
+                    "ends_at": ends_at,
                 },
             )
-            for access in accesses
+            for access_id, queue_id, application_id, position in accesses
         ),
     )
-    opened = Counter(access.queue_id for access in accesses)
+    opened = Counter(queue_id for _id, queue_id, _application_id, _position in accesses)
     record_many(
         action="bulletin.access_opened",
         at=now,

@@ -17,12 +17,13 @@ from contextlib import nullcontext
 
 from celery import current_app
 from celery.exceptions import NotRegistered
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from core import clock
 from core.breaker import Breaker, breaker_for
+from core.inserts import insert_rows
 
 from .models import PendingTask
 
@@ -40,17 +41,22 @@ def enqueue(task, *args, **kwargs) -> PendingTask:
 
 
 def enqueue_many(task, list_of_args: Iterable[Sequence]) -> int:
-    """``enqueue`` for many calls of one task: one insert, and one message per chunk of rows on commit.
+    """``enqueue`` for many calls of one task: one insert of plain rows, and one message per chunk on commit.
 
     A worker takes each chunk (``tasks.send_rows``) and sends its rows' own
     messages, so the commit of tens of thousands returns in a moment and the
     sending is shared among the workers. A chunk the broker refuses waits for
     the relay, like any row.
     """
-    rows = PendingTask.objects.bulk_create(
-        PendingTask(task=task.name, args=list(args)) for args in list_of_args
+    args_field = PendingTask._meta.get_field("args")
+    rows = insert_rows(
+        PendingTask,
+        shared={"task": task.name},
+        columns=("args",),
+        rows=((args_field.get_db_prep_save(list(args), connection),) for args in list_of_args),
+        returning=("id",),
     )
-    ids = [row.pk for row in rows]
+    ids = [pk for (pk,) in rows]
     if ids:
         transaction.on_commit(lambda: _send_in_chunks(ids))
     return len(ids)

@@ -115,6 +115,9 @@ class Stack:
                 "PRIVATE_MEDIA_ROOT": str(self.root / "private"),
                 "STATIC_ROOT": str(self.root / "static"),
                 "AUGUST_FREEZE": "false",  # the drills publish a bulletin whatever the month
+                # One queue per transaction: the queues before the one the worker_killed drill holds
+                # locked are committed when the worker is killed, so the kill is in the middle.
+                "OPEN_ACCESS_BATCH_QUEUES": "1",
                 "LOG_LEVEL": "WARNING",
                 "PYTHONUNBUFFERED": "1",
             }

@@ -326,6 +326,10 @@ ACCESS_WINDOW_WORKING_DAYS = env.int("ACCESS_WINDOW_WORKING_DAYS", default=3)
 REFERRAL_VALID_WORKING_DAYS = env.int("REFERRAL_VALID_WORKING_DAYS", default=5)
 REFERRAL_MAX_DAYS_FROM_ISSUE = env.int("REFERRAL_MAX_DAYS_FROM_ISSUE", default=30)  # calendar days
 STOP_LIST_DAYS = env.int("STOP_LIST_DAYS", default=10)  # calendar days
+# Queues whose accesses open in one transaction: few enough that their advisory locks fit PostgreSQL's
+# lock table and a crash loses one batch (a rerun completes it), many enough that a bulletin of
+# thousands of queues takes a few dozen round trips.
+OPEN_ACCESS_BATCH_QUEUES = env.int("OPEN_ACCESS_BATCH_QUEUES", default=250)
 # From 1 to 31 August groups move up a year: no bulletin is published, no referral taken.
 AUGUST_FREEZE = env.bool("AUGUST_FREEZE", default=True)
 CELERY_TASK_ROUTES.update(

@@ -6,7 +6,7 @@ import pytest
 
 from audit import context
 from audit.models import AuditEvent, AuditTrailIsAppendOnly
-from audit.services import record_many
+from audit.services import record_many, record_rows
 
 AT = datetime.datetime(2026, 12, 14, 5, tzinfo=datetime.UTC)
 
@@ -50,3 +50,33 @@ def test_the_system_acting_and_nothing_to_record(settlement_a):
     assert (event.actor, event.actor_role) == (None, "system")
     with pytest.raises(AuditTrailIsAppendOnly):
         AuditEvent.objects.filter(pk=event.pk).update(action="x")
+
+
+def test_rows_by_primary_key_are_recorded_as_record_many_records_them(
+    settlement_a, settlement_b, specialist_a, in_a_request
+):
+    events = [(settlement_a, {"n": 1, "at": "x"}), (settlement_b, {"n": 2})]
+    record_many(action="settlement.viewed", events=events, actor=specialist_a, at=AT)
+
+    count = record_rows(
+        action="settlement.viewed",
+        model=type(settlement_a),
+        events=[(target.pk, details) for target, details in events],
+        actor=specialist_a,
+        at=AT,
+    )
+
+    fields = (
+        "at",
+        "actor",
+        "actor_role",
+        "action",
+        "target_type",
+        "target_id",
+        "details",
+        "ip_address",
+        "request_id",
+    )
+    stored = list(AuditEvent.objects.order_by("pk").values_list(*fields))
+    assert count == 2
+    assert stored[2:] == stored[:2]

@@ -1,4 +1,4 @@
-"""The order in SQL (``ordering.position_sql``, ``bulk.positions_sql``) against the order in Python."""
+"""The order in SQL (``ordering.position_sql``, ``bulk.first_positions_sql``) against the order in Python."""
 
 import datetime
 
@@ -59,30 +59,34 @@ def test_the_sql_closed_form_gives_the_position_of_standing(data, sizes):
     assert found == [ordering.standing(c, r, sizes).position for c, r in entries]
 
 
-def test_positions_of_many_queues_in_one_query_are_the_pages_of_each(settlement_a, settlement_b):
-    """Two queues with all three classes, ties in time broken by registration order."""
+_FIRST = "SELECT picked.application_id, picked.position FROM ({picked}) AS picked"
+
+
+@pytest.mark.parametrize("limit", [1, 4, 20])
+def test_the_first_eligible_entries_of_a_queue_are_the_first_eligible_of_its_page(settlement_a, limit):
+    """All three classes, ties in time; every second applicant (by id) is not eligible."""
     when = datetime.datetime(2026, 11, 2, 9, tzinfo=datetime.UTC)
-    classes = [GENERAL, FIRST, GENERAL, OOT, GENERAL, GENERAL, FIRST, GENERAL, FIRST, GENERAL, GENERAL]
-    queues = set()
-    for settlement in (settlement_a, settlement_b):
-        for index, benefit_class in enumerate(classes):
-            application = submit(settlement, now=when + datetime.timedelta(minutes=index // 2))
-            entry = QueueEntry.objects.select_related("queue").get(application=application)
-            QueueEntry.objects.filter(pk=entry.pk).update(benefit_class=benefit_class)
-            queues.add(entry.queue)
-    for queue in queues:  # the class changed behind the services' back: no copy of the order may be trusted
-        type(queue).objects.filter(pk=queue.pk).update(version=new_version())
-        queue.refresh_from_db()
+    classes = [GENERAL, FIRST, GENERAL, OOT, GENERAL, GENERAL, FIRST, GENERAL, FIRST, GENERAL, GENERAL, OOT]
+    for index, benefit_class in enumerate(classes):
+        application = submit(settlement_a, now=when + datetime.timedelta(minutes=index // 2))
+        QueueEntry.objects.filter(application=application).update(benefit_class=benefit_class)
+    queue = QueueEntry.objects.select_related("queue").first().queue
+    type(queue).objects.filter(pk=queue.pk).update(version=new_version())
+    queue.refresh_from_db()
 
-    sql, params = bulk.positions_sql([queue.pk for queue in queues])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = sorted(cursor.fetchall())
-
-    expected = sorted(
-        (queue.pk, row.entry.application_id, row.position)
-        for queue in queues
-        for row in selectors.queue_page(queue, offset=0, limit=50)
+    sql = _FIRST.format(
+        picked=bulk.first_positions_sql(
+            queue="%(queue)s", limit="%(limit)s", eligible="entry.application_id %% 2 = 0"
+        )
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"queue": queue.pk, "limit": limit})
+        found = cursor.fetchall()
+
+    expected = [
+        (row.entry.application_id, row.position)
+        for row in selectors.queue_page(queue, offset=0, limit=50)
+        if row.entry.application_id % 2 == 0
+    ][:limit]
     assert found == expected
-    assert len(found) == 2 * len(classes)
+    assert len(found) == min(limit, len(classes) // 2)
