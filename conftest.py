@@ -13,9 +13,11 @@ instead (``accounts/tests/test_second_factor.py``).
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
@@ -136,6 +138,37 @@ def call_centre_operator(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+def _redis_unreachable(reason: str):
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}: the read path must be tested against a real Redis")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def ranks_redis(settings):
+    """The Redis of the queue ranks (queues/ranks.py), under a key prefix of this test alone.
+
+    Under ``CI=true`` a missing Redis fails the test instead of skipping it.
+    """
+    if not settings.QUEUE_RANKS_REDIS_URL:
+        _redis_unreachable("REDIS_URL is not set")
+    from queues import ranks
+
+    settings.QUEUE_RANKS_KEY_PREFIX = f"test:{uuid.uuid4().hex}:"
+    # A busy test machine can stall Redis past the production timeout; that fallback has its own test.
+    settings.QUEUE_RANKS_TIMEOUT = 5.0
+    ranks._paused_until.clear()
+    r = ranks.client()
+    try:
+        r.ping()
+    except redis.RedisError as error:
+        _redis_unreachable(f"Redis is unreachable ({error})")
+    yield r
+    for key in r.scan_iter(match=f"{settings.QUEUE_RANKS_KEY_PREFIX}*", count=1000):
+        r.delete(key)
+    ranks._paused_until.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -67,7 +67,9 @@ class OneTimeCodeBackend(BaseBackend):
         return user
 
     def get_user(self, user_id):
-        return User.objects.filter(pk=user_id, role=Role.PARENT, is_active=True).first()
+        """The signed-in parent, with their ``Applicant`` in the same query: every cabinet page needs both."""
+        parents = User.objects.filter(role=Role.PARENT, is_active=True).select_related("applicant")
+        return parents.filter(pk=user_id).first()
 
     def _owner(self, code: OneTimeCode):
         applicant = code.applicant
