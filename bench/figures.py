@@ -155,15 +155,26 @@ def small_queue_ids() -> list[int]:
 
 
 def _lookup_pair(application_ids: list[int]) -> tuple[list[float], list[float]]:
-    entries = {
-        entry.application_id: entry
-        for entry in QueueEntry.objects.standing().filter(application_id__in=application_ids)
-    }
+    """An application's positions as the portal asks for them, and by the plain reference.
+
+    Both load the application's entries with the same query; the measured one
+    then asks the rank cache, the reference counts in SQL.
+    """
     for application_id in application_ids[:WARM_UP]:
         selectors.positions_of_application(application_id)
     measured = _timings(lambda a=a: selectors.positions_of_application(a) for a in application_ids)
-    reference = _timings(lambda a=a: selectors.reference_standing(entries[a]) for a in application_ids)
+    reference = _timings(lambda a=a: _reference_positions(a) for a in application_ids)
     return measured, reference
+
+
+def _reference_positions(application_id: int) -> list:
+    entries = (
+        QueueEntry.objects.standing()
+        .filter(application_id=application_id)
+        .select_related("queue", "queue__settlement")
+        .order_by("queue__kind")
+    )
+    return [selectors.reference_standing(entry) for entry in entries]
 
 
 def _lookups(largest: Queue, rng: random.Random) -> list[Row]:
