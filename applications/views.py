@@ -10,6 +10,7 @@ number that does not exist (issue 3, "How it is checked").
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -42,7 +43,7 @@ from .uploads import checked_document
 ALMATY = ZoneInfo("Asia/Almaty")
 
 #: The public check: look-ups allowed per client address in a window (against walking through numbers).
-CHECK_LOOKUPS_PER_WINDOW = 20
+CHECK_LOOKUPS_PER_WINDOW = settings.PUBLIC_CHECK_LOOKUPS_PER_WINDOW
 CHECK_WINDOW_SECONDS = 10 * 60
 
 NO_BENEFIT = [("", _("No benefit"))]

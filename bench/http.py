@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -71,6 +72,7 @@ SERVER_ENVIRONMENT = {
     "DEBUG": "false",
     "BENCHMARK_VIEWS": "true",
     "INTEGRATION_API_RATE": "1000000/min",
+    "PUBLIC_CHECK_LOOKUPS_PER_WINDOW": "1000000000",
 }
 
 
@@ -200,12 +202,15 @@ def _lookups(url: str, largest: Queue, rng: random.Random) -> list[Row]:
     in_largest = _visits(standing_ids([largest.pk], rng, VISITORS), "applications:detail")
     in_small = _visits(standing_ids(small_queue_ids(), rng, VISITORS), "applications:detail")
     cabinets = [{**visit, "url": reverse("applications:cabinet")} for visit in in_largest]
-    _warm_up(url, in_largest + in_small + cabinets)
+    # The public check: an application's status and positions by its number, without signing in.
+    checks = _public_checks([visit["pk"] for visit in in_largest])
+    _warm_up(url, in_largest + in_small + cabinets + checks)
     bare = _load(url, "Bare", name="bare", visits=[])
     figures = (
         (f"position look-up over HTTP (application page), largest queue ({size:,})", in_largest),
         ("position look-up over HTTP (application page), small queues (5-30)", in_small),
         ("my applications over HTTP (/cabinet/), parents of the largest queue", cabinets),
+        (f"position look-up over HTTP (public check by number), largest queue ({size:,})", checks),
     )
     rows = []
     for index, (label, visits) in enumerate(figures):
@@ -223,6 +228,13 @@ def _lookups(url: str, largest: Queue, rng: random.Random) -> list[Row]:
     return rows
 
 
+def _public_checks(application_ids: list[int]) -> list[dict]:
+    """The public check of each application by its number, as anyone may ask it, without a session."""
+    numbers = Application.objects.filter(pk__in=application_ids).values_list("number", flat=True)
+    check = reverse("applications:check")
+    return [{"url": f"{check}?{urlencode({'number': number})}", "session": ""} for number in numbers]
+
+
 def _visits(application_ids: list[int], view: str) -> list[dict]:
     """Each application's page, with a signed-in session of its parent."""
     applications = list(Application.objects.filter(pk__in=application_ids).select_related("applicant"))
@@ -230,7 +242,11 @@ def _visits(application_ids: list[int], view: str) -> list[dict]:
     now = clock.now()
     sessions_of = {pk: signed_in(user, now=now) for pk, user in users.items()}
     return [
-        {"url": reverse(view, args=[application.number]), "session": sessions_of[application.applicant_id]}
+        {
+            "url": reverse(view, args=[application.number]),
+            "session": sessions_of[application.applicant_id],
+            "pk": application.pk,
+        }
         for application in applications
     ]
 

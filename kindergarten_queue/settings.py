@@ -362,6 +362,10 @@ CELERY_BEAT_SCHEDULE.update(
 # --- The referral PDF: a TrueType font with Kazakh and Russian letters ---------------
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
+# Look-ups of the public check (/check/) per client address in 10 minutes: numbers cannot be walked
+# through. Raise it where many parents share one address (a carrier's NAT) on bulletin day.
+PUBLIC_CHECK_LOOKUPS_PER_WINDOW = env.int("PUBLIC_CHECK_LOOKUPS_PER_WINDOW", default=20)
+
 # --- Service contacts shown on every page (RULES.md section 8) ------------------
 CALL_CENTRE_PHONE = env.str("CALL_CENTRE_PHONE", default="1414")
 
