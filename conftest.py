@@ -154,12 +154,13 @@ def ranks_redis(settings):
     """
     if not settings.QUEUE_RANKS_REDIS_URL:
         _redis_unreachable("REDIS_URL is not set")
+    from core import breaker
     from queues import ranks
 
     settings.QUEUE_RANKS_KEY_PREFIX = f"test:{uuid.uuid4().hex}:"
     # A busy test machine can stall Redis past the production timeout; that fallback has its own test.
     settings.QUEUE_RANKS_TIMEOUT = 5.0
-    ranks._paused_until.clear()
+    breaker.close_all()
     r = ranks.client()
     try:
         r.ping()
@@ -168,7 +169,7 @@ def ranks_redis(settings):
     yield r
     for key in r.scan_iter(match=f"{settings.QUEUE_RANKS_KEY_PREFIX}*", count=1000):
         r.delete(key)
-    ranks._paused_until.clear()
+    breaker.close_all()
 
 
 @pytest.fixture(autouse=True)

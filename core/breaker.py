@@ -43,10 +43,10 @@ class Breaker:
 _breakers: dict[str, Breaker] = {}
 
 
-def breaker_for(address: str, *, name: str, logger: logging.Logger) -> Breaker:
+def breaker_for(address: str, *, name: str, logger: logging.Logger, pause: float = 5.0) -> Breaker:
     """This process's breaker for the service at ``address`` (never logged: it may hold a password)."""
     if address not in _breakers:
-        _breakers[address] = Breaker(name, logger=logger)
+        _breakers[address] = Breaker(name, logger=logger, pause=pause)
     return _breakers[address]
 
 

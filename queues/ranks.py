@@ -26,7 +26,6 @@ import datetime
 import itertools
 import logging
 import secrets
-import time
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +34,8 @@ from functools import lru_cache
 import redis
 from django.conf import settings
 from django.db import connection, transaction
+
+from core.breaker import Breaker, breaker_for
 
 from . import ordering
 from .choices import BenefitClass
@@ -87,8 +88,6 @@ def score(submitted_at: datetime.datetime) -> int:
 
 # --- The connection: one pool per URL, and a pause after an error ------------------------------
 
-_paused_until: dict[str, float] = {}
-
 
 @lru_cache(maxsize=4)
 def _pool(url: str, timeout: float) -> redis.ConnectionPool:
@@ -97,27 +96,34 @@ def _pool(url: str, timeout: float) -> redis.ConnectionPool:
     )
 
 
+def _breaker() -> Breaker:
+    return breaker_for(
+        f"ranks {settings.QUEUE_RANKS_REDIS_URL}",
+        name="Queue ranks' Redis (positions are counted in PostgreSQL meanwhile)",
+        logger=logger,
+        pause=settings.QUEUE_RANKS_RETRY_AFTER,
+    )
+
+
 def client() -> redis.Redis | None:
     """The Redis holding the ranks, or None: not configured, or paused after a recent error."""
     url = settings.QUEUE_RANKS_REDIS_URL
-    if not url or _paused_until.get(url, 0.0) > time.monotonic():
+    if not url or not _breaker().allows():
         return None
     return redis.Redis(connection_pool=_pool(url, settings.QUEUE_RANKS_TIMEOUT))
-
-
-def _failed(error: Exception) -> None:
-    url = settings.QUEUE_RANKS_REDIS_URL
-    _paused_until[url] = time.monotonic() + settings.QUEUE_RANKS_RETRY_AFTER
-    logger.warning("queue ranks: Redis unavailable, counting in PostgreSQL (%s)", error)
 
 
 @contextmanager
 def _redis():
     """The client, or None; a Redis error inside the block pauses Redis and is swallowed."""
+    r = client()
     try:
-        yield client()
+        yield r
     except redis.RedisError as error:
-        _failed(error)
+        _breaker().failed(error)
+    else:
+        if r is not None:
+            _breaker().succeeded()
 
 
 def _keys(queue_id: int) -> list[str]:
