@@ -82,3 +82,37 @@ class FallbackRedisCache(RedisCache):
     def clear(self):
         self._memory.clear()
         return self._either("clear")
+
+    def count_in_window(self, key: str, window_seconds: int) -> int:
+        """One more call counted under ``key``, the window's expiry set by its first call (core.ratelimit).
+
+        ``INCR`` and ``EXPIRE NX`` in one pipeline: one round trip where Django's
+        ``add`` and ``incr`` take three. Counted in memory while Redis is unreachable.
+        """
+        if self._breaker.allows():
+            redis_key = self.make_and_validate_key(key)
+            try:
+                pipeline = self._cache.get_client(redis_key, write=True).pipeline(transaction=False)
+                pipeline.incr(redis_key)
+                pipeline.expire(redis_key, window_seconds, nx=True)
+                count, _expiry_set = pipeline.execute()
+            except UNREACHABLE as error:
+                self._breaker.failed(error)
+            else:
+                self._breaker.succeeded()
+                return count
+        return count_with(self._memory, key, window_seconds)
+
+
+def count_with(cache, key: str, window_seconds: int) -> int:
+    """``count_in_window`` for any Django cache: ``incr``, or ``add`` for a window's first call."""
+    try:
+        return cache.incr(key)
+    except ValueError:
+        if cache.add(key, 1, timeout=window_seconds):
+            return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window ended between the two calls
+        cache.set(key, 1, timeout=window_seconds)
+        return 1

@@ -2,6 +2,8 @@
 
 from django.core.cache import cache
 
+from .cache import count_with
+
 
 def within_limit(scope: str, who: str, *, limit: int, window_seconds: int) -> bool:
     """Count one more call of ``who`` in ``scope``; False once the window's ``limit`` is passed.
@@ -10,13 +12,10 @@ def within_limit(scope: str, who: str, *, limit: int, window_seconds: int) -> bo
     worker sees the same one; it starts again when the window expires. While
     Redis is down the cache falls back to each process's memory
     (``core.cache``): every worker then limits on its own, so a client gets at
-    most ``limit`` calls per worker, never an error page.
+    most ``limit`` calls per worker, never an error page. With Redis it costs
+    one round trip (``FallbackRedisCache.count_in_window``).
     """
     key = f"rate:{scope}:{who}"
-    cache.add(key, 0, timeout=window_seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between the two calls
-        cache.set(key, 1, timeout=window_seconds)
-        count = 1
+    counter = getattr(cache, "count_in_window", None)
+    count = counter(key, window_seconds) if counter else count_with(cache, key, window_seconds)
     return count <= limit

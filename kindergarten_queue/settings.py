@@ -221,6 +221,10 @@ LOGIN_URL = "admin:login"
 # and without Domain, so no subdomain or plain-http page can plant or widen it. It
 # needs https, so development (http://127.0.0.1) keeps Django's plain names.
 SESSION_COOKIE_NAME = "__Host-session" if IS_PRODUCTION else "sessionid"
+# Read from the cache, written through to the database; a cached copy lives at most this long
+# (accounts/session_store.py), which bounds a sign-out that could not reach Redis.
+SESSION_ENGINE = "accounts.session_store"
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = IS_PRODUCTION

@@ -1,11 +1,15 @@
 """How long a signed-in session lasts, and signing a user out on the server (docs/security.md, sessions)."""
 
 import datetime
+from importlib import import_module
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import sessions
@@ -167,3 +171,41 @@ def test_a_user_disabled_outside_the_admin_is_signed_out_too(parent_client, pare
     parent.is_active = False
     parent.save()
     assert not Session.objects.filter(session_key=key).exists()
+
+
+# --- Sessions come from the cache (issue 11) ----------------------------------------------------------
+
+
+def _session_queries(client) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(CABINET).status_code == 200
+    return [query["sql"] for query in queries.captured_queries if Session._meta.db_table in query["sql"]]
+
+
+def test_a_signed_in_page_reads_its_session_from_the_cache_not_the_database(parent_client):
+    parent_client.get(CABINET)  # the first page after signing in may read the row
+
+    assert _session_queries(parent_client) == []
+
+
+def test_a_session_ended_by_signing_out_opens_nothing_though_it_was_cached(parent_client):
+    key = parent_client.session.session_key
+    parent_client.get(CABINET)
+    parent_client.post("/sign-out/")
+
+    replay = Client()
+    replay.cookies["sessionid"] = key
+    assert replay.get(CABINET).url == "/sign-in/?next=/cabinet/"
+
+
+def test_a_cached_session_lives_at_most_the_set_bound_in_the_cache(settings, parent_client):
+    settings.SESSION_CACHE_SECONDS = 7
+    cache = caches[settings.SESSION_CACHE_ALIAS]
+    if not hasattr(cache, "count_in_window"):
+        pytest.fail("the suite runs with REDIS_URL: sessions must be cached in Redis here")
+    store = import_module(settings.SESSION_ENGINE).SessionStore(parent_client.session.session_key)
+    cache.delete(store.cache_key)
+    store.load()  # read from the database, copied to the cache
+    key = cache.make_and_validate_key(store.cache_key)
+
+    assert 0 < cache._cache.get_client().ttl(key) <= 7

@@ -27,11 +27,11 @@ PARENT_BACKEND = "accounts.backends.OneTimeCodeBackend"
 BIRTH_DATES = (datetime.date(2022, 4, 12), datetime.date(2021, 6, 1), datetime.date(2023, 5, 5))
 EXTRA_DOCUMENTS = (BenefitCategory.TEACHER, BenefitCategory.ORPHAN, BenefitCategory.DISABLED_PARENT)
 
-#: session; user with applicant; applications; queue entries with their queues
-CABINET_QUERIES = 4
-#: session; user with applicant; application; queue entries; documents; history; preferred
+#: user with applicant; applications; queue entries with their queues (the session comes from the cache)
+CABINET_QUERIES = 3
+#: user with applicant; application; queue entries; documents; history; preferred
 #: kindergartens; places open to all
-DETAIL_QUERIES = 8
+DETAIL_QUERIES = 7
 
 
 @pytest.fixture(autouse=True)

@@ -3,10 +3,12 @@
 import logging
 import socket
 import time
+import uuid
 
 import pytest
 from django.core.cache import caches
 
+from conftest import IN_CI
 from core.cache import REDIS_SOCKET_TIMEOUT
 
 
@@ -61,3 +63,30 @@ def test_a_hanging_redis_costs_one_timeout_then_nothing_for_a_while(silent_redis
 
     assert REDIS_SOCKET_TIMEOUT <= first < 1
     assert following < REDIS_SOCKET_TIMEOUT
+
+
+@pytest.fixture
+def redis_cache(settings, request):
+    """The real Redis of the suite, under a key prefix of this test alone."""
+    if not settings.CACHES["default"]["BACKEND"].endswith("FallbackRedisCache"):
+        if IN_CI:
+            pytest.fail("CI=true and REDIS_URL is not set: the counter must be tested against Redis")
+        pytest.skip("REDIS_URL is not set")
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex}}
+    return caches["default"]
+
+
+def test_a_window_counter_counts_in_redis_and_its_first_call_alone_sets_the_expiry(redis_cache):
+    counts = [redis_cache.count_in_window("calls", 600) for _ in range(3)]
+    client = redis_cache._cache.get_client()
+    key = redis_cache.make_and_validate_key("calls")
+    client.expire(key, 5)  # as if the window were nearly over: later calls must not prolong it
+
+    assert counts == [1, 2, 3]
+    assert redis_cache.count_in_window("calls", 600) == 4
+    assert 0 < client.ttl(key) <= 5
+    assert redis_cache.get("calls") == 4
+
+
+def test_a_window_counter_counts_in_memory_while_redis_is_down(unreachable):
+    assert [unreachable.count_in_window("calls", 600) for _ in range(3)] == [1, 2, 3]
