@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # `make run` always uses the embedded default, whatever the shell exports.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_ENV=development
 
-.PHONY: run test serve drill bench lint messages debian-packages browser clean
+.PHONY: run test serve drill bench profile lint messages debian-packages browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,10 @@ $(VENV)/.bench: requirements.txt requirements-bench.txt | $(BIN)/python
 
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Where a request's time goes, page by page, on the data `make bench` loaded (docs/performance.md).
+profile: $(VENV)/.bench
+	$(BIN)/python -m bench.profile
 
 lint:
 	$(BIN)/ruff check .

@@ -21,16 +21,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     applications = args.applications or (FULL_APPLICATIONS if args.full else DEFAULT_APPLICATIONS)
-    database_url = f"{SERVER_URL.rsplit('/', 1)[0]}/{BENCH_DATABASE}"
-    os.environ.update(
-        DATABASE_URL=database_url,
-        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
-        DJANGO_ENV="development",
-        CELERY_TASK_ALWAYS_EAGER="false",
-        AUGUST_FREEZE="false",
-        LOG_LEVEL="WARNING",
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kindergarten_queue.settings")
+    configure()
     if not args.reuse:
         _fresh_database(applications, args.seed)
     import django
@@ -42,6 +33,21 @@ def main(argv=None) -> int:
     rows += http.run_all()
     figures.print_table(rows, applications=applications)
     return 0
+
+
+def configure(**settings: str) -> None:
+    """Point this process (and the ones it starts) at the bench's database and Redis; ``settings`` add
+    environment variables (``python -m bench.profile`` turns ``DEBUG`` off, as the bench's server runs)."""
+    os.environ.update(
+        DATABASE_URL=f"{SERVER_URL.rsplit('/', 1)[0]}/{BENCH_DATABASE}",
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
+        DJANGO_ENV="development",
+        CELERY_TASK_ALWAYS_EAGER="false",
+        AUGUST_FREEZE="false",
+        LOG_LEVEL="WARNING",
+        **settings,
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kindergarten_queue.settings")
 
 
 def _fresh_database(applications: int, seed: int) -> None:

@@ -1,0 +1,184 @@
+"""Where a request's time goes: ``python -m bench.profile`` (``make profile``), on the bench's data.
+
+Runs the pages parents open on bulletin day in this process, through the whole
+middleware stack (Django's test client, ``DEBUG`` off), under pyinstrument,
+and prints for each page the share of its time spent in each concern. A sample
+counts for the innermost concern on its stack, so a query made while loading
+the session counts as a query, and "view and framework" is what is left: URL
+resolution, forms, the view's own code. The page sets are those of
+``bench.http`` (the same parents, numbers and presses); run ``make bench``
+first, or with ``--reuse`` on its database.
+"""
+
+import argparse
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+#: (concern, where its code lives); the first concern with a prefix of a frame's module path wins. Paths
+#: are read as site-packages names ("django/db/...") or, for this project, as "kezek/<app>/...".
+CONCERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("queries", ("django/db/", "psycopg2/")),
+    ("redis", ("redis/",)),
+    ("session", ("django/contrib/sessions/", "kezek/accounts/session_store.py",
+                 "kezek/accounts/sessions.py")),
+    ("authentication", ("django/contrib/auth/", "kezek/accounts/backends.py", "django_otp/", "axes/")),
+    ("audit", ("kezek/audit/services.py", "kezek/audit/models.py")),
+    ("outbox", ("kezek/dispatch/", "celery/", "kombu/")),
+    ("templates", ("django/template/", "django/forms/", "kezek/placements/templatetags/")),
+    ("middleware", ("django/middleware/", "csp/", "whitenoise/", "kezek/core/middleware.py",
+                    "kezek/audit/middleware.py", "kezek/accounts/middleware.py")),
+)  # fmt: skip
+OTHER = "view and framework"
+PROJECT = str(Path(__file__).resolve().parent.parent) + "/"
+REQUESTS = 300
+#: Presses timed, then as many profiled: with the warm-up, fewer than the rush's places, so each takes one.
+PRESSES = 200
+INTERVAL = 0.0005  # seconds between samples: fine enough for a 2 ms request, light enough not to swamp it
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    request: Callable[[], object]  # makes one request and checks its answer
+
+
+def concern_of(file_path: str) -> str:
+    module = _module_path(file_path)
+    for concern, prefixes in CONCERNS:
+        if module.startswith(prefixes):
+            return concern
+    return OTHER
+
+
+def _module_path(file_path: str) -> str:
+    """``django/db/models/query.py`` for an installed package, ``kezek/queues/selectors.py`` for ours."""
+    if "site-packages/" in file_path:
+        return file_path.rsplit("site-packages/", 1)[1]
+    if file_path.startswith(PROJECT):
+        return "kezek/" + file_path[len(PROJECT) :]
+    return file_path
+
+
+def shares(root_frame) -> Counter:
+    """Seconds per concern: each frame's own time goes to the innermost concern on its stack."""
+    totals: Counter = Counter()
+
+    def walk(frame, inherited: str) -> None:
+        concern = concern_of(frame.file_path or "")
+        here = inherited if concern == OTHER else concern
+        totals[here] += frame.total_self_time
+        for child in frame.children:
+            walk(child, here)
+
+    walk(root_frame, OTHER)
+    return totals
+
+
+def profile(page: Page, *, requests: int = REQUESTS) -> tuple[float, Counter]:
+    """Milliseconds per request unprofiled, and the concerns' seconds under the profiler."""
+    from pyinstrument import Profiler
+
+    for _ in range(20):
+        page.request()
+    started = time.perf_counter()
+    for _ in range(requests):
+        page.request()
+    per_request = (time.perf_counter() - started) / requests * 1000
+    profiler = Profiler(interval=INTERVAL)
+    with profiler:
+        for _ in range(requests):
+            page.request()
+    return per_request, shares(profiler.last_session.root_frame())
+
+
+def print_profile(name: str, per_request: float, totals: Counter) -> None:
+    whole = sum(totals.values()) or 1.0
+    print(f"\n{name}: {per_request:.2f} ms a request in this process")
+    for concern, seconds in totals.most_common():
+        print(f"  {concern:<20} {seconds / whole:6.1%}")
+
+
+def pages() -> list[Page]:
+    """The bare view, the public check, the application page, my applications, and the press."""
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    from bench import http
+    from bench.figures import largest_queue, standing_ids
+
+    rng = random.Random(5)  # noqa: S311 - a reproducible sample, no secrets
+    largest = largest_queue()
+    visits = http._visits(standing_ids([largest.pk], rng, 100), "applications:detail")
+    checks = http._public_checks([visit["pk"] for visit in visits])
+    client = Client(HTTP_HOST="127.0.0.1")
+
+    def cycling(visits: list[dict], url: Callable[[dict], str] = lambda visit: visit["url"]):
+        order = iter(range(10**9))
+
+        def request():
+            visit = visits[next(order) % len(visits)]
+            client.cookies.clear()
+            if visit["session"]:
+                client.cookies[settings.SESSION_COOKIE_NAME] = visit["session"]
+            answer = client.get(url(visit))
+            if answer.status_code != 200:
+                raise RuntimeError(f"{url(visit)} answered {answer.status_code}")
+
+        return request
+
+    cabinet = reverse("applications:cabinet")
+    return [
+        Page("bare JSON view", cycling([{"url": reverse("bench-bare"), "session": ""}])),
+        Page("public check by number", cycling(checks)),
+        Page("application page", cycling(visits)),
+        Page("my applications", cycling(visits, url=lambda _visit: cabinet)),
+        Page("Get referral (the press)", _presses(client, largest, rng)),
+    ]
+
+
+def _presses(client, largest, rng) -> Callable[[], object]:
+    """Each call is one parent's press on a place open to all: a referral or "no place left"."""
+    from django.conf import settings
+
+    from bench import http
+
+    rush = http._prepare_rush(largest, rng, exclude=set())
+    for code in rush.codes:
+        code.save()
+    presses = iter(rush.presses)
+
+    def request():
+        press = next(presses)
+        client.cookies.clear()
+        client.cookies[settings.SESSION_COOKIE_NAME] = press["session"]
+        answer = client.post(press["url"], {"code": press["code"]})
+        if answer.status_code != 302:
+            raise RuntimeError(f"a press answered {answer.status_code}")
+
+    return request
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
+    parser.add_argument("--requests", type=int, default=REQUESTS)
+    args = parser.parse_args(argv)
+    from bench.__main__ import configure
+
+    configure(DEBUG="false", BENCHMARK_VIEWS="true", PUBLIC_CHECK_LOOKUPS_PER_WINDOW="1000000000")
+    import django
+
+    django.setup()
+    for page in pages():
+        requests = min(args.requests, PRESSES) if "press" in page.name else args.requests
+        print_profile(page.name, *profile(page, requests=requests))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
