@@ -159,6 +159,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
     "purge-sent-tasks": {"task": "dispatch.tasks.purge_sent", "schedule": crontab(minute=40)},
+    "purge-queue-changes": {"task": "queues.tasks.purge_queue_changes", "schedule": crontab(minute=50)},
 }
 
 # --- Passwords (staff only: parents sign in with a one-time code) ---------------
@@ -476,6 +477,8 @@ QUEUE_RANKS_KEY_PREFIX = env.str("QUEUE_RANKS_KEY_PREFIX", default="kezek:ranks:
 QUEUE_RANKS_TIMEOUT = env.float("QUEUE_RANKS_TIMEOUT", default=0.2)
 QUEUE_RANKS_RETRY_AFTER = env.float("QUEUE_RANKS_RETRY_AFTER", default=5.0)
 QUEUE_RANKS_REBUILD_LOCK = env.int("QUEUE_RANKS_REBUILD_LOCK", default=120)
+# How long the pending-change log keeps a change: Redis catches up in milliseconds, a day is ample.
+QUEUE_CHANGE_LOG_HOURS = env.int("QUEUE_CHANGE_LOG_HOURS", default=24)
 CELERY_TASK_ROUTES.update({"queues.tasks.*": {"queue": "ranks"}})
 
 # --- Sessions and the staff second factor (issue 6; docs/security.md) -------------------

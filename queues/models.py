@@ -112,3 +112,43 @@ class QueueEntry(models.Model):
     @property
     def is_standing(self) -> bool:
         return self.left_at is None
+
+
+class QueueChange(models.Model):
+    """One member's move in one committed change of a queue's standing: the pending-change log.
+
+    Written by ``services`` in the transaction that gives the queue its new
+    ``version``, one row per entry that joined, left or changed class. The Redis
+    copy of the order (``ranks``) follows each change after its commit, and may
+    lag by a few changes (a storm of enrolments, two commits whose after-commit
+    updates cross). With the log, a reader that finds Redis behind PostgreSQL
+    corrects Redis's ranks by the changes in between instead of counting the
+    queue, and Redis catches up by replaying them instead of a rebuild
+    (docs/architecture.md, "Read path"). Rows older than a day serve nobody and
+    are purged (``tasks.purge_queue_changes``).
+    """
+
+    ABSENT = 0  #: the class of a member before it joined or after it left
+
+    queue = models.ForeignKey(
+        Queue, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("queue")
+    )
+    previous_version = models.BigIntegerField(_("version before"))
+    version = models.BigIntegerField(_("version after"))
+    application_id = models.BigIntegerField(_("application"))
+    old_class = models.PositiveSmallIntegerField(_("class before"))
+    new_class = models.PositiveSmallIntegerField(_("class after"))
+    submitted_at = models.DateTimeField(_("submitted"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("queue change")
+        verbose_name_plural = _("queue changes")
+        indexes = [
+            # A reader walks one queue's latest changes back from PostgreSQL's version to Redis's.
+            models.Index(fields=["queue", "-id"], name="queue_change_latest"),
+            models.Index(fields=["at"], name="queue_change_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id}: {self.application_id} {self.old_class}->{self.new_class}"

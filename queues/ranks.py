@@ -35,11 +35,12 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 
+from core import clock
 from core.breaker import Breaker, breaker_for
 
 from . import ordering
 from .choices import BenefitClass
-from .models import Queue, QueueEntry
+from .models import Queue, QueueChange, QueueEntry
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ CLASSES = (BenefitClass.OUT_OF_TURN, BenefitClass.FIRST_TURN, BenefitClass.GENER
 SENTINEL = ""
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 WRITE_CHUNK = 2000
+ABSENT = QueueChange.ABSENT
+#: How many of a queue's latest logged moves a reader or a catch-up reads to bridge Redis's lag.
+PENDING_WALK = 500
 
 # KEYS: version, class 1, class 2, class 3. ARGV: old version, new version, then (member, class, score)
 # triples; class 0 means the member left. Applied only on the old version with all three sets present.
@@ -151,7 +155,10 @@ def _sizes(cards: Sequence[int]) -> ordering.ClassSizes | None:
 def standings(entries: Sequence[QueueEntry]) -> list[ordering.Standing | None]:
     """The standing of each entry from Redis in one round trip; None where Redis cannot be trusted.
 
-    Each entry's ``queue.version`` must come from the query that loaded the entry.
+    Each entry's ``queue.version`` must come from the query that loaded the entry. Where
+    Redis is a few changes behind that version, its ranks are corrected by the changes in
+    between, read from the pending-change log (one more query); None only where the log
+    cannot bridge the gap or the entry itself is among the changes.
     """
     found: list[ordering.Standing | None] = [None] * len(entries)
     with _redis() as r:
@@ -166,10 +173,87 @@ def standings(entries: Sequence[QueueEntry]) -> list[ordering.Standing | None]:
         for index, entry in enumerate(entries):
             version, *cards, rank = replies[5 * index : 5 * index + 5]
             sizes = _sizes(cards)
-            if version != str(entry.queue.version) or sizes is None or not rank:
+            if sizes is None or version is None:
                 continue
-            found[index] = ordering.standing(entry.benefit_class, rank, sizes)
+            if version == str(entry.queue.version):
+                if rank:
+                    found[index] = ordering.standing(entry.benefit_class, rank, sizes)
+                continue
+            found[index] = _corrected(entry, int(version), rank, sizes)
     return found
+
+
+def _corrected(entry: QueueEntry, held: int, rank: int | None, sizes: ordering.ClassSizes):
+    """The entry's standing from Redis at version ``held``, moved on by the logged changes to its own.
+
+    Each member that moved counts where the changes left it instead of where Redis has it.
+    """
+    steps = pending_changes(entry.queue_id, since=held, until=entry.queue.version)
+    if steps is None:
+        return None
+    moves = _net_moves(steps)
+    if entry.application_id in moves or not rank:
+        return None  # the entry itself moved: Redis has no rank of it to correct
+    position = (score(entry.submitted_at), entry.application_id)
+    counts = {
+        BenefitClass.OUT_OF_TURN: sizes.out_of_turn,
+        BenefitClass.FIRST_TURN: sizes.first_turn,
+        BenefitClass.GENERAL: sizes.general,
+    }
+    for application_id, (old_class, new_class, submitted_at) in moves.items():
+        ahead = (score(submitted_at), application_id) < position
+        if old_class != ABSENT:
+            counts[old_class] -= 1
+            if ahead and old_class == entry.benefit_class:
+                rank -= 1
+        if new_class != ABSENT:
+            counts[new_class] += 1
+            if ahead and new_class == entry.benefit_class:
+                rank += 1
+    return ordering.standing(entry.benefit_class, rank, ordering.ClassSizes(*counts.values()))
+
+
+def _net_moves(steps: list["Step"]) -> dict[int, tuple[int, int, datetime.datetime]]:
+    """Each member that moved over ``steps``: (its class before the first, after the last, submission)."""
+    moves: dict[int, tuple[int, int, datetime.datetime]] = {}
+    for step in steps:
+        for application_id, old_class, new_class, submitted_at in step.moves:
+            first = moves.get(application_id, (old_class,))[0]
+            moves[application_id] = (first, new_class, submitted_at)
+    return moves
+
+
+@dataclass(frozen=True)
+class Step:
+    """One committed change of a queue: from ``previous`` to ``version``, with each member's move."""
+
+    previous: int
+    version: int
+    moves: list[tuple[int, int, int, datetime.datetime]]
+
+
+def pending_changes(queue_id: int, *, since: int, until: int) -> list[Step] | None:
+    """The changes that took the queue from version ``since`` to ``until``, oldest first; None when
+    the latest ``PENDING_WALK`` rows of the log do not lead back from ``until`` to ``since``."""
+    rows = (
+        QueueChange.objects.filter(queue_id=queue_id)
+        .order_by("-id")
+        .values_list(
+            "previous_version", "version", "application_id", "old_class", "new_class", "submitted_at"
+        )
+    )[:PENDING_WALK]
+    steps: dict[int, Step] = {}
+    for previous, version, application_id, old_class, new_class, submitted_at in rows:
+        step = steps.setdefault(version, Step(previous=previous, version=version, moves=[]))
+        step.moves.append((application_id, old_class, new_class, submitted_at))
+    chain, current = [], until
+    while current != since:
+        step = steps.pop(current, None)  # popped: a cycle of versions cannot loop forever
+        if step is None:
+            return None
+        chain.append(step)
+        current = step.previous
+    return chain[::-1]
 
 
 def class_sizes(queue_id: int, version: int) -> ordering.ClassSizes | None:
@@ -234,26 +318,53 @@ def page(queue_id: int, *, offset: int, limit: int) -> Page | None:
 # --- Writes after commit -----------------------------------------------------------------------
 
 
-def after_commit(queue_id: int, *, old: int, new: int, changes: Iterable[tuple[int, int, datetime.datetime]]):
+def after_commit(queue_id: int, *, old: int, new: int, changes: Iterable[tuple]):
     """Apply a committed change of one queue to Redis, only if Redis holds its ``old`` version.
 
-    ``changes``: (application id, class or 0 for left, submission time). Called inside the
-    transaction that wrote ``new``; nothing reaches Redis if that transaction rolls back.
+    ``changes``: (application id, class before, class after or ``ABSENT`` for left, submission
+    time). Called inside the transaction that wrote ``new``; nothing reaches Redis if that
+    transaction rolls back. Where Redis is not at ``old`` (another change's update has not
+    landed yet, or landed first), Redis catches up from the pending-change log instead.
     """
     if not settings.QUEUE_RANKS_REDIS_URL:
         return
-    args = [old, new]
-    for application_id, benefit_class, submitted_at in changes:
-        args += [member(application_id), int(benefit_class), score(submitted_at)]
-    transaction.on_commit(lambda: _apply(queue_id, args))
+    step = Step(previous=old, version=new, moves=list(changes))
+    transaction.on_commit(lambda: _apply(queue_id, [step]) or catch_up(queue_id))
 
 
-def _apply(queue_id: int, args: list) -> bool:
+def _apply(queue_id: int, steps: list[Step]) -> bool:
+    """Apply ``steps`` in order, each only on the version it starts from; True if the last applied."""
+    with _redis() as r:
+        if r is None or not steps:
+            return False
+        script, keys = r.register_script(_APPLY), _keys(queue_id)
+        pipe = r.pipeline(transaction=False)
+        for step in steps:
+            args = [step.previous, step.version]
+            for application_id, _old, new_class, submitted_at in step.moves:
+                args += [member(application_id), int(new_class), score(submitted_at)]
+            script(keys=keys, args=args, client=pipe)
+        return bool(pipe.execute()[-1])
+    return False
+
+
+def catch_up(queue_id: int) -> bool:
+    """Bring Redis from the version it holds to PostgreSQL's latest by replaying the logged changes.
+
+    Cheaper than a rebuild by far: a few sorted-set updates. False where the log cannot
+    bridge the gap (Redis lost its sets, or is further behind than the log is read); the
+    next reader then asks for a rebuild.
+    """
+    held = None
     with _redis() as r:
         if r is None:
             return False
-        return bool(r.register_script(_APPLY)(keys=_keys(queue_id), args=args))
-    return False
+        held = r.get(_keys(queue_id)[0])
+    latest = Queue.objects.filter(pk=queue_id).values_list("version", flat=True).first()
+    if held is None or latest is None or int(held) == latest:
+        return held is not None and latest is not None
+    steps = pending_changes(queue_id, since=int(held), until=latest)
+    return steps is not None and _apply(queue_id, steps)
 
 
 # --- Rebuilding from PostgreSQL ----------------------------------------------------------------
@@ -363,3 +474,18 @@ def rebuild_all() -> int:
                 _write(r, queue_id, version, ())
         return total
     return 0
+
+
+def purge_changes(*, batch: int = 10_000) -> int:
+    """Delete logged changes older than ``QUEUE_CHANGE_LOG_HOURS``, in batches; returns how many.
+
+    By then every copy has caught up or been rebuilt; a reader that still needs an older row
+    counts in SQL and asks for a rebuild, so a purge can cost time, never exactness.
+    """
+    cutoff = clock.now() - datetime.timedelta(hours=settings.QUEUE_CHANGE_LOG_HOURS)
+    deleted = 0
+    while True:
+        ids = list(QueueChange.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:batch])
+        if not ids:
+            return deleted
+        deleted += QueueChange.objects.filter(pk__in=ids).delete()[0]

@@ -21,9 +21,9 @@ from django.db.models import Case, Value, When
 
 from . import ranks
 from .choices import BenefitClass, LeaveReason
-from .models import Queue, QueueEntry, new_version
+from .models import Queue, QueueChange, QueueEntry, new_version
 
-LEFT = 0  # the class a member has in a change that takes it out of its queue
+ABSENT = QueueChange.ABSENT  # the class of a member before it joins and after it leaves
 
 
 def queue_for(*, settlement_id: int, birth_year: int, kind: str) -> Queue:
@@ -54,7 +54,10 @@ def join_queues(
         )
         for queue in queues
     ]
-    _changed(versions, {entry.queue_id: [(application_id, benefit_class, submitted_at)] for entry in entries})
+    _changed(
+        versions,
+        {entry.queue_id: [(application_id, ABSENT, benefit_class, submitted_at)] for entry in entries},
+    )
     return entries
 
 
@@ -83,7 +86,7 @@ def leave_queues(
         entries = entries.filter(queue__kind__in=list(kinds))
     versions, leaving = _locked(entries)
     QueueEntry.objects.filter(pk__in=[pk for pk, *_ in leaving]).update(left_at=now, left_reason=reason)
-    _changed(versions, _by_queue(leaving, LEFT))
+    _changed(versions, _by_queue(leaving, ABSENT))
     return len(leaving)
 
 
@@ -100,26 +103,46 @@ def _lock(queue_ids: Iterable[int]) -> dict[int, int]:
 def _locked(entries) -> tuple[dict[int, int], list[tuple]]:
     """Lock the queues of ``entries``, then read them again: no other writer can change them now.
 
-    Returns the queues' versions and (pk, queue id, application id, submission time) of each entry.
+    Returns the queues' versions and (pk, queue id, application id, class, submission time) of each entry.
     """
     versions = _lock(entries.values_list("queue_id", flat=True))
-    return versions, list(entries.values_list("pk", "queue_id", "application_id", "submitted_at"))
+    return versions, list(
+        entries.values_list("pk", "queue_id", "application_id", "benefit_class", "submitted_at")
+    )
 
 
-def _by_queue(entries: list[tuple], benefit_class: int) -> dict[int, list[tuple]]:
+def _by_queue(entries: list[tuple], new_class: int) -> dict[int, list[tuple]]:
     changes = defaultdict(list)
-    for _pk, queue_id, application_id, submitted_at in entries:
-        changes[queue_id].append((application_id, benefit_class, submitted_at))
+    for _pk, queue_id, application_id, old_class, submitted_at in entries:
+        changes[queue_id].append((application_id, old_class, new_class, submitted_at))
     return changes
 
 
 def _changed(old: dict[int, int], changes: dict[int, list[tuple]]) -> None:
-    """Give each changed (and locked) queue a new version; the Redis copy follows after the commit."""
+    """Give each changed (and locked) queue a new version, log the change, and have Redis follow.
+
+    ``changes``: by queue id, (application id, class before, class after, submission time) of
+    each member that moved; ``ABSENT`` before a join and after a leave. The log rows are
+    written in this transaction (``QueueChange``); Redis follows after the commit.
+    """
     if not changes:
         return
     new = {queue_id: new_version() for queue_id in changes}
     Queue.objects.filter(pk__in=list(changes)).update(
         version=Case(*(When(pk=queue_id, then=Value(version)) for queue_id, version in new.items()))
+    )
+    QueueChange.objects.bulk_create(
+        QueueChange(
+            queue_id=queue_id,
+            previous_version=old[queue_id],
+            version=new[queue_id],
+            application_id=application_id,
+            old_class=old_class,
+            new_class=new_class,
+            submitted_at=submitted_at,
+        )
+        for queue_id, queue_changes in changes.items()
+        for application_id, old_class, new_class, submitted_at in queue_changes
     )
     for queue_id, queue_changes in changes.items():
         ranks.after_commit(queue_id, old=old[queue_id], new=new[queue_id], changes=queue_changes)

@@ -13,3 +13,9 @@ from . import ranks
 def rebuild_queue_ranks(queue_id: int) -> bool:
     """Rebuild one queue's sets from PostgreSQL (asked for by a reader that found them stale)."""
     return ranks.rebuild_queue(queue_id)
+
+
+@shared_task(acks_late=True)
+def purge_queue_changes() -> int:
+    """Drop the pending-change log's rows older than ``QUEUE_CHANGE_LOG_HOURS``: Redis is long past them."""
+    return ranks.purge_changes()

@@ -10,6 +10,7 @@ import io
 import zoneinfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +19,7 @@ from applications import services
 from applications.choices import BenefitCategory
 from applications.tests.factories import document, submit
 from queues import ranks, selectors
-from queues.models import Queue, QueueEntry
+from queues.models import Queue, QueueChange, QueueEntry
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -192,10 +193,11 @@ def test_a_rolled_back_change_never_reaches_redis(
     assert in_step(queue)
 
 
-def test_callbacks_run_out_of_order_leave_redis_stale_not_wrong(
+def test_callbacks_run_out_of_order_leave_redis_caught_up_from_the_log(
     queue_of_ten, settlement_a, specialist_a, django_capture_on_commit_callbacks
 ):
-    """Two committed changes whose after-commit work runs in the wrong order: the second is refused."""
+    """Two committed changes whose after-commit work runs in the wrong order: the second finds Redis
+    behind and replays both from the pending-change log; the first then finds nothing to do."""
     queue = the_queue(queue_of_ten)
     ranks.rebuild_queue(queue.pk)
     with django_capture_on_commit_callbacks() as first:
@@ -204,18 +206,63 @@ def test_callbacks_run_out_of_order_leave_redis_stale_not_wrong(
         services.withdraw_application(application=queue_of_ten[1], actor=specialist_a, now=at(23))
     (apply_second,) = [c for c in second if c.__module__ == ranks.__name__]
     (apply_first,) = [c for c in first if c.__module__ == ranks.__name__]
-    apply_second()
-    apply_first()
     everyone = [*queue_of_ten, newcomer]
-
     expected = reference_answers(queue, everyone)
 
-    assert not in_step(queue)
-    assert answers(queue, everyone) == expected
-    assert ranks.rebuild_queue(queue.pk)
+    apply_second()
+    assert in_step(queue)
+    apply_first()
+
+    assert in_step(queue)
     with CaptureQueriesContext(connection) as queries:
         assert answers(queue, everyone) == expected
     assert not counted(queries.captured_queries)
+
+
+def test_positions_are_exact_without_counting_while_redis_lags_behind_committed_changes(
+    queue_of_ten, settlement_a, specialist_a, second_specialist_a, django_capture_on_commit_callbacks
+):
+    """A storm of changes whose Redis updates have not landed yet: each reader corrects Redis's
+    ranks by the logged changes in between (issue 11, look-ups during enrolments)."""
+    queue = the_queue(queue_of_ten)
+    ranks.rebuild_queue(queue.pk)
+    with django_capture_on_commit_callbacks():  # committed; their Redis updates never run
+        newcomer = submit(settlement_a, now=at(22), documents=[document("orphan", at(22).date())])
+        backdated = submit(
+            settlement_a, actor=specialist_a, channel="education_department", received_at=at(4, 12), now=at(10)
+        )
+        services.confirm_benefit(
+            document=newcomer.benefit_documents.get(), actor=second_specialist_a, now=at(23)
+        )
+        services.withdraw_application(application=queue_of_ten[0], actor=specialist_a, now=at(23))
+        services.withdraw_application(application=queue_of_ten[-1], actor=specialist_a, now=at(23))
+    bystanders = [a for a in queue_of_ten if a not in (queue_of_ten[0], queue_of_ten[-1])]
+    expected, _pages = reference_answers(queue, [*bystanders, backdated])
+
+    assert not in_step(queue)
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.positions_of_applications(a.pk for a in bystanders)
+    assert {p.entry.application_id: p.standing for ps in found.values() for p in ps} == {
+        pk: standing for pk, standing in expected.items() if pk != backdated.pk
+    }
+    assert not counted(queries.captured_queries)
+    # The newcomer moved itself: Redis has no rank of it to correct, so its answer is counted.
+    (position,) = selectors.positions_of_application(newcomer.pk)
+    assert position.standing == selectors.reference_standing(position.entry)
+
+
+def test_redis_beyond_the_log_is_counted_and_rebuilt(queue_of_ten, settlement_a, settings):
+    queue = the_queue(queue_of_ten)
+    ranks.rebuild_queue(queue.pk)
+    settings.QUEUE_RANKS_REDIS_URL, url = "", settings.QUEUE_RANKS_REDIS_URL
+    newcomer = submit(settlement_a, now=at(22))  # Redis never hears of it
+    settings.QUEUE_RANKS_REDIS_URL = url
+    QueueChange.objects.all().delete()  # as after the purge of old log rows
+    expected = reference_answers(queue, [*queue_of_ten, newcomer])
+
+    with CaptureQueriesContext(connection) as queries:
+        assert answers(queue, [*queue_of_ten, newcomer]) == expected
+    assert counted(queries.captured_queries)
 
 
 def test_without_redis_every_read_is_the_reference(queue_of_ten, settings):
@@ -238,3 +285,15 @@ def test_rebuild_all_after_a_loss_of_redis(queue_of_ten, settlement_b, ranks_red
     assert selectors.class_sizes(empty.pk).total == 0
     (position,) = selectors.positions_of_application(other.pk)
     assert position.standing.position == 1
+
+
+def test_the_log_keeps_a_day_of_changes(settlement_a):
+    with time_machine.travel(at(20), tick=False) as clock:
+        yesterdays = submit(settlement_a, now=at(20))
+        clock.shift(datetime.timedelta(hours=20))
+        todays = submit(settlement_a, now=at(20, 20))
+        clock.shift(datetime.timedelta(hours=5))
+
+        assert ranks.purge_changes() == 1
+    assert list(QueueChange.objects.values_list("application_id", flat=True)) == [todays.pk]
+    assert yesterdays.pk != todays.pk
