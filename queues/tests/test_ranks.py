@@ -229,7 +229,11 @@ def test_positions_are_exact_without_counting_while_redis_lags_behind_committed_
     with django_capture_on_commit_callbacks():  # committed; their Redis updates never run
         newcomer = submit(settlement_a, now=at(22), documents=[document("orphan", at(22).date())])
         backdated = submit(
-            settlement_a, actor=specialist_a, channel="education_department", received_at=at(4, 12), now=at(10)
+            settlement_a,
+            actor=specialist_a,
+            channel="education_department",
+            received_at=at(4, 12),
+            now=at(10),
         )
         services.confirm_benefit(
             document=newcomer.benefit_documents.get(), actor=second_specialist_a, now=at(23)
