@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from core import views as core_views
 from directory import views as directory_views
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("kindergarten/", include("placements.desk_urls")),
     path("desk/", include("integration.desk_urls")),
     path("api/v1/", include("integration.api.urls")),
+    path("language/<str:code>/", core_views.choose_language, name="choose_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

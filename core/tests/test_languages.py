@@ -40,3 +40,37 @@ def test_the_front_page_speaks_kazakh_by_default_and_russian_once_chosen(client)
     page = client.get(reverse("home")).text
     assert '<html lang="ru">' in page
     assert "Услуга оказывается бесплатно" in page
+
+
+@pytest.mark.django_db
+def test_a_language_link_remembers_the_choice_and_returns_to_the_page(client):
+    response = client.get(reverse("choose_language", args=["ru"]), {"next": "/check/?number=123"})
+
+    assert response.status_code == 302
+    assert response.url == "/check/?number=123"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ru"
+    assert '<html lang="ru">' in client.get("/check/").text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", ""])
+def test_a_language_link_never_leads_off_the_site(client, target):
+    response = client.get(reverse("choose_language", args=["kk"]), {"next": target})
+
+    assert response.url == "/"
+
+
+@pytest.mark.django_db
+def test_an_unknown_language_is_not_found_and_changes_nothing(client):
+    response = client.get(reverse("choose_language", args=["en"]), {"next": "/"})
+
+    assert response.status_code == 404
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+@pytest.mark.django_db
+def test_the_language_switch_is_plain_links_so_public_pages_carry_no_token(client):
+    page = client.get(reverse("applications:check")).text
+
+    assert f'href="{reverse("choose_language", args=["ru"])}?next=/check/"' in page
+    assert "csrfmiddlewaretoken" not in page

@@ -16,7 +16,7 @@ def test_the_front_page_lists_settlements_and_switches_language(browser_page, li
     assert page.get_by_role("row", name="Қонаев").is_visible()
     screenshot(page, "home-kk")
 
-    page.get_by_role("button", name="Русский").click()
+    page.get_by_role("link", name="Русский", exact=True).click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "ru"
     assert page.get_by_role("row", name="Конаев").is_visible()
