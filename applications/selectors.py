@@ -14,7 +14,8 @@ from accounts.choices import Role
 from accounts.models import Applicant
 from audit.models import AuditEvent
 from directory.models import Settlement
-from queues.selectors import positions_of_application
+from queues.models import QueueEntry
+from queues.selectors import positions_of_entries
 
 from . import numbers
 from .choices import BenefitCategory, Channel
@@ -173,18 +174,49 @@ class PublicStanding:
     positions: list[tuple[str, int]]
 
 
-def public_standing(number: str) -> PublicStanding | None:
-    """The status and each queue's kind and position, or None for a number that is malformed or unknown."""
+@dataclass(frozen=True)
+class PublicCheck:
+    """An application found by its number, with its standing entries and their queues' versions, all
+    read in one query: everything the public check shows is a function of ``state``."""
+
+    application: Application
+    entries: list[QueueEntry]
+
+    @property
+    def state(self) -> tuple:
+        """The status and when it last changed, and each queue's version: what the answer depends on."""
+        return (
+            self.application.status,
+            self.application.status_changed_at.timestamp() if self.application.status_changed_at else None,
+            *((entry.queue_id, entry.queue.version) for entry in self.entries),
+        )
+
+    def standing(self) -> PublicStanding:
+        return PublicStanding(
+            status_label=self.application.get_status_display(),
+            positions=[
+                (position.entry.queue.get_kind_display(), position.standing.position)
+                for position in positions_of_entries(self.entries)
+            ],
+        )
+
+
+def public_check(number: str) -> PublicCheck | None:
+    """The application with this number, or None for a number that is malformed or unknown.
+
+    One query finds a standing application with its entries and their queues;
+    only one that stands in no queue (withdrawn, enrolled) costs a second.
+    """
     normalised = numbers.normalise(number)
     if normalised is None:
         return None
-    application = Application.objects.filter(number=normalised).only("id", "status").first()
-    if application is None:
-        return None
-    positions = positions_of_application(application.pk)
-    return PublicStanding(
-        status_label=application.get_status_display(),
-        positions=[
-            (position.entry.queue.get_kind_display(), position.standing.position) for position in positions
-        ],
+    entries = list(
+        QueueEntry.objects.standing()
+        .filter(application__number=normalised)
+        .select_related("queue", "application")
+        .order_by("queue__kind")
     )
+    if entries:
+        return PublicCheck(application=entries[0].application, entries=entries)
+    application = Application.objects.filter(number=normalised).first()
+    return PublicCheck(application=application, entries=[]) if application else None

@@ -7,16 +7,18 @@ own records; another family's application number gives the same 404 as a
 number that does not exist (issue 3, "How it is checked").
 """
 
+import hashlib
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -45,6 +47,9 @@ ALMATY = ZoneInfo("Asia/Almaty")
 #: The public check: look-ups allowed per client address in a window (against walking through numbers).
 CHECK_LOOKUPS_PER_WINDOW = settings.PUBLIC_CHECK_LOOKUPS_PER_WINDOW
 CHECK_WINDOW_SECONDS = 10 * 60
+#: How long a rendered check page is kept: it is keyed by the state it shows, so this only bounds
+#: how long a page made by the previous release's templates can be served after a deployment.
+CHECK_PAGE_SECONDS = 10 * 60
 
 NO_BENEFIT = [("", _("No benefit"))]
 #: The PMPK conclusion has a field of its own on the application form.
@@ -549,8 +554,38 @@ def check(request):
             context["limited"] = True
             return render(request, "applications/check.html", context, status=429)
         if form.is_valid():
-            context["standing"] = selectors.public_standing(form.cleaned_data["number"])
+            found = selectors.public_check(form.cleaned_data["number"])
+            if found is not None:
+                return _check_answer(request, context, found)
     return render(request, "applications/check.html", context)
+
+
+def _check_answer(request, context: dict, found: selectors.PublicCheck) -> HttpResponse:
+    """The page of a found application, from the cache where the same page was made at the same state.
+
+    On bulletin day parents check the same numbers again and again; rendering the
+    page is most of its cost (docs/performance.md). The page is a function of
+    its address, the language and ``found.state`` (status and queue versions,
+    read in this request), so a page cached under them is the page this request
+    would render: exact, never stale. Only pages that are the same for every
+    visitor are cached: a signed-in parent's menu, or a message waiting to be
+    shown, is theirs alone.
+    """
+    shared = not request.user.is_authenticated and not len(messages.get_messages(request))
+    key = _check_page_key(request, found) if shared else None
+    page = cache.get(key) if key else None
+    if page is not None:
+        return HttpResponse(page)
+    context["standing"] = found.standing()
+    response = render(request, "applications/check.html", context)
+    if key:
+        cache.set(key, response.content, CHECK_PAGE_SECONDS)
+    return response
+
+
+def _check_page_key(request, found: selectors.PublicCheck) -> str:
+    page = repr((request.get_full_path(), translation.get_language(), found.state))
+    return "check-page:" + hashlib.sha256(page.encode()).hexdigest()
 
 
 def _within_check_limit(request) -> bool:

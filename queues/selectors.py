@@ -130,6 +130,19 @@ class QueuePosition:
     standing: ordering.Standing
 
 
+def positions_of_entries(entries: list[QueueEntry]) -> list[QueuePosition]:
+    """The positions of standing entries the caller loaded with ``select_related("queue")``, in order.
+
+    For a caller that needs the entries' queue versions before the positions (a
+    page cached by those versions, the public check); the versions must come
+    from the same query as the entries.
+    """
+    return [
+        QueuePosition(entry=entry, standing=standing)
+        for entry, standing in zip(entries, _standings(entries), strict=True)
+    ]
+
+
 def positions_of_application(application_id: int) -> list[QueuePosition]:
     """Every queue the application stands in, with its standing there (portal, admin, API, notifications)."""
     return positions_of_applications([application_id]).get(application_id, [])

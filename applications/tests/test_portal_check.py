@@ -1,9 +1,14 @@
 """The public position check: a number in, the status and positions out, nothing about the family."""
 
+import datetime
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications import numbers
+from accounts.tests.factories import ApplicantFactory, UserFactory
+from applications import numbers, services
 from applications.tests.factories import applicant_details, child_details, submit
 from applications.views import CHECK_LOOKUPS_PER_WINDOW
 
@@ -18,6 +23,11 @@ def application(settlement_a, kindergarten_a):
         applicant=applicant_details(surname="Қасымова", name="Динара"),
         preferred_kindergartens=[kindergarten_a],
     )
+
+
+@pytest.fixture
+def parent_user(db):
+    return ApplicantFactory(user=UserFactory()).user
 
 
 def check(client, number, address="203.0.113.5"):
@@ -94,3 +104,67 @@ def test_anonymous_visitors_are_offered_sign_in_and_no_cabinet(client, db):
 
     assert f'href="{reverse("accounts:sign_in")}"' in response.text
     assert reverse("applications:cabinet") not in response.text
+
+
+# --- the page served again, from the cache, while nothing it shows has changed (issue 11) ----------
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The suite's Redis cache, so a page cached by one request is found by the next."""
+    if not settings.CACHES["default"]["BACKEND"].endswith("FallbackRedisCache"):
+        pytest.fail("the suite runs with REDIS_URL: the check's pages are cached in Redis")
+
+
+def rendered(client, number) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = check(client, number)
+    return response.text, len(queries.captured_queries)
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_a_second_look_up_is_served_from_the_cache_in_one_query(client, application):
+    first, _ = rendered(client, application.number)
+    again, queries = rendered(client, application.number)
+
+    assert again == first
+    assert queries == 1
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_a_cached_page_is_never_served_once_a_position_has_changed(
+    client, application, settlement_a, specialist_a
+):
+    rendered(client, application.number)
+    earlier = submit(
+        settlement_a,
+        actor=specialist_a,
+        channel="education_department",
+        received_at=application.submitted_at - datetime.timedelta(hours=1),
+    )
+
+    page, _ = rendered(client, application.number)
+
+    assert "position 2" in page
+    assert earlier.pk != application.pk
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_a_cached_page_is_never_served_once_the_status_has_changed(client, application, specialist_a):
+    rendered(client, application.number)
+    services.withdraw_application(application=application, actor=specialist_a, reason="moved away")
+
+    page, _ = rendered(client, application.number)
+
+    assert "Withdrawn" in page
+    assert "position 1" not in page
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_a_signed_in_parent_gets_their_own_menu_not_a_cached_page(client, application, parent_user):
+    rendered(client, application.number)
+    client.force_login(parent_user, backend="accounts.backends.OneTimeCodeBackend")
+
+    page, _ = rendered(client, application.number)
+
+    assert "Sign out" in page
