@@ -6,17 +6,25 @@ Applicants are read-only: their phones receive the cabinet's one-time codes
 (RULES.md section 7), so changing one is a use case of its own, not a form edit.
 Staff authenticator devices are never shown (their keys make codes): a
 superuser resets another staff member's second factor with an audited action.
+django-axes' records of sign-in attempts are shown read-only (``AXES_ENABLE_ADMIN``
+is off and they are registered here): a lockout is lifted by an audited action
+that keeps every row, never by deleting one (issue 15, item 2).
 """
 
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.admin import AccessFailureLogAdmin as AxesAccessFailureLogAdmin
+from axes.admin import AccessLogAdmin as AxesAccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin import AnnouncesChanges, ScopedAdmin, uses_admin
 
-from . import second_factor
+from . import second_factor, services
 from .models import Applicant, OneTimeCode, User
 
 # Permissions come from roles and districts, never from Django's permission groups.
@@ -64,12 +72,8 @@ class UserAdmin(AnnouncesChanges, DjangoUserAdmin):
             return False
         return obj is None or request.user.is_superuser or not obj.is_superuser
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_actions(self, request):
         actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
         if not request.user.is_superuser:
             actions.pop("reset_second_factor", None)
         return actions
@@ -126,3 +130,43 @@ class OneTimeCodeAdmin(ScopedAdmin):
         "used_at",
         "client_ip",
     )
+
+
+class ReadOnlyAxesAdmin:
+    """django-axes' pages, read-only; the site forbids delete as everywhere (``core.admin.ForbidsDelete``)."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(ReadOnlyAxesAdmin, AxesAccessAttemptAdmin):
+    """Axes' attempts without its "clean up expired attempts" action, which deletes rows."""
+
+    actions = ["lift_lockout"]
+
+    def has_lift_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(
+        description=_("Lift the lockout: sign-in allowed again, the records kept and the lifting audited"),
+        permissions=["lift"],
+    )
+    def lift_lockout(self, request, queryset):
+        lifted = services.lift_lockout(attempts=queryset, actor=request.user)
+        message = ngettext(
+            "Lockout lifted on %(count)d record; it is kept.",
+            "Lockout lifted on %(count)d records; they are kept.",
+            lifted,
+        )
+        self.message_user(request, message % {"count": lifted}, messages.SUCCESS)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAxesAdmin, AxesAccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(ReadOnlyAxesAdmin, AxesAccessFailureLogAdmin):
+    pass

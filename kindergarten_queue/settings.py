@@ -272,6 +272,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
 AXES_VERBOSE = False  # no start-up banner; logs name only the lockout parameters, masked
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+# Axes' own admin offers deleting its records; accounts/admin.py shows them read-only instead,
+# with an audited "lift the lockout" that keeps every row (docs/security.md, "Nothing deletable").
+AXES_ENABLE_ADMIN = False
 # Axes keeps the POST data of a failure: never an IIN, a phone, a code or a token.
 AXES_SENSITIVE_PARAMETERS = [
     "username",
