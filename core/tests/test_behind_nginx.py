@@ -9,11 +9,6 @@ only nginx, at 127.0.0.1, is a trusted proxy. Under ``CI=true`` a missing
 nginx fails the test instead of skipping it.
 """
 
-import http.client
-import shutil
-import socket
-import subprocess
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,82 +18,28 @@ from applications.tests.factories import submit
 from applications.views import CHECK_LOOKUPS_PER_WINDOW
 from audit.models import AuditEvent
 from conftest import IN_CI
+from drills import nginx as proxy
+from drills.nginx import send
+from drills.stack import free_port
 
 CLIENT_A, CLIENT_B = "127.0.0.2", "127.0.0.3"
-NGINX_CONFIG = """
-daemon off;
-master_process off;
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {folder}/body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://{upstream};
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        }}
-    }}
-}}
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
 def nginx(live_server, tmp_path, settings):
     """nginx on a free loopback port in front of ``live_server``; its address is the only trusted proxy."""
-    executable = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
-    if executable is None:
+    try:
+        proxy.executable()
+    except proxy.NginxMissing as missing:
         if IN_CI:
-            pytest.fail("CI=true and nginx is missing: install Debian's nginx-light (make test does)")
-        pytest.skip("nginx is not installed (Debian's nginx-light)")
+            pytest.fail(f"CI=true: {missing}")
+        pytest.skip(str(missing))
     settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
     settings.ALLOWED_HOSTS = [*django_settings.ALLOWED_HOSTS, "127.0.0.1"]
     port = free_port()
-    config = tmp_path / "nginx.conf"
-    upstream = urlsplit(live_server.url).netloc
-    config.write_text(NGINX_CONFIG.format(folder=tmp_path, port=port, upstream=upstream))
-    process = subprocess.Popen(  # noqa: S603 (Debian's nginx, our configuration)
-        [executable, "-p", str(tmp_path), "-c", str(config)], stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"nginx did not start: {process.communicate()[1].decode()}")
-            time.sleep(0.02)
+    process = proxy.start(tmp_path, port=port, upstream=urlsplit(live_server.url).netloc)
     yield port
-    process.terminate()
-    process.wait(timeout=5)
-
-
-def send(port, source, method, path, headers=None) -> int:
-    """One request to nginx from the loopback address ``source``; the status it answered."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
-    try:
-        connection.request(method, path, headers={"Host": "127.0.0.1", **(headers or {})})
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
+    proxy.stop(process)
 
 
 @pytest.mark.django_db(transaction=True)
