@@ -6,17 +6,26 @@ Applicants are read-only: their phones receive the cabinet's one-time codes
 (RULES.md section 7), so changing one is a use case of its own, not a form edit.
 Staff authenticator devices are never shown (their keys make codes): a
 superuser resets another staff member's second factor with an audited action.
+django-axes' records of sign-in attempts are shown read-only (``AXES_ENABLE_ADMIN``
+is off and they are registered here): a lockout is lifted by an audited action
+that keeps every row, never by deleting one (issue 15, item 2).
 """
 
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.admin import AccessFailureLogAdmin as AxesAccessFailureLogAdmin
+from axes.admin import AccessLogAdmin as AxesAccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin import AnnouncesChanges, ScopedAdmin, uses_admin
+from core.logging import mask
 
-from . import second_factor
+from . import second_factor, services
 from .models import Applicant, OneTimeCode, User
 
 # Permissions come from roles and districts, never from Django's permission groups.
@@ -64,12 +73,8 @@ class UserAdmin(AnnouncesChanges, DjangoUserAdmin):
             return False
         return obj is None or request.user.is_superuser or not obj.is_superuser
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_actions(self, request):
         actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
         if not request.user.is_superuser:
             actions.pop("reset_second_factor", None)
         return actions
@@ -106,19 +111,31 @@ class ApplicantAdmin(ScopedAdmin):
 
 @admin.register(OneTimeCode)
 class OneTimeCodeAdmin(ScopedAdmin):
-    """Whether and when a parent was sent a code, for support; never the code (only its hash exists)."""
+    """Whether and when a parent was sent a code, for support; never the code (only its hash exists).
+
+    Superusers only, and the IIN and phone masked as the logs mask them (issue 15,
+    item 4): a district specialist has no task that needs a row naming a parent's
+    IIN, phone and address, and a superuser finds a row by the full IIN or phone
+    typed into the search box without the page repeating it.
+    """
 
     read_only = True
-    scope_path = "applicant__applications__settlement__district"
-    list_display = ("created_at", "purpose", "iin", "phone", "deliverable", "failed_attempts", "used_at")
+    list_display = (
+        "created_at",
+        "purpose",
+        "masked_iin",
+        "masked_phone",
+        "deliverable",
+        "failed_attempts",
+        "used_at",
+    )
     list_filter = ("purpose", "deliverable")
     search_fields = ("=iin", "=phone")
     search_help_text = _("Search by IIN or phone (exactly).")
     fields = (
         "purpose",
-        "iin",
-        "phone",
-        "applicant",
+        "masked_iin",
+        "masked_phone",
         "deliverable",
         "created_at",
         "expires_at",
@@ -126,3 +143,61 @@ class OneTimeCodeAdmin(ScopedAdmin):
         "used_at",
         "client_ip",
     )
+    readonly_fields = fields
+
+    def restricted(self, queryset, user, action: str):
+        return queryset if user.is_superuser else queryset.none()
+
+    def has_module_permission(self, request):
+        return uses_admin(request.user) and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    @admin.display(description=_("IIN"), ordering="iin")
+    def masked_iin(self, code: OneTimeCode) -> str:
+        return mask(code.iin)
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def masked_phone(self, code: OneTimeCode) -> str:
+        return mask(code.phone)
+
+
+class ReadOnlyAxesAdmin:
+    """django-axes' pages, read-only; the site forbids delete as everywhere (``core.admin.ForbidsDelete``)."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(ReadOnlyAxesAdmin, AxesAccessAttemptAdmin):
+    """Axes' attempts without its "clean up expired attempts" action, which deletes rows."""
+
+    actions = ["lift_lockout"]
+
+    def has_lift_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(
+        description=_("Lift the lockout: sign-in allowed again, the records kept and the lifting audited"),
+        permissions=["lift"],
+    )
+    def lift_lockout(self, request, queryset):
+        lifted = services.lift_lockout(attempts=queryset, actor=request.user)
+        message = ngettext(
+            "Lockout lifted on %(count)d record; it is kept.",
+            "Lockout lifted on %(count)d records; they are kept.",
+            lifted,
+        )
+        self.message_user(request, message % {"count": lifted}, messages.SUCCESS)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAxesAdmin, AxesAccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(ReadOnlyAxesAdmin, AxesAccessFailureLogAdmin):
+    pass

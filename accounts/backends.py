@@ -9,7 +9,7 @@ check. Staff never sign in here, and parents never through a password.
 
 from django.contrib.auth.backends import BaseBackend
 
-from audit.middleware import client_address
+from core.addresses import client_address
 from core.errors import DomainError
 
 from . import services

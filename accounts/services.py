@@ -31,6 +31,7 @@ from django.utils.translation import ngettext
 from audit.services import record
 from core import clock, outbox
 from core.errors import DomainError
+from core.logging import mask
 
 from .choices import Role
 from .models import Applicant, CodePurpose, Language, OneTimeCode, User
@@ -324,6 +325,44 @@ def locked_until(
             if remaining < limit:
                 ends.append(attempt_time + cool_off)
     return max(ends, default=None)
+
+
+class LiftRefused(DomainError):
+    code = "lift_refused"
+
+
+def lift_lockout(*, attempts, actor: User) -> int:
+    """Let the IINs, usernames and addresses of ``attempts`` sign in again at once; superusers only.
+
+    Nothing is deleted (issue 15, item 2): each django-axes row stays, with its
+    user agent, address and time, and only its failure count starts again from
+    zero, which is what axes sums to decide a lock (``locked_until`` too). The
+    count that is lifted, and who lifted it, go to the audit trail first, as
+    ``sign_in.lockout_lifted``, so the row's history can always be told. Rows
+    without failures are left alone. Returns how many rows were lifted.
+    """
+    if not actor.is_superuser:
+        raise LiftRefused(_("Only a superuser can lift a sign-in lockout."))
+    with transaction.atomic():
+        rows = list(
+            AccessAttempt.objects.select_for_update()
+            .filter(pk__in=[attempt.pk for attempt in attempts], failures_since_start__gt=0)
+            .order_by("pk")
+        )
+        for row in rows:
+            record(
+                action="sign_in.lockout_lifted",
+                target=row,
+                actor=actor,
+                details={
+                    "username": mask(row.username or ""),
+                    "ip_address": row.ip_address,
+                    "failures": row.failures_since_start,
+                    "last_failure": row.attempt_time.isoformat(),
+                },
+            )
+        AccessAttempt.objects.filter(pk__in=[row.pk for row in rows]).update(failures_since_start=0)
+    return len(rows)
 
 
 # --- Signing in and registering ---------------------------------------------------

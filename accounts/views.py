@@ -18,8 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from audit.middleware import client_address
 from core import clock, outbox
+from core.addresses import client_address
 
 from . import services
 from .backends import RegistrationRequired

@@ -25,8 +25,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import parent_required
-from audit.middleware import client_address
 from core import clock
+from core.addresses import client_address
 from core.errors import DomainError
 from core.iin import Sex, validate_iin
 from core.ratelimit import within_limit

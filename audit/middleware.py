@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.choices import Role
+from core.addresses import client_address
 from core.logging import mask
 
 from . import context
@@ -48,11 +49,6 @@ def request_id_of(request) -> str:
         if REQUEST_ID_FORMAT.fullmatch(given):
             return given
     return uuid.uuid4().hex
-
-
-def client_address(request) -> str | None:
-    """The peer address; behind a proxy, gunicorn's forwarded-allow-ips sets REMOTE_ADDR from it."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def acting_user(request):

@@ -44,6 +44,18 @@ def is_verified(user) -> bool:
     return bool(check is not None and check())
 
 
+class ForbidsDelete:
+    """No delete page, no delete action, for anyone: the site mixes it into every model admin."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
 class KezekAdminSite(admin.AdminSite):
     """The admin site, closed to staff whose role has a desk of its own (call centre, service centre).
 
@@ -57,11 +69,19 @@ class KezekAdminSite(admin.AdminSite):
         return uses_admin(request.user)
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Every model admin here, third-party ones too, gets the search box that posts (admin_search)."""
+        """Every model admin here, third-party ones too, forbids delete and gets the search box that posts.
+
+        Nothing is deleted through the admin, whoever asks, superusers included
+        (RULES.md section 5: records are archived, never deleted; issue 15, item 2):
+        a model registered by a library (django-axes, say) is covered the day it is.
+        """
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, PostedSearchMixin):
+        mixins = tuple(
+            mixin for mixin in (ForbidsDelete, PostedSearchMixin) if not issubclass(admin_class, mixin)
+        )
+        if mixins:
             admin_class = type(
-                admin_class.__name__, (PostedSearchMixin, admin_class), {"__module__": admin_class.__module__}
+                admin_class.__name__, (*mixins, admin_class), {"__module__": admin_class.__module__}
             )
         super().register(model_or_iterable, admin_class, **options)
 
@@ -149,7 +169,7 @@ class AnnouncesChanges:
         return super().log_change(request, obj, message)
 
 
-class ScopedAdmin(AnnouncesChanges, ScopedPermissionsMixin, admin.ModelAdmin):
+class ScopedAdmin(ForbidsDelete, AnnouncesChanges, ScopedPermissionsMixin, admin.ModelAdmin):
     """A model admin whose rows, choices and permissions follow the user's district scope.
 
     Every add and change it saves is recorded in the audit trail (``admin_change``).
@@ -204,14 +224,6 @@ class ScopedAdmin(AnnouncesChanges, ScopedPermissionsMixin, admin.ModelAdmin):
         if not self.may_edit(request):
             return False
         return obj is None or self.in_scope(request, obj, CHANGE)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         queryset = _scoped_choices(db_field, request)

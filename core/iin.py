@@ -19,6 +19,11 @@ from django.utils.translation import gettext_lazy as _
 IIN_LENGTH = 12
 SERIAL_MAX = 9999
 
+#: An IIN as far as a pattern can tell, for contracts (the API's schema): 12 digits, a month and a day
+#: that exist in some year, and a 7th digit (century and sex) from 1 to 6. ``parse_iin`` refuses
+#: everything it refuses, and more (30 February, the check digit).
+IIN_PATTERN = r"^[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[1-6][0-9]{5}$"
+
 _IIN_PATTERN = re.compile(r"[0-9]{12}")
 _FIRST_ELEVEN_PATTERN = re.compile(r"[0-9]{11}")
 _FIRST_WEIGHTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)

@@ -8,7 +8,8 @@ import contextlib
 import threading
 import time
 
-from .stack import DATABASE, Stack
+from . import nginx
+from .stack import DATABASE, Stack, free_port
 
 
 class DrillFailed(Exception):
@@ -245,9 +246,55 @@ def _wait_for_sms(stack: Stack, phone: str, *, seconds: float) -> bool:
     return False
 
 
+# --- e. behind nginx: each client its own limits and audit address -------------------------------
+
+CLIENT_A, CLIENT_B = "127.0.0.2", "127.0.0.3"
+CHECK_LIMIT = 20  # PUBLIC_CHECK_LOOKUPS_PER_WINDOW's default, which the drill's gunicorn keeps
+
+
+def behind_nginx(stack: Stack, world: dict) -> str:
+    """Debian's nginx in front of gunicorn; two clients at 127.0.0.2 and 127.0.0.3, one forging its header.
+
+    gunicorn trusts only nginx (``TRUSTED_PROXIES=127.0.0.1/32`` in the drill's
+    environment). Client A looks up an application number 21 times, each time
+    with another forged ``X-Forwarded-For``: the 21st is refused (429) while B
+    still gets 200; one refused POST from each is recorded in the audit trail
+    with the client's own address, never the forged one nor nginx's.
+    """
+    port = free_port()
+    proxy = nginx.start(stack.root / "nginx", port=port, upstream=f"127.0.0.1:{stack.web_port}")
+    try:
+        check = f"/check/?number={world['number']}"
+        statuses = [
+            nginx.send(port, CLIENT_A, "GET", check, {"X-Forwarded-For": f"198.51.100.{i}"})
+            for i in range(CHECK_LIMIT + 1)
+        ]
+        expect(statuses[:CHECK_LIMIT] == [200] * CHECK_LIMIT, f"client A's look-ups answered {statuses}")
+        expect(statuses[CHECK_LIMIT] == 429, f"client A's look-up {CHECK_LIMIT + 1} answered {statuses[-1]}")
+        other = nginx.send(port, CLIENT_B, "GET", check)
+        expect(other == 200, f"client B was refused ({other}) after A reached the limit: one shared limit")
+        for source, headers in ((CLIENT_A, {"X-Forwarded-For": "203.0.113.66"}), (CLIENT_B, {})):
+            status = nginx.send(port, source, "POST", "/sign-in/", headers)
+            expect(status == 403, f"a POST without a CSRF token from {source} answered {status}")
+    finally:
+        nginx.stop(proxy)
+    recorded = stack.sql(
+        "SELECT string_agg(host(ip_address), ',' ORDER BY id) FROM"
+        " (SELECT id, ip_address FROM audit_auditevent WHERE action = 'access.refused'"
+        " ORDER BY id DESC LIMIT 2) AS latest"
+    ).strip()
+    expect(recorded == f"{CLIENT_A},{CLIENT_B}", f"the audit trail recorded {recorded!r}")
+    return (
+        f"behind nginx, client A's look-up {CHECK_LIMIT + 1} was refused (429) despite a new forged "
+        f"X-Forwarded-For each time while B got 200; the audit trail recorded {recorded}, not the forged "
+        "address nor nginx's"
+    )
+
+
 DRILLS = {
     "worker_killed": worker_killed,
     "postgres_restart": postgres_restart,
     "backup_restore": backup_restore,
     "redis_down": redis_down,
+    "behind_nginx": behind_nginx,
 }

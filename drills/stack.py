@@ -119,6 +119,8 @@ class Stack:
                 # locked are committed when the worker is killed, so the kill is in the middle.
                 "OPEN_ACCESS_BATCH_QUEUES": "1",
                 "LOG_LEVEL": "WARNING",
+                # The behind_nginx drill's proxy: X-Forwarded-For is believed from it alone.
+                "TRUSTED_PROXIES": "127.0.0.1/32",
                 "PYTHONUNBUFFERED": "1",
             }
         )

@@ -33,9 +33,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         return {"expires_at": clock.now() + MAX_TOKEN_LIFETIME}
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     def save_model(self, request, obj, form, change):
         if change:
             return

@@ -7,6 +7,7 @@ and ``ALLOWED_HOSTS`` (with ``DJANGO_ENV=production``) switches to the
 production shape; see README.md.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "integration.api.middleware.ApiErrorShapeMiddleware",  # Integration API: 404 and 405 in its JSON shape
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # Staff second factor: request.user.is_verified()
@@ -245,6 +247,17 @@ if IS_PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The client's address behind a reverse proxy (core/addresses.py; docs/security.md): X-Forwarded-For
+# is believed only from a peer in these networks (addresses or CIDR, comma-separated), read from the
+# right. Production trusts nobody unless told: list the load balancers' addresses. Development trusts
+# loopback, where `make run` and a local nginx live.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[] if IS_PRODUCTION else ["127.0.0.0/8", "::1"])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from _error
+
 # --- Parent sign-in -----------------------------------------------------------
 # Parents sign in with their IIN and a one-time code by SMS (RULES.md section 7;
 # accounts/services.py holds the code rules and send limits). django-axes counts
@@ -261,10 +274,13 @@ AXES_COOLOFF_TIME = 1  # hour
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: the IIN, or the address
 # Failures during a lockout do not stretch it: nobody can keep a parent locked out for ever.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# The same client address the audit trail records (gunicorn sets REMOTE_ADDR from the trusted proxy).
-AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_address"
+# The same client address every limit and the audit trail use: X-Forwarded-For only from TRUSTED_PROXIES.
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
 AXES_VERBOSE = False  # no start-up banner; logs name only the lockout parameters, masked
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+# Axes' own admin offers deleting its records; accounts/admin.py shows them read-only instead,
+# with an audited "lift the lockout" that keeps every row (docs/security.md, "Nothing deletable").
+AXES_ENABLE_ADMIN = False
 # Axes keeps the POST data of a failure: never an IIN, a phone, a code or a token.
 AXES_SENSITIVE_PARAMETERS = [
     "username",

@@ -38,12 +38,12 @@ from accounts.models import CodePurpose
 from applications.forms import add_service_error
 from applications.models import Application
 from applications.selectors import ROLE_LABELS, own_application
-from audit.middleware import client_address
 from audit.models import AuditEvent
 from audit.services import record
 from bulletins import selectors as bulletin_selectors
 from bulletins.models import BulletinPlace
 from core import clock, outbox
+from core.addresses import client_address
 from core.errors import DomainError
 from core.ratelimit import within_limit
 

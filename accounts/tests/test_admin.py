@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from accounts import services
 from accounts.choices import Role
-from accounts.models import Applicant, User
+from accounts.models import Applicant, CodePurpose, User
 from accounts.tests.factories import UserFactory
 from applications.tests.factories import submit
 from audit.models import AuditEvent
@@ -134,3 +135,38 @@ def test_applicant_is_found_by_iin_and_cannot_be_edited(client, specialist_a, se
     assert unwanted.iin not in found.text
     assert post.status_code == 403
     assert Applicant.objects.get(pk=wanted.pk).surname == wanted.surname
+
+
+@pytest.fixture
+def code_row(settlement_a, sending):
+    """A sign-in code sent to a parent of district A: a row naming their IIN, phone and address."""
+    applicant = submit(settlement_a).applicant
+    with sending():
+        return services.request_code(
+            iin=applicant.iin, phone=applicant.phone, purpose=CodePurpose.SIGN_IN, client_ip="203.0.113.9"
+        )
+
+
+def test_a_district_specialist_never_sees_one_time_code_rows(client, specialist_a, code_row):
+    client.force_login(specialist_a)
+
+    assert client.get(reverse("admin:accounts_onetimecode_changelist")).status_code == 403
+    assert client.get(reverse("admin:accounts_onetimecode_change", args=[code_row.pk])).status_code in (
+        403,
+        404,
+    )
+    assert "onetimecode" not in client.get(reverse("admin:index")).text
+
+
+def test_a_superuser_sees_one_time_code_rows_with_the_iin_and_phone_masked(client, superuser, code_row):
+    client.force_login(superuser)
+
+    listing = client.get(reverse("admin:accounts_onetimecode_changelist")).text
+    page = client.get(reverse("admin:accounts_onetimecode_change", args=[code_row.pk])).text
+
+    for text in (listing, page):
+        assert code_row.iin[:6] + "******" in text
+        assert "+7******" + code_row.phone[-4:] in text
+        assert code_row.iin not in text
+        assert code_row.phone not in text
+    assert "203.0.113.9" in page

@@ -3,6 +3,7 @@
 import contextlib
 import datetime
 import itertools
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from core.iin import (
+    IIN_PATTERN,
     IinInfo,
     Sex,
     check_digit,
@@ -229,3 +231,22 @@ def test_make_iin_round_trips_through_parse_iin(birth_date, sex, serial):
 def test_parse_iin_raises_nothing_but_validation_error(value):
     with contextlib.suppress(ValidationError):
         parse_iin(value)
+
+
+@given(st.from_regex(r"\A[0-9]{12}\Z"))
+def test_the_contracts_pattern_refuses_only_numbers_parse_iin_refuses(iin):
+    if re.fullmatch(IIN_PATTERN, iin) is None:
+        with pytest.raises(ValidationError):
+            parse_iin(iin)
+
+
+@given(st.dates(datetime.date(1800, 1, 1), datetime.date(2099, 12, 31)), st.sampled_from(Sex.values))
+def test_every_iin_that_exists_matches_the_contracts_pattern(birth_date, sex):
+    assert re.fullmatch(IIN_PATTERN, next(synthetic_iins(birth_date, sex)))
+
+
+@pytest.mark.parametrize(
+    "iin", ["210315000015", "210315700015", "211315600015", "210300600015", "21031560001"]
+)
+def test_the_contracts_pattern_refuses_a_century_digit_month_or_day_that_cannot_exist(iin):
+    assert re.fullmatch(IIN_PATTERN, iin) is None

@@ -9,13 +9,27 @@ from rest_framework import serializers
 
 from accounts.forms import CONSENT_VERSION
 from applications.choices import BenefitCategory, Relation, Status, Verification
-from core.iin import Sex
+from core.iin import IIN_PATTERN, Sex
 from directory.choices import GroupLanguage, KindergartenKind
 from placements.choices import ReferralStatus
 
 
+def iin_field(**kwargs) -> serializers.RegexField:
+    """An IIN whose schema carries the pattern of ``core.iin``: clients learn the rule from the contract."""
+    return serializers.RegexField(
+        IIN_PATTERN,
+        error_messages={
+            "invalid": _(
+                "An IIN is 12 digits: the birth date (YYMMDD), a 7th digit from 1 to 6 (century and sex), "
+                "a serial and a check digit."
+            )
+        },
+        **kwargs,
+    )
+
+
 class ChildSerializer(serializers.Serializer):
-    iin = serializers.RegexField(r"^\d{12}$")
+    iin = iin_field()
     surname = serializers.CharField(max_length=100)
     name = serializers.CharField(max_length=100)
     patronymic = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
@@ -24,7 +38,7 @@ class ChildSerializer(serializers.Serializer):
 
 
 class ApplicantSerializer(serializers.Serializer):
-    iin = serializers.RegexField(r"^\d{12}$")
+    iin = iin_field()
     surname = serializers.CharField(max_length=100)
     name = serializers.CharField(max_length=100)
     patronymic = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
@@ -93,7 +107,7 @@ class SubmissionResultSerializer(serializers.Serializer):
 
 
 class LookupSerializer(serializers.Serializer):
-    iin = serializers.RegexField(r"^\d{12}$", required=False, help_text="The child's IIN.")
+    iin = iin_field(required=False, help_text="The child's IIN.")
     number = serializers.RegexField(r"^[\d-]{10,12}$", required=False, help_text="The application number.")
     reason = serializers.CharField(
         min_length=3, max_length=200, help_text="Why the look-up is made; kept in the audit trail."

@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from audit.middleware import client_address
+from core.addresses import client_address
 
 from ..identity import ServiceIdentity
 
@@ -17,6 +17,10 @@ class _IntegrationThrottle(SimpleRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def get_ident(self, request) -> str:
+        """The client as every other limit sees it (``core.addresses``), not DRF's ``NUM_PROXIES`` guess."""
+        return client_address(request) or "unknown"
 
 
 class TokenRateThrottle(_IntegrationThrottle):
@@ -32,4 +36,4 @@ class AddressRateThrottle(_IntegrationThrottle):
     scope = "integration_address"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request) or "unknown"}
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -108,3 +108,32 @@ def test_a_retry_never_changes_the_submission_time(gov_corp_client, settlement_a
     gov_corp_client.post("/api/v1/applications/", later, format="json", HTTP_IDEMPOTENCY_KEY="other")
     application = Application.objects.get()
     assert application.submitted_at == datetime.datetime.fromisoformat(first.json()["submitted_at"])
+
+
+def test_a_path_that_does_not_exist_under_api_answers_in_the_error_shape(client, db):
+    for path in ("/api/v1/no-such-thing/", "/api/", "/api/v2/applications/"):
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="ru")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response["Content-Language"] == "ru"
+        assert response.json() == {
+            "error": {"code": "not_found", "message": "Страница не найдена.", "fields": {}}
+        }
+
+
+def test_a_wrong_method_answers_in_the_error_shape_and_says_what_is_allowed(client, db):
+    for path in ("/api/v1/public/bulletins/", "/api/v1/schema/", "/api/v1/docs/"):
+        response = client.put(path)
+        assert response.status_code == 405
+        assert response["Content-Type"] == "application/json"
+        assert "GET" in response["Allow"]
+        error = response.json()["error"]
+        assert (error["code"], error["message"], error["fields"]) == (
+            "method_not_allowed",
+            'Method "PUT" not allowed.',
+            {},
+        )
+
+
+def test_pages_outside_the_api_keep_their_html_404(client, db):
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
