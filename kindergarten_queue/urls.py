@@ -4,10 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from directory import views as directory_views
+from queues import views as queue_views
 
 urlpatterns = [
-    path("", directory_views.home, name="home"),
+    path("", queue_views.home, name="home"),
+    path("", include("queues.urls")),
     path("", include("accounts.urls")),
     path("", include("applications.urls")),
     path("", include("placements.urls")),

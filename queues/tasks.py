@@ -6,10 +6,16 @@ notices or bulletin work, nor delays them.
 
 from celery import shared_task
 
-from . import ranks
+from . import ranks, summary
 
 
 @shared_task(acks_late=True)
 def rebuild_queue_ranks(queue_id: int) -> bool:
     """Rebuild one queue's sets from PostgreSQL (asked for by a reader that found them stale)."""
     return ranks.rebuild_queue(queue_id)
+
+
+@shared_task(acks_late=True)
+def refresh_area_summaries() -> int:
+    """Recount the front page's figures (``summary``); run by beat every few minutes."""
+    return summary.refresh()
