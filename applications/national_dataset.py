@@ -54,7 +54,7 @@ from applications.management.commands.load_demo import (
 from applications.models import Application, BenefitDocument, Child, Guardianship
 from core.iin import Sex, synthetic_iins
 from directory.choices import GroupLanguage, KindergartenKind, Ownership, SettlementKind
-from directory.models import District, Group, Kindergarten, Settlement
+from directory.models import District, Group, Kindergarten, Region, Settlement, region_kato
 from queues.choices import BenefitClass, LeaveReason
 from queues.models import Queue, QueueEntry
 
@@ -80,6 +80,8 @@ PAPER_CHANNELS = (Channel.EDUCATION_DEPARTMENT, Channel.GOV_CORP)
 APPLICATIONS_PER_KINDERGARTEN = 250
 SPECIAL_KINDERGARTENS_FROM = 2_000
 SETTLEMENTS_PER_DISTRICT = 27
+# Districts are dealt round the ten synthetic regions 90..99, the big cities first, one to a region.
+REGIONS = 10
 APPLICATIONS_PER_SETTLEMENT = 170
 WITHDRAWN_SHARE = 0.004
 SIBLING_SHARE = 0.12
@@ -250,6 +252,11 @@ def settlement_sizes(applications: int, largest_queue: int | None) -> list[int]:
     return [city, *sizes]
 
 
+def _district_kato(d: int) -> str:
+    """District ``d``'s KATO code: the synthetic 9, its region's digit ``d % REGIONS``, its number there."""
+    return f"{SYNTHETIC_KATO_PREFIX}{d % REGIONS}{d // REGIONS:03d}0000"
+
+
 @functools.lru_cache(maxsize=16384)
 def _day(day: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
@@ -335,16 +342,27 @@ class _Country:
         rural = max(1, math.ceil((len(sizes) - cities) / SETTLEMENTS_PER_DISTRICT))
         district_of += [cities + index % rural for index in range(len(sizes) - cities)]
         districts = cities + rural
+        regions = min(REGIONS, districts)
+        first_region = self._reserve(Region, regions)
+        self._copy(
+            Region,
+            ("id", "kato_code", "name_kk", "name_ru"),
+            (
+                (first_region + r, region_kato(_district_kato(r)), f"№{r} облыс", f"Область №{r}")
+                for r in range(regions)
+            ),
+        )
         first_district = self._reserve(District, districts)
         self._copy(
             District,
-            ("id", "kato_code", "name_kk", "name_ru"),
+            ("id", "kato_code", "name_kk", "name_ru", "region"),
             (
                 (
                     first_district + d,
-                    f"{SYNTHETIC_KATO_PREFIX}{d:04d}0000",
+                    _district_kato(d),
                     f"{CITY_NAMES[d][0]} қаласы" if d < cities else f"№{d} аудан",
                     f"город {CITY_NAMES[d][1]}" if d < cities else f"Район №{d}",
+                    first_region + d % REGIONS,
                 )
                 for d in range(districts)
             ),
@@ -366,7 +384,7 @@ class _Country:
                 kind, name_kk, name_ru = SettlementKind.TOWN, f"Қала №{index}", f"Город №{index}"
             else:
                 kind, name_kk, name_ru = SettlementKind.VILLAGE, f"Ауыл №{index}", f"Село №{index}"
-            kato = f"{SYNTHETIC_KATO_PREFIX}{d:04d}{serial:03d}1"
+            kato = f"{_district_kato(d)[:5]}{serial:03d}1"
             rows.append((self.settlement_ids[index], kato, name_kk, name_ru, self.district_ids[index], kind))
         self._copy(Settlement, ("id", "kato_code", "name_kk", "name_ru", "district", "kind"), rows)
         self._kindergartens(rng)

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Role
 from accounts.models import Applicant
 from audit.models import AuditEvent
-from directory.models import Settlement
 from queues.models import QueueEntry
 from queues.selectors import positions_of_entries
 
@@ -150,17 +149,6 @@ def documents_of(application: Application) -> QuerySet[BenefitDocument]:
 
 
 # --- the application form -----------------------------------------------------------
-
-
-def settlements_matching(text: str) -> QuerySet[Settlement]:
-    """Settlements whose name (Kazakh or Russian) contains ``text``, or whose KATO code starts with it."""
-    text = text.strip()
-    settlements = Settlement.objects.select_related("district")
-    if text:
-        settlements = settlements.filter(
-            Q(name_kk__icontains=text) | Q(name_ru__icontains=text) | Q(kato_code__startswith=text)
-        )
-    return settlements.order_by("name_kk", "kato_code")
 
 
 # --- the public check ----------------------------------------------------------------

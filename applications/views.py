@@ -30,6 +30,7 @@ from core.addresses import client_address
 from core.errors import DomainError
 from core.iin import Sex, validate_iin
 from core.ratelimit import within_limit
+from directory import selectors as directory_selectors
 from directory.choices import GroupLanguage
 from directory.models import Kindergarten, Settlement
 from queues.explanation import explain
@@ -439,7 +440,7 @@ def _chosen_settlement(value: str) -> Settlement | None:
 
 def _settlement_search(request):
     query = request.GET.get("q", "").strip()[:100]
-    matches = list(selectors.settlements_matching(query)[: selectors.SETTLEMENT_SEARCH_LIMIT + 1])
+    matches = list(directory_selectors.settlements_matching(query)[: selectors.SETTLEMENT_SEARCH_LIMIT + 1])
     child = request.GET.get("child", "")
     context = {
         "query": query,

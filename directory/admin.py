@@ -6,13 +6,32 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ScopedAdmin, ScopedTabularInline
 
-from .models import District, Group, Kindergarten, Settlement
+from .models import District, Group, Kindergarten, Region, Settlement
+
+
+@admin.register(Region)
+class RegionAdmin(ScopedAdmin):
+    """Regions, kept by national administrators like districts; a specialist sees their districts' regions."""
+
+    national_editors_only = True
+    scope_path = "districts"
+    list_display = ("kato_code", "name_kk", "name_ru", "district_count")
+    search_fields = ("kato_code", "name_kk", "name_ru")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(district_total=Count("districts", distinct=True))
+
+    @admin.display(description=_("districts"), ordering="district_total")
+    def district_count(self, region):
+        return region.district_total
 
 
 @admin.register(District)
 class DistrictAdmin(ScopedAdmin):
     national_editors_only = True
-    list_display = ("kato_code", "name_kk", "name_ru", "settlement_count")
+    list_display = ("kato_code", "name_kk", "name_ru", "region", "settlement_count")
+    list_select_related = ("region",)
+    list_filter = (("region", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("kato_code", "name_kk", "name_ru")
 
     def get_queryset(self, request):

@@ -30,6 +30,26 @@ class BilingualName(models.Model):
         return self.name_ru if get_language() == "ru" else self.name_kk
 
 
+class Region(BilingualName):
+    """A region (облыс) or a city of republican significance: the first step of the front page's map.
+
+    Its KATO code is the first two digits of its districts' codes followed by zeros
+    (75 Almaty, 71 Astana, 79 Shymkent); ``region_kato`` gives it for any code.
+    """
+
+    kato_code = models.CharField(_("KATO code"), max_length=9, unique=True, validators=[kato_validator])
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["kato_code"]
+
+
+def region_kato(kato_code: str) -> str:
+    """The KATO code of the region holding ``kato_code``: its first two digits, then zeros."""
+    return kato_code[:2].ljust(9, "0")
+
+
 class District(BilingualName):
     """An education department's area: a district or a city of regional status.
 
@@ -37,6 +57,9 @@ class District(BilingualName):
     """
 
     kato_code = models.CharField(_("KATO code"), max_length=9, unique=True, validators=[kato_validator])
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="districts", verbose_name=_("region")
+    )
 
     objects = RestrictedQuerySet.as_manager()
     scope_path = "id"

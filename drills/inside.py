@@ -34,6 +34,7 @@ from core import clock  # noqa: E402
 from core.iin import Sex, synthetic_iins  # noqa: E402
 from directory.choices import GroupLanguage, KindergartenKind, Ownership, SettlementKind  # noqa: E402
 from directory.models import District, Group, Kindergarten, Settlement  # noqa: E402
+from directory.regions import region_of  # noqa: E402
 from queues import selectors as queue_selectors  # noqa: E402
 from queues.models import Queue, QueueEntry  # noqa: E402
 
@@ -51,7 +52,10 @@ def load() -> dict:
     """A district of three settlements, twelve queues of fifteen, and a draft bulletin with places in each."""
     now = clock.now()
     district = District.objects.create(
-        kato_code="199000000", name_kk="Жаттығу ауданы", name_ru="Учебный район"
+        kato_code="199000000",
+        name_kk="Жаттығу ауданы",
+        name_ru="Учебный район",
+        region=region_of("199000000"),
     )
     specialist = User.objects.create_user(SPECIALIST, role=Role.SPECIALIST, is_staff=True)
     specialist.districts.add(district)

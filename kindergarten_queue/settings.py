@@ -162,6 +162,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-sent-tasks": {"task": "dispatch.tasks.purge_sent", "schedule": crontab(minute=40)},
     "purge-queue-changes": {"task": "queues.tasks.purge_queue_changes", "schedule": crontab(minute=50)},
+    # The front page's figures (queues.summary): recounted every ten minutes, never per request;
+    # a run that waited past the next one is dropped, as the next one recounts everything anyway.
+    "refresh-area-summaries": {
+        "task": "queues.tasks.refresh_area_summaries",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
 }
 
 # --- Passwords (staff only: parents sign in with a one-time code) ---------------

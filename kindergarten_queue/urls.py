@@ -5,10 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core import views as core_views
-from directory import views as directory_views
+from queues import views as queue_views
 
 urlpatterns = [
-    path("", directory_views.home, name="home"),
+    path("", queue_views.home, name="home"),
+    path("", include("queues.urls")),
     path("", include("accounts.urls")),
     path("", include("applications.urls")),
     path("", include("placements.urls")),

@@ -19,3 +19,11 @@ class LeaveReason(models.TextChoices):
     AGED_OUT = "aged_out", _("No longer qualifies by age")
     DUPLICATE = "duplicate", _("Duplicate application")
     QUEUE_KIND_DROPPED = "queue_kind_dropped", _("No longer eligible for this kind of queue")
+
+
+class AreaLevel(models.TextChoices):
+    """The three steps of the front page's map, each with its own row of figures (``summary``)."""
+
+    REGION = "region", _("region")
+    DISTRICT = "district", _("district")
+    SETTLEMENT = "settlement", _("settlement")

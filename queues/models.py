@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.scoping import RestrictedQuerySet
 from directory.choices import KindergartenKind
 
-from .choices import BenefitClass, LeaveReason
+from .choices import AreaLevel, BenefitClass, LeaveReason
 
 
 def new_version() -> int:
@@ -152,3 +152,30 @@ class QueueChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue_id}: {self.application_id} {self.old_class}->{self.new_class}"
+
+
+class AreaSummary(models.Model):
+    """The front page's figures for one region, district or settlement, as of ``computed_at``.
+
+    Derived data, rebuilt as a whole by ``summary.refresh`` (a periodic task), so
+    that no public page ever counts queue entries. ``area_id`` is the id of the
+    region, district or settlement that ``level`` names: one key for three
+    tables, so one upsert refreshes every level (a foreign key could not point
+    at three tables).
+    """
+
+    level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices)
+    area_id = models.BigIntegerField(_("area"))
+    children_waiting = models.PositiveIntegerField(_("children waiting"))
+    kindergartens = models.PositiveIntegerField(_("kindergartens"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("area summary")
+        verbose_name_plural = _("area summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "area_id"], name="area_summary_once_per_area"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.area_id}: {self.children_waiting}"

@@ -6,7 +6,7 @@ notices or bulletin work, nor delays them.
 
 from celery import shared_task
 
-from . import ranks
+from . import ranks, summary
 
 
 @shared_task(acks_late=True)
@@ -19,3 +19,9 @@ def rebuild_queue_ranks(queue_id: int) -> bool:
 def purge_queue_changes() -> int:
     """Drop the pending-change log's rows older than ``QUEUE_CHANGE_LOG_HOURS``: Redis is long past them."""
     return ranks.purge_changes()
+
+
+@shared_task(acks_late=True)
+def refresh_area_summaries() -> int:
+    """Recount the front page's figures (``summary``); run by beat every few minutes."""
+    return summary.refresh()

@@ -115,6 +115,8 @@ class World:
             "R_pk": str(self.referral.pk),
             "code": self.referral.verification_code,
             "kato": self.settlement.kato_code,
+            "district": self.settlement.district.kato_code,
+            "region": self.settlement.district.region.kato_code,
             "year": str(application.child.birth_date.year),
         }
 

@@ -30,6 +30,7 @@ PARAMETERS = {
     "document_id": "a benefit document's database id",
     "code": "a printed referral's random verification code",
     "settlement_kato": "a settlement's KATO code (9 digits)",
+    "kato_code": "a region's, district's or settlement's KATO code (9 digits), on the public front pages",
     "birth_year": "a year",
     "kind": "a queue's kind",
     "object_id": "an admin record's primary key (never an IIN field: see the test)",
@@ -43,6 +44,7 @@ PARAMETERS = {
 # Each template with a GET form, and the page that shows it: (url name, whether a parent must be signed in).
 GET_FORM_PAGES = {
     "applications/check.html": ("applications:check", False),
+    "queues/front/home.html": ("home", False),
     "placements/verify.html": ("placements:verify_form", False),
     "applications/apply_settlement.html": ("applications:apply", True),
     # The admin's search box: it posts (core/admin_search.py), checked on every changelist below.

@@ -1,7 +1,20 @@
 import factory
 
 from directory.choices import GroupLanguage, KindergartenKind, Ownership, SettlementKind
-from directory.models import District, Group, Kindergarten, Settlement
+from directory.models import District, Group, Kindergarten, Region, Settlement, region_kato
+from directory.regions import names_of
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    """The region of a KATO code, with its real name where the code is known (``directory.regions``)."""
+
+    class Meta:
+        model = Region
+        django_get_or_create = ("kato_code",)
+
+    kato_code = "710000000"
+    name_kk = factory.LazyAttribute(lambda region: names_of(region.kato_code)[0])
+    name_ru = factory.LazyAttribute(lambda region: names_of(region.kato_code)[1])
 
 
 class DistrictFactory(factory.django.DjangoModelFactory):
@@ -10,6 +23,7 @@ class DistrictFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("kato_code",)
 
     kato_code = factory.Sequence(lambda n: f"{710000000 + n * 1000:09d}")
+    region = factory.LazyAttribute(lambda district: RegionFactory(kato_code=region_kato(district.kato_code)))
     name_kk = factory.Sequence(lambda n: f"Аудан {n}")
     name_ru = factory.Sequence(lambda n: f"Район {n}")
 

@@ -7,7 +7,8 @@ from audit.models import AuditEvent
 from core.tests.admin_search import admin_search
 from directory.choices import GroupLanguage, KindergartenKind, Ownership
 from directory.models import Group, Kindergarten, Settlement
-from directory.tests.factories import GroupFactory, KindergartenFactory
+from directory.regions import region_of
+from directory.tests.factories import DistrictFactory, GroupFactory, KindergartenFactory
 
 pytestmark = pytest.mark.usefixtures("english_pages")
 
@@ -175,3 +176,45 @@ def test_superuser_adds_a_settlement(client, superuser, district_a):
     client.post(reverse("admin:directory_settlement_add"), {**data, "kind": "town"})
 
     assert Settlement.objects.filter(kato_code="751020000").exists()
+
+
+def test_specialist_sees_the_region_of_their_district_only(client, specialist_a, settlement_a):
+    other = DistrictFactory(kato_code="194600000").region
+    client.force_login(specialist_a)
+    own = settlement_a.district.region
+
+    listing = client.get(reverse("admin:directory_region_changelist"))
+
+    assert own.kato_code in listing.text
+    assert other.kato_code not in listing.text
+    assert client.get(reverse("admin:directory_region_change", args=[other.pk])).status_code == 404
+
+
+def test_regions_are_read_only_below_national_administrators_and_never_deleted(
+    client, specialist_a, superuser, settlement_a
+):
+    region = settlement_a.district.region
+    url = reverse("admin:directory_region_change", args=[region.pk])
+    client.force_login(specialist_a)
+
+    refused = client.post(
+        url, {"kato_code": region.kato_code, "name_kk": "Өзгерген", "name_ru": "Изменённый"}
+    )
+
+    assert refused.status_code == 403
+    client.force_login(superuser)
+    assert 'name="_save"' in client.get(url).text
+    assert client.get(reverse("admin:directory_region_delete", args=[region.pk])).status_code == 403
+
+
+def test_a_region_is_named_from_the_kato_prefix_of_its_districts(db):
+    almaty, astana, synthetic = region_of("751110000"), region_of("711000000"), region_of("920010000")
+
+    assert (almaty.kato_code, almaty.name_kk, almaty.name_ru) == (
+        "750000000",
+        "Алматы қаласы",
+        "город Алматы",
+    )
+    assert astana.name_ru == "город Астана"
+    assert (synthetic.kato_code, synthetic.name_ru) == ("920000000", "920000000")
+    assert region_of("752000000") == almaty

@@ -37,7 +37,9 @@ from core import clock
 from core.iin import Sex, synthetic_iins
 from directory.choices import GroupLanguage, KindergartenKind, Ownership, SettlementKind
 from directory.models import District, Group, Kindergarten, Settlement
+from directory.regions import region_of
 from dispatch.models import PendingTask
+from queues import summary
 from queues.choices import BenefitClass
 from queues.models import QueueEntry
 
@@ -386,6 +388,7 @@ class Command(BaseCommand):
                         f"Demo data loaded in {time.monotonic() - started:.1f} s (seed {SEED})."
                     )
                 )
+        summary.refresh()  # the front page's figures at once, not at the next beat
         self._write_summary()
         self._write_logins()
 
@@ -501,7 +504,9 @@ class DemoLoader:
 
     def _build_directory(self) -> None:
         districts = {
-            key: District.objects.create(kato_code=kato, name_kk=name_kk, name_ru=name_ru)
+            key: District.objects.create(
+                kato_code=kato, name_kk=name_kk, name_ru=name_ru, region=region_of(kato)
+            )
             for key, (kato, name_kk, name_ru) in DISTRICTS.items()
         }
         for spec in SETTLEMENTS:

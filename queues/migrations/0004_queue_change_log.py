@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('queues', '0002_queue_version'),
+        ('queues', '0003_area_summary'),
     ]
 
     operations = [
