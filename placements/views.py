@@ -100,7 +100,9 @@ def places(request, number):
 def _places_by_kindergarten(application: Application, accesses, *, now: datetime.datetime) -> list[dict]:
     access_ends = {(access.bulletin_id, access.queue_id): access.ends_at for access in accesses}
     kindergartens: dict[int, dict] = {}
-    for place in bulletin_selectors.free_places_for(application):
+    places = list(bulletin_selectors.free_places_for(application))
+    refusals = selectors.take_refusals(application, places, now=now)
+    for place in places:
         kindergarten = place.group.kindergarten
         shown = kindergartens.setdefault(kindergarten.pk, {"kindergarten": kindergarten, "places": []})
         priority_until = place.bulletin.priority_until
@@ -108,7 +110,7 @@ def _places_by_kindergarten(application: Application, accesses, *, now: datetime
         shown["places"].append(
             {
                 "place": place,
-                "refusal": selectors.take_refusal(application, place, now=now),
+                "refusal": refusals[place.pk],
                 "in_priority_window": now < priority_until,
                 "priority_last_day": last_day(priority_until),
                 "my_access_last_day": last_day(my_access_ends) if my_access_ends else None,
@@ -179,8 +181,9 @@ def confirm(request, number):
     form = TakeReferralForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         if place.free <= 0:
-            # Gone already (the claim would fail): said before the code is looked at, so it stays
-            # unspent for another place while it lives. Most presses of a rush end here, cheaply.
+            # Gone already (the claim would fail): said before the code is checked, as after a
+            # lost claim. Most presses of a rush end here, so this costs no code check, no audit.
+            request.session.pop(SESSION_TAKE, None)
             messages.error(request, PlaceAlreadyTaken().message)
             return redirect(places_url)
         try:

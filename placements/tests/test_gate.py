@@ -116,7 +116,7 @@ def test_the_waiting_page_sends_the_same_code_again_by_itself_after_retry_after(
     assert "Try again" in page  # without scripts the button still sends the same code
 
 
-def test_a_press_on_a_place_already_gone_is_answered_at_once_and_the_code_stays_unspent(
+def test_a_press_on_a_place_already_gone_is_answered_before_the_code_is_checked(
     client, redis_client, parent_with_code, place
 ):
     g1, code = parent_with_code
