@@ -40,7 +40,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlencode
@@ -116,19 +116,15 @@ def run_all() -> list[Row]:
     with gunicorn() as server:
         bare = server.load("bare", [Visit("/bench/bare/")])
         capacity.append(_capacity_row("bare JSON view", bare))
-        raced: set[int] = set()  # applicants of an earlier rush: each parent races once
-        first_rush = _prepare_rush(largest, rng, exclude=raced)
-        rows = _pages(server, largest, rng, bare, first_rush, capacity)
+        first, second = RUSH_IN_FLIGHT
+        rush = _prepare_rush(largest, rng, exclude=set())  # its parents open the places pages first
+        rows = _pages(server, largest, rng, bare, rush, capacity)
         claims = _claim_reference(server, largest)
         capacity.append(_capacity_row("conditional UPDATE of a place (reference)", claims))
-        rush = first_rush
-        for in_flight in RUSH_IN_FLIGHT:
-            rush = rush or _prepare_rush(largest, rng, exclude=raced)
-            rows.append(_rush(server, rush, claims, in_flight=in_flight, capacity=capacity))
-            if in_flight == RUSH_IN_FLIGHT[0]:
-                rows.append(_referral_pages(server, rush, bare, capacity))
-            raced |= rush.applicant_ids
-            rush = None
+        rows.append(_rush(server, rush, claims, in_flight=first, capacity=capacity))
+        rows.append(_referral_pages(server, rush, bare, capacity))  # the winners open their referral
+        other = _prepare_rush(largest, rng, exclude=rush.applicant_ids)  # each parent races once
+        rows.append(_rush(server, other, claims, in_flight=second, capacity=capacity))
     return rows + capacity
 
 
@@ -505,7 +501,7 @@ class Rush:
     bulletin_id: int
     presses: list[dict]
     codes: list[OneTimeCode]
-    applicant_ids: set[int] = field(default_factory=set)
+    applicant_ids: set[int]
 
 
 def _claim_reference(server: Server, largest: Queue) -> Load:
