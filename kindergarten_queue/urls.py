@@ -19,7 +19,7 @@ urlpatterns = [
 ]
 
 if settings.BENCHMARK_VIEWS:
-    # The reference views ``make bench`` measures the pages and the press against; never mounted unless asked for.
+    # The reference views ``make bench`` measures pages and presses against; never mounted unless asked.
     from bench import views as bench_views
 
     urlpatterns += [
