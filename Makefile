@@ -75,13 +75,18 @@ serve: $(VENV)/.runtime messages
 drill: $(VENV)/.runtime messages
 	$(BIN)/python -m drills
 
-# Issue 7: a synthetic country in a fresh kezek_bench database, then one table of figures
-# (docs/performance.md). BENCH_ARGS=--full for a million applications, --reuse to keep the data.
+# Issue 7: a synthetic country in a fresh kezek_bench database (BENCH_DATABASE names another), then
+# one table of figures (docs/performance.md). BENCH_ARGS=--full for a million applications, --reuse
+# to keep the data.
 $(VENV)/.bench: requirements.txt requirements-bench.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	touch $@ $(VENV)/.runtime
 
+# The page figures are measured with wrk (Debian package `wrk`), the rush with locust.
 bench: $(VENV)/.bench
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+		|| (echo "The HTTP figures need wrk: install the Debian package 'wrk'" && exit 1)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Where a request's time goes, page by page, on the data `make bench` loaded (docs/performance.md).

@@ -2,11 +2,13 @@
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
 
-BENCH_DATABASE = "kezek_bench"
+#: Another name lets several people bench beside each other on one PostgreSQL server.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "kezek_bench")
 SERVER_URL = os.environ.get("BENCH_SERVER_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DEFAULT_APPLICATIONS = 200_000
 FULL_APPLICATIONS = 1_000_000
@@ -17,9 +19,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--full", action="store_true", help=f"{FULL_APPLICATIONS:,} applications.")
     parser.add_argument("--applications", type=int, default=None, help="Another size.")
-    parser.add_argument("--reuse", action="store_true", help="Keep the loaded kezek_bench database.")
+    parser.add_argument("--reuse", action="store_true", help="Keep the loaded database (BENCH_DATABASE).")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", BENCH_DATABASE):
+        parser.error(f"BENCH_DATABASE must be a plain lower-case name: {BENCH_DATABASE!r}")
     applications = args.applications or (FULL_APPLICATIONS if args.full else DEFAULT_APPLICATIONS)
     configure()
     if not args.reuse:
@@ -51,7 +55,7 @@ def configure(**settings: str) -> None:
 
 
 def _fresh_database(applications: int, seed: int) -> None:
-    """Drop and create ``kezek_bench``, migrate it and load the country (timed: a figure of its own)."""
+    """Drop and create ``BENCH_DATABASE``, migrate it and load the country (timed: a figure of its own)."""
     import psycopg2
 
     connection = psycopg2.connect(SERVER_URL)

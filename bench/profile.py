@@ -105,7 +105,6 @@ def print_profile(name: str, per_request: float, totals: Counter) -> None:
 
 def pages() -> list[Page]:
     """The bare view, the public check, the application page, my applications, and the press."""
-    from django.conf import settings
     from django.test import Client
     from django.urls import reverse
 
@@ -114,30 +113,29 @@ def pages() -> list[Page]:
 
     rng = random.Random(5)  # noqa: S311 - a reproducible sample, no secrets
     largest = largest_queue()
-    visits = http._visits(standing_ids([largest.pk], rng, 100), "applications:detail")
-    checks = http._public_checks([visit["pk"] for visit in visits])
+    applications = http._applications(standing_ids([largest.pk], rng, 100))
+    sessions_of = http._sessions(applications)
+    detail = http._parent_pages(applications, sessions_of, "applications:detail")
+    cabinet = [http.parent_visit(reverse("applications:cabinet"), session) for session in sessions_of.values()]
     client = Client(HTTP_HOST="127.0.0.1")
 
-    def cycling(visits: list[dict], url: Callable[[dict], str] = lambda visit: visit["url"]):
+    def cycling(visits: list) -> Callable[[], object]:
         order = iter(range(10**9))
 
         def request():
             visit = visits[next(order) % len(visits)]
-            client.cookies.clear()
-            if visit["session"]:
-                client.cookies[settings.SESSION_COOKIE_NAME] = visit["session"]
-            answer = client.get(url(visit))
+            answer = client.get(visit.path, headers=dict(visit.headers))
             if answer.status_code != 200:
-                raise RuntimeError(f"{url(visit)} answered {answer.status_code}")
+                raise RuntimeError(f"{visit.path} answered {answer.status_code}")
 
         return request
 
-    cabinet = reverse("applications:cabinet")
     return [
-        Page("bare JSON view", cycling([{"url": reverse("bench-bare"), "session": ""}])),
-        Page("public check by number", cycling(checks)),
-        Page("application page", cycling(visits)),
-        Page("my applications", cycling(visits, url=lambda _visit: cabinet)),
+        Page("bare JSON view", cycling([http.Visit(reverse("bench-bare"))])),
+        Page("front page", cycling([http.Visit(reverse("home"))])),
+        Page("public check by number", cycling(http._public_checks(applications))),
+        Page("application page", cycling(detail)),
+        Page("my applications", cycling(cabinet)),
         Page("Get referral (the press)", _presses(client, largest, rng)),
     ]
 
@@ -156,8 +154,8 @@ def _presses(client, largest, rng) -> Callable[[], object]:
     def request():
         press = next(presses)
         client.cookies.clear()
-        client.cookies[settings.SESSION_COOKIE_NAME] = press["session"]
-        answer = client.post(press["url"], {"code": press["code"]})
+        cookie = f"{settings.SESSION_COOKIE_NAME}={press['session']}"
+        answer = client.post(press["url"], {"code": press["code"]}, headers={"Cookie": cookie})
         if answer.status_code != 302:
             raise RuntimeError(f"a press answered {answer.status_code}")
 

@@ -123,7 +123,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kezek.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Each gunicorn thread keeps its connection across requests (the Procfile's gthread workers):
+# opening one costs a few milliseconds of a page that takes ten; health checks below.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 
 # --- Cache and Celery -----------------------------------------------------------
 # Redis down must not take pages down (docs/security.md, "Redis down"): the cache
@@ -429,11 +431,11 @@ LOGGING = {
 }
 
 # --- Faults and bulletin day (issue 6; docs/security.md) -----------------------------
-# At most this many Get referral takes run at once across all web processes; the rest get
-# a 503 "try again in a few seconds" page (placements/gate.py). Every take locks the same
-# few place rows of a bulletin, so beyond a few per database core more takes only wait
-# longer, each holding a sync gunicorn worker the other pages need: 8 is 2 x the default
-# 2 workers x 1 thread on each of two web hosts, and keeps half a host's workers free.
+# At most this many Get referral presses run at once across all web processes; the rest get
+# a 503 "try again in a few seconds" page at once (placements/gate.py). Every take locks the
+# same few place rows of a bulletin and costs CPU on the database, so beyond a few per
+# database core more takes only wait longer, each holding a gunicorn thread the other pages
+# need: 8 is half the threads of one host of the Procfile (2 processes x 8 threads).
 GATE_LIMIT = env.int("GATE_LIMIT", default=8)
 # A token older than this is a crashed request's (gunicorn kills a worker after 30 s).
 GATE_TIMEOUT_SECONDS = env.int("GATE_TIMEOUT_SECONDS", default=60)

@@ -22,7 +22,10 @@ urlpatterns = [
 ]
 
 if settings.BENCHMARK_VIEWS:
-    # The bare view ``make bench`` measures the pages against; never mounted unless asked for.
+    # The reference views ``make bench`` measures pages and presses against; never mounted unless asked.
     from bench import views as bench_views
 
-    urlpatterns.append(path("bench/bare/", bench_views.bare, name="bench-bare"))
+    urlpatterns += [
+        path("bench/bare/", bench_views.bare, name="bench-bare"),
+        path("bench/claim/<int:place_id>/", bench_views.claim, name="bench-claim"),
+    ]

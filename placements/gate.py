@@ -18,15 +18,17 @@ lock with it); on SQLite, the one-process development default, everyone passes.
 """
 
 import contextlib
+import functools
 import logging
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.shortcuts import render
+from django.urls import reverse
 
 from core.breaker import Breaker
 
@@ -37,7 +39,9 @@ GATE_KEY = "kezek:gate:take-referral"
 #: a space of its own, apart from the one-number keys ``open_access`` uses.
 ADVISORY_LOCK_CLASS = 0x6B7A
 REDIS_TIMEOUT_SECONDS = 0.5
-RETRY_AFTER_SECONDS = (2, 5)
+#: Short and jittered: a parent turned away comes back before the takes admitted now are done,
+#: and those turned away together do not all come back together.
+RETRY_AFTER_SECONDS = (1, 3)
 
 # Drop stale tokens, then admit while fewer than the limit are in flight. The score is
 # Redis's clock, so web hosts whose clocks differ still agree on what is stale.
@@ -89,6 +93,35 @@ def admission() -> Iterator[None]:
             return
     with _database_slot():
         yield
+
+
+def admitted(*, keep: tuple[str, ...], back: str) -> Callable:
+    """A view whose POST runs only inside a slot of the gate; beyond the limit, the waiting page at once.
+
+    Taken before anything else of the view (the parent's application, the
+    place, the code), so a turned-away press costs the server next to nothing
+    and every press that does work is counted. With threaded web workers
+    (the Procfile's) the gate sees every press a host is serving. The fields
+    named in ``keep`` go back into the waiting page's form; ``back`` is the URL
+    name (with the view's own arguments) of the page to leave for.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def gated(request, *args, **kwargs):
+            if request.method != "POST":
+                return view(request, *args, **kwargs)
+            try:
+                with admission():
+                    return view(request, *args, **kwargs)
+            except Busy:
+                fields = {name: request.POST.get(name, "") for name in keep}
+                back_url = reverse(back, args=args, kwargs=kwargs)
+                return waiting_page(request, action=request.path, fields=fields, back_url=back_url)
+
+        return gated
+
+    return decorator
 
 
 def in_flight() -> int:

@@ -7,8 +7,8 @@ is ``selectors.take_refusal``, the rule ``services.take_referral`` enforces, so
 the button and the use case never disagree. The session holds the pending
 take (application, place, code id), never the code; nothing of it travels in
 a URL. ``take_referral`` verifies the code before its own transaction, so it
-is called here outside any (``ATOMIC_REQUESTS`` is off), behind the
-bulletin-day admission gate (``gate.py``).
+is called here outside any (``ATOMIC_REQUESTS`` is off). The whole POST of
+the confirmation runs behind the bulletin-day admission gate (``gate.py``).
 
 The verification page answers anyone who holds the code printed under the QR
 code, with the least that proves the referral: no IIN, no full name, no birth
@@ -100,7 +100,9 @@ def places(request, number):
 def _places_by_kindergarten(application: Application, accesses, *, now: datetime.datetime) -> list[dict]:
     access_ends = {(access.bulletin_id, access.queue_id): access.ends_at for access in accesses}
     kindergartens: dict[int, dict] = {}
-    for place in bulletin_selectors.free_places_for(application):
+    places = list(bulletin_selectors.free_places_for(application))
+    refusals = selectors.take_refusals(application, places, now=now)
+    for place in places:
         kindergarten = place.group.kindergarten
         shown = kindergartens.setdefault(kindergarten.pk, {"kindergarten": kindergarten, "places": []})
         priority_until = place.bulletin.priority_until
@@ -108,7 +110,7 @@ def _places_by_kindergarten(application: Application, accesses, *, now: datetime
         shown["places"].append(
             {
                 "place": place,
-                "refusal": selectors.take_refusal(application, place, now=now),
+                "refusal": refusals[place.pk],
                 "in_priority_window": now < priority_until,
                 "priority_last_day": last_day(priority_until),
                 "my_access_last_day": last_day(my_access_ends) if my_access_ends else None,
@@ -158,8 +160,9 @@ def _ask_for_code(request, application: Application, *, now: datetime.datetime):
 
 @never_cache
 @sensitive_post_parameters("code")
-@parent_required
 @require_http_methods(["GET", "POST"])
+@gate.admitted(keep=("code",), back="placements:places")
+@parent_required
 def confirm(request, number):
     """The place, the child and the code from the SMS: the parent's last step to a referral."""
     application = _own_application_or_404(request, number)
@@ -177,19 +180,20 @@ def confirm(request, number):
             return redirect(places_url)
     form = TakeReferralForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
+        if place.free <= 0:
+            # Gone already (the claim would fail): said before the code is checked, as after a
+            # lost claim. Most presses of a rush end here, so this costs no code check, no audit.
+            request.session.pop(SESSION_TAKE, None)
+            messages.error(request, PlaceAlreadyTaken().message)
+            return redirect(places_url)
         try:
-            with gate.admission():
-                referral = services.take_referral(
-                    application=application,
-                    place=place,
-                    actor=request.user,
-                    code_id=pending["code"],
-                    code=form.cleaned_data["code"],
-                    client_ip=client_address(request),
-                )
-        except gate.Busy:
-            return gate.waiting_page(
-                request, action=request.path, fields={"code": form.data["code"]}, back_url=places_url
+            referral = services.take_referral(
+                application=application,
+                place=place,
+                actor=request.user,
+                code_id=pending["code"],
+                code=form.cleaned_data["code"],
+                client_ip=client_address(request),
             )
         except PlaceAlreadyTaken as error:
             request.session.pop(SESSION_TAKE, None)

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bulletins.tests.factories import group_in, parent_of, published_bulletin
@@ -95,3 +97,20 @@ def test_staff_are_refused(who, client, waiting_four, place, specialist_a, super
 
 def _buttons(page: str) -> set[int]:
     return {int(value) for value in re.findall(r'name="place" value="(\d+)"', page)}
+
+
+def test_the_places_page_reads_the_same_whatever_the_number_of_places(
+    client, waiting_four, place, specialist_a, settlement_a, django_assert_num_queries
+):
+    g1 = waiting_four[0]
+    signed_in(client, g1).get(places_url(g1))  # the session's first stamps are written once
+    with CaptureQueriesContext(connection) as one_place:
+        client.get(places_url(g1))
+    for _ in range(4):
+        kindergarten = KindergartenFactory(settlement=settlement_a)
+        published_bulletin(specialist_a, {group_in(kindergarten): 1}, now=place.bulletin.published_at)
+
+    with django_assert_num_queries(len(one_place)):
+        page = client.get(places_url(g1)).content.decode()
+
+    assert page.count('class="card kindergarten-places"') == 5
