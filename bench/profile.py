@@ -116,7 +116,8 @@ def pages() -> list[Page]:
     applications = http._applications(standing_ids([largest.pk], rng, 100))
     sessions_of = http._sessions(applications)
     detail = http._parent_pages(applications, sessions_of, "applications:detail")
-    cabinet = [http.parent_visit(reverse("applications:cabinet"), session) for session in sessions_of.values()]
+    cabinet_path = reverse("applications:cabinet")
+    cabinet = [http.parent_visit(cabinet_path, session) for session in sessions_of.values()]
     client = Client(HTTP_HOST="127.0.0.1")
 
     def cycling(visits: list) -> Callable[[], object]:
