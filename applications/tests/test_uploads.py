@@ -411,7 +411,7 @@ def test_a_jpeg_with_a_page_behind_it_is_stored_re_encoded_without_the_page(clie
     assert stored.content_type == "image/jpeg"
 
 
-@pytest.mark.parametrize("name, picture", [("photo.jpg", jpeg), ("scan.png", png)])
+@pytest.mark.parametrize(("name", "picture"), [("photo.jpg", jpeg), ("scan.png", png)])
 def test_an_image_with_a_zip_behind_it_is_stored_without_the_zip(client, application, name, picture):
     polyglot = picture() + zip_archive()
     assert zipfile.is_zipfile(io.BytesIO(polyglot))
