@@ -216,3 +216,32 @@ def test_rejecting_a_conclusion_resets_the_class_of_the_entries_that_stay(settle
     assert general[:3] == ("general", FIRST, datetime.date(2027, 3, 20))
     assert special[0] == "special"
     assert special[3] is not None  # left the special queue
+
+
+def test_the_migration_gives_existing_entries_the_end_of_their_class(settlement_a, second_specialist_a):
+    """Entries made before ``benefit_until`` existed get it from their documents; an expired one is due."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("applications.migrations.0004_queue_entries_benefit_until")
+    with time_machine.travel(at(2027, 3, 2, 10), tick=False):
+        lasting = submit(settlement_a, now=at(2027, 3, 2, 10))
+        expired = submit(
+            settlement_a, child=child_details(birth_date=datetime.date(2022, 7, 1)), now=at(2027, 3, 2)
+        )
+        for application, until in (
+            (lasting, datetime.date(2027, 6, 1)),
+            (expired, datetime.date(2027, 3, 5)),
+        ):
+            _own_cabinet(application)
+            confirm(application, BenefitCategory.ORPHAN, verifier=second_specialist_a, now=at(2027, 3, 2, 10),
+                    valid_until=until)  # fmt: skip
+    QueueEntry.objects.update(benefit_until=None)
+
+    with time_machine.travel(at(2027, 3, 10, 10), tick=False):
+        migration.fill_benefit_until(apps, None)
+        assert entries_of(lasting)[0][1:3] == (FIRST, datetime.date(2027, 6, 1))
+        assert entries_of(expired)[0][1:3] == (FIRST, datetime.date(2027, 3, 9))
+        assert services.expire_benefits() == 1
+    assert entries_of(expired)[0][1:3] == (GENERAL, None)
