@@ -56,9 +56,11 @@ FOREIGN_MARKERS = re.compile(
     rb"|<(?:!doctype|html|script|iframe|body|svg)\b",
     re.IGNORECASE,
 )
-#: A stream's data, from its keyword (after a dictionary) to ``endstream``: compressed bytes, where any
-#: four bytes may occur by chance, so foreign markers are looked for only outside them.
-PDF_STREAM = re.compile(rb">>\s*stream\r?\n.*?endstream", re.DOTALL)
+#: Where a stream's data starts (its keyword after a dictionary); it ends at ``endstream``. Stream data is
+#: compressed bytes, where any four bytes may occur by chance, so foreign markers are looked for only
+#: outside it.
+PDF_STREAM_START = re.compile(rb">>\s*stream\r?\n")
+PDF_STREAM_END = b"endstream"
 #: A ZIP reader finds an archive by its end record within the last 64 KiB (plus the record) of a file.
 ZIP_END_RECORD = b"PK\x05\x06"
 ZIP_END_SEARCH = 65_535 + 22
@@ -193,7 +195,7 @@ def _check_pdf_carries_only_itself(data: bytes) -> None:
     """
     end = data.rfind(PDF_END)
     tail = data[end + len(PDF_END) :] if end >= 0 else b""
-    outside_streams = PDF_STREAM.sub(b" ", data)
+    outside_streams = b" ".join(_outside_streams(data))
     if (
         end < 0
         or tail.strip(PDF_WHITESPACE)
@@ -207,6 +209,17 @@ def _check_pdf_carries_only_itself(data: bytes) -> None:
             ),
             field="file",
         )
+
+
+def _outside_streams(data: bytes) -> list[bytes]:
+    """The bytes of a PDF between its streams' data: objects, dictionaries, cross-references, comments."""
+    parts, position = [], 0
+    while (start := PDF_STREAM_START.search(data, position)) is not None:
+        parts.append(data[position : start.start()])
+        end = data.find(PDF_STREAM_END, start.end())
+        position = len(data) if end < 0 else end + len(PDF_STREAM_END)
+    parts.append(data[position:])
+    return parts
 
 
 def _check_pdf(data: bytes) -> None:
