@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.iin import validate_iin
 
 from .models import phone_validator
+from .phones import normalise_phone
 
 # The consent a new parent gives at registration (issue 6 item 8). A change to
 # the text is a new version: the applicant keeps the version they agreed to.
@@ -22,22 +23,6 @@ CONSENT_TEXT = _(
     "Kazakhstan. I may withdraw this consent through the education department; my applications are "
     "then withdrawn."
 )
-
-_PHONE_NOISE = re.compile(r"[\s()\-.]")
-
-
-def normalise_phone(value: str) -> str:
-    """A Kazakh mobile number as stored, ``+77011234567``, from the ways people write it.
-
-    ``8 701 123 45 67``, ``+7 (701) 123-45-67`` and ``87011234567`` all mean
-    the same number; whatever is not one of them is left for the validator to refuse.
-    """
-    digits = _PHONE_NOISE.sub("", value or "")
-    if re.fullmatch(r"8\d{10}", digits):
-        return "+7" + digits[1:]
-    if re.fullmatch(r"7\d{10}", digits):
-        return "+" + digits
-    return digits
 
 
 class PhoneField(forms.CharField):

@@ -33,6 +33,7 @@ from core import clock, outbox
 from core.errors import DomainError
 from core.logging import mask
 
+from . import phone_register
 from .choices import Role
 from .models import Applicant, CodePurpose, Language, OneTimeCode, User
 from .sms import send_sms
@@ -158,6 +159,34 @@ class SignInLocked(CodeRefused):
         super().__init__(message)
 
 
+class PhoneNotRegistered(DomainError):
+    """The register of mobile numbers says the number is not the IIN's: asked alike for new and known IINs."""
+
+    code = "phone_not_registered"
+
+    def __init__(self, *, field: str = "phone"):
+        super().__init__(
+            _(
+                "This mobile number is not registered to this IIN in the state register of mobile numbers. "
+                "Enter a number registered to you, or register yours at a Government for Citizens centre or "
+                "on egov.kz."
+            ),
+            field=field,
+        )
+
+
+class PhoneRegisterDown(DomainError):
+    """The register could not answer: nothing is sent and nothing is concluded."""
+
+    code = "phone_register_unavailable"
+
+    def __init__(self, *, field: str = "phone"):
+        super().__init__(
+            _("The mobile number cannot be checked right now. Please try again in a few minutes."),
+            field=field,
+        )
+
+
 class RegistrationExpired(DomainError):
     """The confirmed phone waited too long for the registration form, or the IIN got a cabinet meanwhile."""
 
@@ -194,10 +223,16 @@ def request_code(
 
     A code goes only to a phone on record for the IIN: the applicant's ``phone``
     or ``phone2``; for an IIN nobody has registered, signing in is registering,
-    and the code goes to the phone typed, which it then confirms. Otherwise the
+    and the code goes to the phone typed, which it then confirms, if the state
+    register of mobile numbers says it is registered to that IIN. Otherwise the
     row is made with ``deliverable=False`` and nothing is sent; the caller gets
-    the same row either way and must answer alike. Over a send limit, raises
-    ``TooManyCodes`` and sends nothing. The SMS leaves after the commit, in
+    the same row either way and must answer alike. A sign-in with a phone not
+    on record that the register does not give to the IIN raises
+    ``PhoneNotRegistered`` (``PhoneRegisterDown`` when it cannot say), whether
+    the IIN has a cabinet or not, so the answer never tells a new IIN from a
+    known one (issue 15 item 6); the row still counts in the limits, so the
+    register cannot be probed faster than codes are sent. Over a send limit,
+    raises ``TooManyCodes`` and sends nothing. The SMS leaves after the commit, in
     this request: a code never waits in a task queue.
     """
     now = now or clock.now()
@@ -206,7 +241,9 @@ def request_code(
         _one_request_at_a_time(iin=iin, phone=phone)
         refusal = _send_limit_refusal(iin=iin, phone=phone, purpose=purpose, client_ip=client_ip, now=now)
         if refusal is None:
-            code, text = _issue_code(iin=iin, phone=phone, purpose=purpose, client_ip=client_ip, now=now)
+            code, text, refusal = _issue_code(
+                iin=iin, phone=phone, purpose=purpose, client_ip=client_ip, now=now
+            )
             if code.deliverable:
                 # robust: a gateway failure must not turn into an answer that differs from a withheld code.
                 transaction.on_commit(lambda: send_sms(phone=phone, text=text), robust=True)
@@ -433,11 +470,16 @@ def register_applicant(
     Makes the applicant (IIN and phone from the code) with the consent to
     personal-data processing (its text version and time; issue 6 item 8) and
     its user. Raises ``RegistrationExpired`` when the code is no longer good for
-    it, including when the IIN got a cabinet in the meantime.
+    it, including when the IIN got a cabinet in the meantime, and
+    ``PhoneNotRegistered`` for a second phone the register does not give to the IIN.
     """
     now = now or clock.now()
     if language not in Language.values:
         language = Language.KAZAKH
+    if phone2:
+        check_phone_owner(
+            iin=confirmed_for_registration(code_id=code_id, now=now).iin, phone=phone2, field="phone2"
+        )
     try:
         with transaction.atomic():
             code = confirmed_for_registration(code_id=code_id, now=now)
@@ -493,13 +535,17 @@ def mask_iin(iin: str) -> str:
 # --- Helpers ----------------------------------------------------------------------
 
 
-def _issue_code(*, iin, phone, purpose, client_ip, now) -> tuple[OneTimeCode, str]:
+def _issue_code(*, iin, phone, purpose, client_ip, now) -> tuple[OneTimeCode, str, DomainError | None]:
     applicant = Applicant.objects.filter(iin=iin).first()
-    if applicant is not None:
-        deliverable = phone in (applicant.phone, applicant.phone2)
+    refusal = None
+    if applicant is not None and phone in (applicant.phone, applicant.phone2):
+        deliverable = True
+    elif purpose == CodePurpose.SIGN_IN:
+        # Only signing in can register: to a phone the register gives to the IIN, and to a new IIN only.
+        refusal = _phone_owner_refusal(iin=iin, phone=phone)
+        deliverable = refusal is None and applicant is None
     else:
-        # Only signing in can register; nothing else is sent to a phone nobody confirmed.
-        deliverable = purpose == CodePurpose.SIGN_IN
+        deliverable = False
     secret = "".join(secrets.choice("0123456789") for _digit in range(CODE_DIGITS))
     code = OneTimeCode(
         purpose=purpose,
@@ -514,17 +560,40 @@ def _issue_code(*, iin, phone, purpose, client_ip, now) -> tuple[OneTimeCode, st
     code.code_hash = code.hash_of(secret)
     code.full_clean()
     code.save(force_insert=True)
+    details = _code_details(code)
+    if refusal is not None:
+        details["reason"] = refusal.code
     record(
         action="one_time_code.sent" if deliverable else "one_time_code.withheld",
         target=code,
         actor=AnonymousUser(),
         at=now,
-        details=_code_details(code),
+        details=details,
     )
     language = applicant.language if applicant is not None else translation.get_language()
     with translation.override(language):
         text = str(SMS_TEXTS[purpose] % {"code": secret})
-    return code, text
+    return code, text, refusal
+
+
+def _phone_owner_refusal(*, iin: str, phone: str, field: str = "phone") -> DomainError | None:
+    """Why ``phone`` may not receive ``iin``'s codes, or None when the register says it is theirs."""
+    try:
+        registered = phone_register.is_registered_to(iin=iin, phone=phone)
+    except phone_register.RegisterUnavailable:
+        return PhoneRegisterDown(field=field)
+    return None if registered else PhoneNotRegistered(field=field)
+
+
+def check_phone_owner(*, iin: str, phone: str, field: str = "phone") -> None:
+    """Refuse a phone that is about to receive ``iin``'s codes unless the register gives it to that IIN.
+
+    For every path that gives a cabinet a phone other than by a sign-in code:
+    the second phone at registration, a cabinet made by a paper application.
+    """
+    refusal = _phone_owner_refusal(iin=iin, phone=phone, field=field)
+    if refusal is not None:
+        raise refusal
 
 
 def _send_limit_refusal(*, iin, phone, purpose, client_ip, now) -> TooManyCodes | None:

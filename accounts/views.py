@@ -52,6 +52,9 @@ def sign_in(request):
             response = render(request, "accounts/sign_in.html", {"form": form, "next": next_url}, status=429)
             response["Retry-After"] = str(max(1, math.ceil((error.retry_at - clock.now()).total_seconds())))
             return response
+        except (services.PhoneNotRegistered, services.PhoneRegisterDown) as error:
+            form.add_error("phone", error.message)
+            return render(request, "accounts/sign_in.html", {"form": form, "next": next_url})
         request.session.pop(SESSION_REGISTRATION, None)
         request.session[SESSION_CODE] = str(code.pk)
         return redirect(_with_next(reverse("accounts:sign_in_code"), next_url))
@@ -122,9 +125,12 @@ def register(request):
             )
         except services.RegistrationExpired as error:
             return _back_to_sign_in(request, error, next_url)
-        login(request, applicant.user, backend="accounts.backends.OneTimeCodeBackend")
-        request.session.pop(SESSION_REGISTRATION, None)
-        return redirect(_after_sign_in(request, next_url))
+        except (services.PhoneNotRegistered, services.PhoneRegisterDown) as error:
+            form.add_error("phone2", error.message)
+        else:
+            login(request, applicant.user, backend="accounts.backends.OneTimeCodeBackend")
+            request.session.pop(SESSION_REGISTRATION, None)
+            return redirect(_after_sign_in(request, next_url))
     context = {
         "form": form,
         "next": next_url,

@@ -20,6 +20,12 @@ class ChildAlreadyInQueue(DomainError):
         )
 
 
+class InvalidInput(DomainError):
+    """A value a service was given that no rule could accept, whatever channel sent it (issue 15)."""
+
+    code = "invalid_input"
+
+
 class NotEligible(DomainError):
     code = "not_eligible"
 

@@ -660,7 +660,7 @@ class _Country:
         if outcome == Verification.CONFIRMED and plan.category in EXPIRING:
             valid_until = (self.today + datetime.timedelta(days=rng.randint(150, 700))).isoformat()
         if outcome == Verification.CONFIRMED:
-            app.benefit_class = plan.category.benefit_class
+            app.benefit_class, app.benefit_until = plan.category.benefit_class, valid_until
         if outcome == Verification.REJECTED and plan.queues:
             app.dropped = (decided, LeaveReason.QUEUE_KIND_DROPPED)
         batch.documents.append(
@@ -694,6 +694,7 @@ class _Country:
                     queue_id,
                     app.id,
                     app.benefit_class,
+                    app.benefit_until,
                     app.submitted_text,
                     app.registered_text,
                     _ts(left[0]) if left else None,
@@ -777,6 +778,7 @@ class _Drawn:
     __slots__ = (
         "applicant",
         "benefit_class",
+        "benefit_until",
         "birth",
         "channel",
         "child_id",
@@ -796,7 +798,8 @@ class _Drawn:
     )  # fmt: skip
 
     def __init__(self, **values):
-        self.benefit_class, self.left, self.dropped = BenefitClass.GENERAL.value, None, None
+        self.benefit_class, self.benefit_until = BenefitClass.GENERAL.value, None
+        self.left, self.dropped = None, None
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -825,8 +828,8 @@ class _Batch:
             "uploaded_at", "uploaded_by", "verification", "verified_by", "verified_at", "rejection_reason",
         )),
         ("entries", QueueEntry, (
-            "id", "queue", "application", "benefit_class", "submitted_at", "joined_at", "left_at",
-            "left_reason",
+            "id", "queue", "application", "benefit_class", "benefit_until", "submitted_at", "joined_at",
+            "left_at", "left_reason",
         )),
     )  # fmt: skip
 

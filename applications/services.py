@@ -5,6 +5,7 @@ the models themselves. A broken rule raises a ``DomainError``; invalid input
 raises Django's ``ValidationError`` keyed by field.
 """
 
+import dataclasses
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,16 +13,19 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Action, Role
-from accounts.models import Applicant
+from accounts.models import Applicant, phone_validator
+from accounts.phones import valid_phone
+from accounts.services import check_phone_owner
 from audit.services import record
 from core import clock
 from core.dates import add_months
-from core.iin import check_iin_matches
+from core.iin import check_iin_matches, parse_iin
 from directory.choices import KindergartenKind
 from directory.models import Kindergarten, Settlement
 from dispatch.services import enqueue
@@ -30,7 +34,7 @@ from queues.choices import BenefitClass, LeaveReason
 
 from . import age, numbers, tasks
 from .choices import BenefitCategory, Channel, Status, Verification
-from .errors import ChildAlreadyInQueue, InvalidDocument, NotEligible, OutOfScope
+from .errors import ChildAlreadyInQueue, InvalidDocument, InvalidInput, NotEligible, OutOfScope
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child, Guardianship
 from .transitions import ALLOWED, transition
 from .uploads import CheckedDocument, checked_document
@@ -66,6 +70,9 @@ class DocumentUpload:
 
 STAFF_CHANNELS = (Channel.EDUCATION_DEPARTMENT, Channel.GOV_CORP, Channel.API)
 
+#: The longest surname, name or patronymic the records hold.
+NAME_MAX_LENGTH = Child._meta.get_field("surname").max_length
+
 
 @transaction.atomic
 def submit_application(
@@ -97,9 +104,10 @@ def submit_application(
     """
     now = now or clock.now()
     _ensure_may_register(actor, channel, settlement)
+    child, applicant = cleaned_child(child, now=now), cleaned_applicant(applicant)
+    _check_new_cabinets_phones(applicant)
     submitted_at = _submission_time(channel, received_at, now)
     _check_consent(channel, consent_version)
-    check_iin_matches(child.iin, birth_date=child.birth_date, sex=child.sex)
     has_conclusion = any(upload.category == BenefitCategory.SPECIAL_NEEDS for upload in documents)
     _check_eligibility(child, now, has_conclusion, wants_special or wants_sanatorium)
     _check_preferred_kindergartens(preferred_kindergartens, settlement)
@@ -266,49 +274,75 @@ def reject_benefit(
 
 
 def refresh_benefit_class(application: Application, *, now: datetime.datetime) -> BenefitClass:
-    """Set the application's class in its queues from the documents that count today (RULES.md 3)."""
-    benefit_class = benefit_class_on(application, timezone.localdate(now))
-    queue_services.reclassify(application_id=application.pk, benefit_class=benefit_class)
+    """Set the application's class in every queue it stands in from the documents that count today.
+
+    RULES.md section 3. Every use case that changes what an application's
+    documents give (confirming, rejecting, refusing a benefit at a referral,
+    expiry) ends here, so each of its standing entries gets the class and the
+    last day it counts, whichever queues it has joined or left before.
+    """
+    benefit_class, benefit_until = benefit_standing_on(application, timezone.localdate(now))
+    queue_services.reclassify(
+        application_id=application.pk, benefit_class=benefit_class, benefit_until=benefit_until
+    )
     return benefit_class
 
 
 def benefit_class_on(application: Application, day: datetime.date) -> BenefitClass:
     """The best class given by a confirmed, unexpired document on ``day``; general without one."""
-    categories = application.benefit_documents.counting_on(day).values_list("category", flat=True)
-    return min(
-        (BenefitCategory(category).benefit_class for category in categories), default=BenefitClass.GENERAL
-    )
+    return benefit_standing_on(application, day)[0]
+
+
+def benefit_standing_on(
+    application: Application, day: datetime.date
+) -> tuple[BenefitClass, datetime.date | None]:
+    """The best class on ``day`` and the last day it counts: the latest end among the documents giving it.
+
+    None when one of them has no end, or for the general class, which needs none.
+    """
+    counting = application.benefit_documents.counting_on(day).values_list("category", "valid_until")
+    by_class: dict[BenefitClass, list[datetime.date | None]] = {}
+    for category, valid_until in counting:
+        by_class.setdefault(BenefitCategory(category).benefit_class, []).append(valid_until)
+    if not by_class:
+        return BenefitClass.GENERAL, None
+    best = min(by_class)
+    ends = by_class[best]
+    return best, None if None in ends else max(ends)
 
 
 def expire_benefits(*, now: datetime.datetime | None = None) -> int:
-    """Lower the class of applications whose benefit document expired (a scheduled job, idempotent).
+    """Lower the class of applications whose class stopped counting (a scheduled job, idempotent).
 
-    A document valid until a date counts through that whole day (Asia/Almaty);
-    the job runs after midnight and reclassifies each affected application in
-    its own transaction, recording why. Returns how many applications changed.
+    A document valid until a date counts through that whole day (Asia/Almaty).
+    Readers already apply an expiry the moment it is due (``queues.selectors``);
+    this job, after midnight, moves the entries nobody read. The applications are
+    found by their standing entries' ``benefit_until``, not by their documents,
+    so an entry is never skipped for what another entry of the application
+    holds (issue 15). Returns how many applications changed.
     """
     now = now or clock.now()
-    today = timezone.localdate(now)
-    expired_on = BenefitDocument.objects.expired_on(today).values("application_id")
-    candidates = (
-        Application.objects.active()
-        .filter(pk__in=expired_on, queue_entries__left_at__isnull=True)
-        .exclude(queue_entries__benefit_class=BenefitClass.GENERAL)
-        .distinct()
-    )
-    changed = 0
-    for application in candidates.iterator():
-        changed += _expire_benefit_of(application, now=now)
-    return changed
+    return expire_benefits_of(queue_services.due_for_expiry(today=timezone.localdate(now)), now=now)
+
+
+def expire_benefits_of(application_ids: Sequence[int], *, now: datetime.datetime) -> int:
+    """Reclassify each of ``application_ids`` from the documents that count now, each in its own transaction.
+
+    Registered with the queue engine (``queues.services.register_expiry``), which
+    calls it before answering a read that finds an expired class.
+    """
+    return sum(_expire_benefit_of(application_id, now=now) for application_id in application_ids)
 
 
 @transaction.atomic
-def _expire_benefit_of(application: Application, *, now: datetime.datetime) -> int:
+def _expire_benefit_of(application_id: int, *, now: datetime.datetime) -> int:
+    """Idempotent under concurrency: the application's row is locked, a second reader finds nothing to do."""
+    application = Application.objects.select_for_update().get(pk=application_id)
     before = (
         application.queue_entries.filter(left_at__isnull=True).values_list("benefit_class", flat=True).first()
     )
     after = refresh_benefit_class(application, now=now)
-    if before == after:
+    if before is None or before == after:
         return 0
     record(
         action="benefit.expired",
@@ -358,7 +392,7 @@ def add_child(
     now = now or clock.now()
     if actor is None or not actor.is_authenticated or applicant.user_id != actor.pk:
         raise OutOfScope()
-    check_iin_matches(details.iin, birth_date=details.birth_date, sex=details.sex)
+    details = cleaned_child(details, now=now)
     _check_age(details.birth_date, now, has_special_needs_conclusion)
     child, created = _find_or_create_child(details)
     if not created:
@@ -380,6 +414,71 @@ def add_child(
         },
     )
     return guardianship
+
+
+# --- input, as every channel may send it ------------------------------------------
+
+
+def cleaned_child(details: ChildDetails, *, now: datetime.datetime) -> ChildDetails:
+    """The child's details trimmed and checked, or InvalidInput / ValidationError naming the field.
+
+    Forms, the admin and the API check their own fields, but the service checks
+    again whatever called it (issue 15): an IIN with spaces around it is the IIN,
+    names are trimmed and must fit, the birth date must be a past date that
+    agrees with the IIN, as must the sex (RULES.md section 6).
+    """
+    if not isinstance(details.birth_date, datetime.date) or details.birth_date > timezone.localdate(now):
+        raise InvalidInput(_("The birth date must be a date that has already come."), field="birth_date")
+    iin = details.iin.strip() if isinstance(details.iin, str) else ""
+    check_iin_matches(iin, birth_date=details.birth_date, sex=details.sex)
+    return dataclasses.replace(
+        details,
+        iin=iin,
+        surname=_cleaned_name(details.surname, field="child_surname"),
+        name=_cleaned_name(details.name, field="child_name"),
+        patronymic=_cleaned_name(details.patronymic, field="child_patronymic", required=False),
+    )
+
+
+def cleaned_applicant(details: ApplicantDetails) -> ApplicantDetails:
+    """The applicant's details trimmed and checked: a real IIN, names that fit, Kazakh mobile numbers."""
+    iin = details.iin.strip() if isinstance(details.iin, str) else ""
+    try:
+        parse_iin(iin)
+    except ValidationError as error:
+        raise InvalidInput(error.messages[0], field="applicant_iin") from None
+    phone = valid_phone(details.phone)
+    phone2 = valid_phone(details.phone2) if details.phone2 else ""
+    if phone is None or phone2 is None:
+        raise InvalidInput(phone_validator.message, field="phone" if phone is None else "phone2")
+    email = details.email.strip() if isinstance(details.email, str) else ""
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput(_("Enter a valid e-mail address."), field="email") from None
+    return dataclasses.replace(
+        details,
+        iin=iin,
+        surname=_cleaned_name(details.surname, field="applicant_surname"),
+        name=_cleaned_name(details.name, field="applicant_name"),
+        patronymic=_cleaned_name(details.patronymic, field="applicant_patronymic", required=False),
+        phone=phone,
+        phone2=phone2,
+        email=email,
+    )
+
+
+def _cleaned_name(value, *, field: str, required: bool = True) -> str:
+    """A surname, name or patronymic without surrounding spaces, non-empty when required, that fits."""
+    name = value.strip() if isinstance(value, str) else ""
+    if required and not name:
+        raise InvalidInput(_("Enter the surname and the name."), field=field)
+    if len(name) > NAME_MAX_LENGTH:
+        raise InvalidInput(
+            _("A name may have at most %(count)s characters.") % {"count": NAME_MAX_LENGTH}, field=field
+        )
+    return name
 
 
 # --- rules behind the use cases -------------------------------------------------
@@ -513,6 +612,19 @@ def _check_child_may_join_list(child: Child, details: ChildDetails, applicant: A
                 "birth certificate, or contact the education department."
             )
         )
+
+
+def _check_new_cabinets_phones(details: ApplicantDetails) -> None:
+    """An application that makes a cabinet (paper, API) gives it phones: the register must say they are its.
+
+    Issue 15 item 6: the cabinet's codes go to these phones. An existing
+    applicant keeps the phones on record (``_applicant_record``), so nothing is asked.
+    """
+    if Applicant.objects.filter(iin=details.iin).exists():
+        return
+    for field, phone in (("phone", details.phone), ("phone2", details.phone2)):
+        if phone:
+            check_phone_owner(iin=details.iin, phone=phone, field=field)
 
 
 def _applicant_record(details: ApplicantDetails) -> Applicant:

@@ -6,12 +6,16 @@ are decoded and encoded afresh, so what is stored is pixels we wrote, with no
 metadata (a photo's GPS position, a camera's comment) and nothing appended
 after the picture; the original bytes never reach the disk. A PDF cannot be
 rewritten without risk of changing what it says, so it is kept as sent, but
-only when it parses, is not encrypted and carries no scripts, launch actions
-or attached files (docs/security.md, "Uploads").
+only when it parses, is not encrypted, carries no scripts, launch actions or
+attached files, and carries nothing but itself: no bytes after its last
+``%%EOF`` and no archive or web page between its objects, so the stored file
+cannot be opened as a ZIP or a page as well (a polyglot; docs/security.md,
+"Uploads").
 """
 
 import io
 import pathlib
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -41,6 +45,26 @@ ACTIVE_PDF_KEYS = {"/JS", "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/EF
 ACTIVE_PDF_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/Rendition", "/RichMediaExecute"}
 ACTIVE_PDF_SUBTYPES = {"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen"}
 
+#: The end-of-file marker of a PDF; an incremental update adds another, so the last one ends the file.
+PDF_END = b"%%EOF"
+#: PDF white space (ISO 32000-1, 7.2.2): all that may follow the last ``%%EOF``.
+PDF_WHITESPACE = b"\x00\t\n\x0c\r "
+#: Signatures of archives and web pages that have no business between a PDF's objects: ZIP local
+#: header, central directory and end record, RAR, 7-Zip, gzip, and the openings of an HTML page.
+FOREIGN_MARKERS = re.compile(
+    rb"PK\x03\x04|PK\x01\x02|PK\x05\x06|Rar!\x1a\x07|7z\xbc\xaf\x27\x1c|\x1f\x8b\x08"
+    rb"|<(?:!doctype|html|script|iframe|body|svg)\b",
+    re.IGNORECASE,
+)
+#: Where a stream's data starts (its keyword after a dictionary); it ends at ``endstream``. Stream data is
+#: compressed bytes, where any four bytes may occur by chance, so foreign markers are looked for only
+#: outside it.
+PDF_STREAM_START = re.compile(rb">>\s*stream\r?\n")
+PDF_STREAM_END = b"endstream"
+#: A ZIP reader finds an archive by its end record within the last 64 KiB (plus the record) of a file.
+ZIP_END_RECORD = b"PK\x05\x06"
+ZIP_END_SEARCH = 65_535 + 22
+
 
 @dataclass(frozen=True)
 class CheckedDocument:
@@ -67,6 +91,7 @@ def checked_document(uploaded_file) -> CheckedDocument:
     content_type = _claimed_type(data, uploaded_file.name)
     if content_type == "application/pdf":
         _check_pdf(data)
+        _check_pdf_carries_only_itself(data)
         return CheckedDocument(content_type, data)
     return CheckedDocument(content_type, _reencoded_image(data, IMAGE_FORMATS[content_type]))
 
@@ -155,6 +180,46 @@ def _pixels_only(image: Image.Image, image_format: str) -> Image.Image:
 
 
 # --- PDF ----------------------------------------------------------------------------------
+
+
+def _check_pdf_carries_only_itself(data: bytes) -> None:
+    """Refuse a PDF polyglot: bytes after the last ``%%EOF``, or an archive or page hidden inside.
+
+    A PDF reader ignores what follows its end and what lies between objects, while
+    ``unzip`` or a browser reads exactly that, so a "certificate" could hand a
+    specialist an archive or a page. A pure function of the bytes, linear in
+    their length: the tail after the last ``%%EOF`` must be white space; no
+    archive or HTML signature may stand outside the streams; and no ZIP end
+    record may stand where ZIP readers look for one (the last 64 KiB), inside a
+    stream or not. A clean incremental update (several ``%%EOF``) passes.
+    """
+    end = data.rfind(PDF_END)
+    tail = data[end + len(PDF_END) :] if end >= 0 else b""
+    outside_streams = b" ".join(_outside_streams(data))
+    if (
+        end < 0
+        or tail.strip(PDF_WHITESPACE)
+        or FOREIGN_MARKERS.search(outside_streams)
+        or ZIP_END_RECORD in data[-ZIP_END_SEARCH:]
+    ):
+        raise InvalidDocument(
+            _(
+                "The PDF carries other data besides the document (an archive or a web page), which is not "
+                "accepted. Print it to a new PDF or scan the paper document, and send that."
+            ),
+            field="file",
+        )
+
+
+def _outside_streams(data: bytes) -> list[bytes]:
+    """The bytes of a PDF between its streams' data: objects, dictionaries, cross-references, comments."""
+    parts, position = [], 0
+    while (start := PDF_STREAM_START.search(data, position)) is not None:
+        parts.append(data[position : start.start()])
+        end = data.find(PDF_STREAM_END, start.end())
+        position = len(data) if end < 0 else end + len(PDF_STREAM_END)
+    parts.append(data[position:])
+    return parts
 
 
 def _check_pdf(data: bytes) -> None:

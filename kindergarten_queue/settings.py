@@ -221,6 +221,18 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
 if SMS_BACKEND == "accounts.sms.HttpGatewayBackend" and not SMS_GATEWAY_URL:
     raise ImproperlyConfigured("SMS_BACKEND is the HTTP gateway: set SMS_GATEWAY_URL.")
+# Whose phone is it (issue 15 item 6): the state register of citizens' mobile numbers says
+# whether a number is registered to an IIN before it receives that IIN's codes. The embedded
+# default is the local fake (PHONE_REGISTER_FAKE_FILE); production sets the HTTP adapter.
+PHONE_REGISTER_BACKEND = env.str("PHONE_REGISTER_BACKEND", default="accounts.phone_register.FakeRegister")
+PHONE_REGISTER_URL = env.str("PHONE_REGISTER_URL", default="")
+PHONE_REGISTER_TOKEN = env.str("PHONE_REGISTER_TOKEN", default="")
+PHONE_REGISTER_TIMEOUT = env.float("PHONE_REGISTER_TIMEOUT", default=3.0)
+PHONE_REGISTER_FAKE_FILE = env.path(
+    "PHONE_REGISTER_FAKE_FILE", default=BASE_DIR / "accounts" / "fixtures" / "phone_register.json"
+)
+if PHONE_REGISTER_BACKEND == "accounts.phone_register.HttpRegister" and not PHONE_REGISTER_URL:
+    raise ImproperlyConfigured("PHONE_REGISTER_BACKEND is the HTTP register: set PHONE_REGISTER_URL.")
 if "EMAIL_URL" in env:
     vars().update(env.email_url("EMAIL_URL"))  # django-environ's documented way: EMAIL_BACKEND, ...
 else:

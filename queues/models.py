@@ -61,7 +61,11 @@ class QueueEntry(models.Model):
     handed out in the order applications are registered). Names and documents
     stay in ``applications``, so the ordering code never needs them.
     ``benefit_class`` is kept by the services that confirm, reject or expire a
-    benefit; ``left_at`` is set when the application stops counting (withdrawn,
+    benefit, with ``benefit_until``, the last day (Asia/Almaty) that class
+    counts, null while it has no end: from the next day the entry is due to be
+    moved, which every reader applies before answering (``selectors``), so a
+    position is exact at every moment, not only after the nightly job.
+    ``left_at`` is set when the application stops counting (withdrawn,
     enrolled, aged out). A child holding a referral or on the stop-list still counts.
     """
 
@@ -75,6 +79,7 @@ class QueueEntry(models.Model):
         verbose_name=_("application"),
     )
     benefit_class = models.PositiveSmallIntegerField(_("class"), choices=BenefitClass.choices)
+    benefit_until = models.DateField(_("class counts until"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"))
     joined_at = models.DateTimeField(_("joined"))
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
@@ -96,6 +101,10 @@ class QueueEntry(models.Model):
                 name="queue_entry_left_with_reason",
             ),
             models.CheckConstraint(condition=Q(benefit_class__in=[1, 2, 3]), name="queue_entry_class_known"),
+            models.CheckConstraint(
+                condition=Q(benefit_until__isnull=True) | ~Q(benefit_class=BenefitClass.GENERAL),
+                name="queue_entry_general_has_no_end",
+            ),
         ]
         indexes = [
             # The order inside a class: every rank and page is a range scan of this index.
@@ -103,6 +112,12 @@ class QueueEntry(models.Model):
                 fields=["queue", "benefit_class", "submitted_at", "application"],
                 name="queue_entry_order",
                 condition=Q(left_at__isnull=True),
+            ),
+            # Whether a queue holds an entry whose class has stopped counting: one probe per read.
+            models.Index(
+                fields=["queue", "benefit_until"],
+                name="queue_entry_benefit_until",
+                condition=Q(left_at__isnull=True, benefit_until__isnull=False),
             ),
         ]
 

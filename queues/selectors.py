@@ -12,6 +12,13 @@ class and the sizes of the three classes, combined by the closed form of
   Redis is absent, down or stale; then a rebuild of that queue's copy is asked for.
 
 A page reads at most ``limit`` rows of each class; nothing here loads a whole queue.
+
+Before answering, every read applies the expiry of any class in its queues that
+stopped counting (``services.settle_expired``), found by one probe of the
+``queue_entry_benefit_until`` index (folded into the query that loads the
+entries where there is one): a benefit valid through a day counts until
+midnight Asia/Almaty and not a second longer, whether or not the nightly job
+has run (RULES.md section 3; docs/architecture.md, "Expiry at the instant").
 """
 
 from collections import defaultdict
@@ -19,15 +26,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
 
-from . import ordering, ranks
+from core import clock
+
+from . import ordering, ranks, services
 from .choices import BenefitClass
 from .models import Queue, QueueEntry
 
 
 def class_sizes(queue_id: int) -> ordering.ClassSizes:
     """How many entries of each class stand in the queue now."""
+    services.settle_expired([queue_id], now=clock.now())
     version = Queue.objects.filter(pk=queue_id).values_list("version", flat=True).first()
     sizes = ranks.class_sizes(queue_id, version) if version is not None else None
     if sizes is None:
@@ -112,16 +123,36 @@ def reference_standing(entry: QueueEntry) -> ordering.Standing:
     return ordering.standing(entry.benefit_class, rank, ordering.ClassSizes(*sizes))
 
 
-def _standings(entries: list[QueueEntry]) -> list[ordering.Standing]:
-    """Each entry's standing: from Redis in one round trip where it is in step, else by the reference."""
+def _standings(entries: list[QueueEntry], *, settled: bool = False) -> list[ordering.Standing]:
+    """Each entry's standing: from Redis in one round trip where it is in step, else by the reference.
+
+    ``settled``: the caller has already applied any expiry due in these entries' queues.
+    """
     if not all(entry.is_standing for entry in entries):
         raise ValueError("an entry that left its queue has no position")
+    if not settled and services.settle_expired({entry.queue_id for entry in entries}, now=clock.now()):
+        entries = _reloaded(entries)
     found = ranks.standings(entries)
     for index, entry in enumerate(entries):
         if found[index] is None:
             ranks.request_rebuild(entry.queue_id)
             found[index] = reference_standing(entry)
     return found
+
+
+def _reloaded(entries: list[QueueEntry]) -> list[QueueEntry]:
+    """The same entries read again, with their queues' versions, after an expiry moved some of them."""
+    fresh = QueueEntry.objects.select_related("queue").in_bulk([entry.pk for entry in entries])
+    return [fresh[entry.pk] for entry in entries]
+
+
+def _with_expiry_due(entries, today):
+    """``entries`` annotated with whether their queue holds a class that stopped counting before ``today``."""
+    return entries.annotate(
+        expiry_due=Exists(
+            QueueEntry.objects.standing().filter(queue_id=OuterRef("queue_id"), benefit_until__lt=today)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -155,14 +186,19 @@ def positions_of_applications(application_ids: Iterable[int]) -> dict[int, list[
     gives every standing (two indexed counts each where Redis is not in step), so
     the cost grows with the queues the applications stand in, not with a queue's length.
     """
-    entries = list(
+    now = clock.now()
+    entries = (
         QueueEntry.objects.standing()
         .filter(application_id__in=list(application_ids))
         .select_related("queue", "queue__settlement")
         .order_by("application_id", "queue__kind")
     )
+    loaded = list(_with_expiry_due(entries, timezone.localdate(now)))
+    due = {entry.queue_id for entry in loaded if entry.expiry_due}
+    if due and services.settle_expired(due, now=now):
+        loaded = list(entries)
     positions: dict[int, list[QueuePosition]] = defaultdict(list)
-    for entry, standing in zip(entries, _standings(entries), strict=True):
+    for entry, standing in zip(loaded, _standings(loaded, settled=True), strict=True):
         positions[entry.application_id].append(QueuePosition(entry=entry, standing=standing))
     return dict(positions)
 
@@ -190,6 +226,7 @@ def queue_page(queue: Queue, *, offset: int, limit: int) -> list[PageRow]:
     From Redis: the members by rank window, then one query for those entries with
     the queue's version, which must be the one Redis reflects. Else the reference.
     """
+    services.settle_expired([queue.pk], now=clock.now())
     rows = _page_from_ranks(queue.pk, offset=offset, limit=limit)
     if rows is None:
         ranks.request_rebuild(queue.pk)

@@ -15,9 +15,10 @@ statements on each queue row plus O(log n) in Redis; no stored rank shifts.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db.models import Case, Value, When
+from django.utils import timezone
 
 from . import ranks
 from .choices import BenefitClass, LeaveReason
@@ -61,16 +62,63 @@ def join_queues(
     return entries
 
 
-def reclassify(*, application_id: int, benefit_class: BenefitClass) -> int:
-    """Move the application to another class in every queue it stands in; its submission time stays.
+def reclassify(
+    *, application_id: int, benefit_class: BenefitClass, benefit_until: datetime.date | None = None
+) -> int:
+    """Move the application to ``benefit_class`` in every queue it stands in; its submission time stays.
 
-    Returns how many entries changed class; queues where the class stays are not touched.
+    ``benefit_until`` is the last day the class counts (None: no end). Every
+    standing entry gets both, whatever it held before, so no entry of the
+    application can keep a class its documents no longer give (issue 15: an
+    entry left behind by a queue the application left kept an expired class).
+    Returns how many entries changed class; only their queues get a new version,
+    since the end date alone does not change the order.
     """
     entries = QueueEntry.objects.standing().filter(application_id=application_id)
-    versions, moving = _locked(entries.exclude(benefit_class=benefit_class))
-    QueueEntry.objects.filter(pk__in=[pk for pk, *_ in moving]).update(benefit_class=benefit_class)
+    versions, changing = _locked(entries.exclude(benefit_class=benefit_class, benefit_until=benefit_until))
+    moving = [entry for entry in changing if entry[-1] != benefit_class]
+    QueueEntry.objects.filter(pk__in=[pk for pk, *_ in changing]).update(
+        benefit_class=benefit_class, benefit_until=benefit_until
+    )
     _changed(versions, _by_queue(moving, benefit_class))
     return len(moving)
+
+
+def due_for_expiry(*, today: datetime.date, queue_ids: Iterable[int] | None = None) -> list[int]:
+    """Applications standing (in ``queue_ids``, or anywhere) whose class stopped counting before ``today``.
+
+    RULES.md section 3: an expired benefit counts as none. One probe of the
+    ``queue_entry_benefit_until`` index: empty, and cheap, on almost every call.
+    """
+    due = QueueEntry.objects.standing().filter(benefit_until__lt=today)
+    if queue_ids is not None:
+        due = due.filter(queue_id__in=list(queue_ids))
+    return list(due.values_list("application_id", flat=True).distinct().order_by("application_id"))
+
+
+#: The use case that reclassifies applications from their documents (``applications``, which the
+#: queue engine may not import), registered by that app when Django starts.
+_expiry: list[Callable[..., int]] = []
+
+
+def register_expiry(expire: Callable[..., int]) -> None:
+    """Name the function that lowers the class of given applications: ``expire(ids, now=...)``."""
+    _expiry[:] = [expire]
+
+
+def settle_expired(queue_ids: Iterable[int], *, now: datetime.datetime) -> int:
+    """Apply, before a read, the expiry of every class in ``queue_ids`` that stopped counting.
+
+    Readers call this so that a position counts no expired benefit at any moment,
+    not only after the nightly job (issue 15). The expiry itself is the
+    registered use case, idempotent, one application per transaction. Returns
+    how many applications changed class.
+    """
+    due = due_for_expiry(today=timezone.localdate(now), queue_ids=queue_ids)
+    if not due:
+        return 0
+    (expire,) = _expiry
+    return expire(due, now=now)
 
 
 def leave_queues(
@@ -103,17 +151,17 @@ def _lock(queue_ids: Iterable[int]) -> dict[int, int]:
 def _locked(entries) -> tuple[dict[int, int], list[tuple]]:
     """Lock the queues of ``entries``, then read them again: no other writer can change them now.
 
-    Returns the queues' versions and (pk, queue id, application id, class, submission time) of each entry.
+    Returns the queues' versions and (pk, queue id, application id, submission time, class) of each entry.
     """
     versions = _lock(entries.values_list("queue_id", flat=True))
     return versions, list(
-        entries.values_list("pk", "queue_id", "application_id", "benefit_class", "submitted_at")
+        entries.values_list("pk", "queue_id", "application_id", "submitted_at", "benefit_class")
     )
 
 
 def _by_queue(entries: list[tuple], new_class: int) -> dict[int, list[tuple]]:
     changes = defaultdict(list)
-    for _pk, queue_id, application_id, old_class, submitted_at in entries:
+    for _pk, queue_id, application_id, submitted_at, old_class in entries:
         changes[queue_id].append((application_id, old_class, new_class, submitted_at))
     return changes
 

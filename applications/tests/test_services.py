@@ -15,6 +15,7 @@ from applications.choices import BenefitCategory, Channel, Status, Verification
 from applications.errors import (
     ChildAlreadyInQueue,
     InvalidDocument,
+    InvalidInput,
     InvalidTransition,
     NotEligible,
     OutOfScope,
@@ -400,3 +401,88 @@ def test_a_stranger_cannot_withdraw(settlement_a, specialist_b):
         services.withdraw_application(application=application, actor=specialist_b, now=NOW)
     with pytest.raises(OutOfScope):
         services.withdraw_application(application=application, actor=None, now=NOW)
+
+
+# --- the service checks its own input, whatever channel calls it (issue 15) -----------------
+
+
+def test_a_child_iin_with_spaces_around_it_is_taken_as_the_iin(settlement_a):
+    details = child_details()
+    padded = services.ChildDetails(**{**details.__dict__, "iin": f"  {details.iin} \n", "name": " Нұрлан "})
+
+    application = submit(settlement_a, child=padded, now=NOW)
+
+    assert (application.child.iin, application.child.name) == (details.iin, "Нұрлан")
+
+
+@pytest.mark.parametrize(
+    ("child", "applicant", "field", "message"),
+    [
+        ({"iin": "2103156000 15"}, {}, "iin", "An IIN must be exactly 12 digits."),
+        ({"surname": "   "}, {}, "child_surname", "Enter the surname and the name."),
+        ({"name": "Н" * 101}, {}, "child_name", "A name may have at most 100 characters."),
+        ({"patronymic": "Қ" * 101}, {}, "child_patronymic", "A name may have at most 100 characters."),
+        (
+            {"birth_date": "2022-04-12"},
+            {},
+            "birth_date",
+            "The birth date must be a date that has already come.",
+        ),
+        ({"birth_date": datetime.date(2027, 1, 1)}, {}, "birth_date", "already come"),
+        ({}, {"iin": "12345"}, "applicant_iin", "An IIN must be exactly 12 digits."),
+        ({}, {"surname": ""}, "applicant_surname", "Enter the surname and the name."),
+        ({}, {"phone": "+7 701 12"}, "phone", "Enter a mobile number as +7 and ten digits"),
+        ({}, {"phone2": "call me"}, "phone2", "Enter a mobile number as +7 and ten digits"),
+        ({}, {"email": "not an address"}, "email", "Enter a valid e-mail address."),
+    ],
+)
+def test_each_bad_input_is_refused_by_the_service_on_its_field(
+    settlement_a, child, applicant, field, message
+):
+    details = {**child_details().__dict__, **child}
+
+    with pytest.raises((InvalidInput, ValidationError)) as caught:
+        submit(
+            settlement_a,
+            child=services.ChildDetails(**details),
+            applicant=applicant_details(**applicant),
+            now=NOW,
+        )
+
+    error = caught.value
+    fields = {error.field: [str(error)]} if isinstance(error, InvalidInput) else error.message_dict
+    assert field in fields
+    assert message in fields[field][0]
+    assert not Application.objects.exists()
+
+
+def test_the_applicants_phones_and_names_are_stored_normalised(settlement_a):
+    applicant = applicant_details(
+        phone="8 (701) 123-45-67", phone2=" +7 702 765 43 21 ", surname=" Ахметова "
+    )
+
+    application = submit(settlement_a, applicant=applicant, now=NOW)
+
+    stored = application.applicant
+    assert (stored.phone, stored.phone2, stored.surname) == ("+77011234567", "+77027654321", "Ахметова")
+
+
+def test_the_refusal_is_in_the_users_language(settlement_a):
+    with translation.override("ru"):
+        with pytest.raises(InvalidInput) as caught:
+            submit(settlement_a, applicant=applicant_details(surname=" "), now=NOW)
+
+        assert str(caught.value) == "Укажите фамилию и имя."
+
+
+def test_adding_a_child_trims_the_iin_too(settlement_a):
+    from accounts.choices import Role
+    from accounts.tests.factories import ApplicantFactory, UserFactory
+
+    parent = ApplicantFactory(user=UserFactory(role=Role.PARENT))
+    details = child_details()
+    padded = services.ChildDetails(**{**details.__dict__, "iin": f" {details.iin} "})
+
+    guardianship = services.add_child(applicant=parent, details=padded, actor=parent.user, now=NOW)
+
+    assert guardianship.child.iin == details.iin

@@ -12,6 +12,7 @@ import re
 import struct
 import subprocess
 import sys
+import zipfile
 import zlib
 from pathlib import Path
 from urllib.parse import quote
@@ -23,8 +24,8 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
-from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
 
 from accounts.choices import Role
 from accounts.tests.factories import ApplicantFactory, UserFactory
@@ -125,6 +126,29 @@ def encrypted_pdf() -> bytes:
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+def zip_archive() -> bytes:
+    """What ``unzip -l`` would list from a polyglot: a web page that reads the specialist's session."""
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        archive.writestr("evil.html", b"<html><body>" + SCRIPT + b"</body></html>")
+    return output.getvalue()
+
+
+def pdf_updated_incrementally() -> bytes:
+    """A clean PDF saved twice, as a signing or form tool does: a second revision and a second ``%%EOF``."""
+    writer = PdfWriter(io.BytesIO(PDF_BYTES), incremental=True)
+    writer.add_metadata({"/Title": "Certificate, signed"})
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def pdf_with_between_objects(payload: bytes) -> bytes:
+    """``payload`` slipped between the first object and the next, before ``%%EOF``: readers skip it."""
+    first_object_end = PDF_BYTES.index(b"endobj") + len(b"endobj\n")
+    return PDF_BYTES[:first_object_end] + payload + b"\n" + PDF_BYTES[first_object_end:]
 
 
 def png_bomb(side=20_000) -> bytes:
@@ -236,6 +260,55 @@ def test_a_pdf_whose_javascript_name_is_escaped_is_refused_all_the_same(client, 
     assert refusal(client, application, "certificate.pdf", escaped)[0].startswith("The PDF contains scripts")
 
 
+POLYGLOT_REFUSAL = [
+    "The PDF carries other data besides the document (an archive or a web page), which is not accepted. "
+    "Print it to a new PDF or scan the paper document, and send that."
+]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(PDF_BYTES + zip_archive(), id="PDF with a ZIP appended"),
+        pytest.param(PDF_BYTES + b"<html><body>" + SCRIPT + b"</body></html>", id="PDF with a page appended"),
+        pytest.param(PDF_BYTES + b"\n%%EOF\n" + zip_archive(), id="ZIP after a forged second %%EOF"),
+        pytest.param(pdf_with_between_objects(zip_archive()), id="ZIP between objects"),
+        pytest.param(pdf_with_between_objects(b"<!DOCTYPE html>" + SCRIPT), id="page between objects"),
+        pytest.param(pdf_with_between_objects(b"Rar!\x1a\x07\x00" + b"\x00" * 20), id="RAR between objects"),
+        pytest.param(pdf_with_between_objects(b"7z\xbc\xaf\x27\x1c" + b"\x00" * 20), id="7z between objects"),
+        pytest.param(pdf_with_between_objects(b"\x1f\x8b\x08\x00" + b"\x00" * 20), id="gzip between objects"),
+    ],
+)
+def test_a_pdf_carrying_an_archive_or_a_page_is_refused(client, application, content):
+    assert PdfReader(io.BytesIO(content)).pages  # a PDF reader opens it without a word
+
+    assert refusal(client, application, "certificate.pdf", content) == POLYGLOT_REFUSAL
+
+
+def test_a_zip_hidden_inside_the_last_stream_is_refused(client, application):
+    """Where ``unzip`` looks for an archive (its end record in the last 64 KiB), inside a stream or not."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    contents = DecodedStreamObject()
+    contents.set_data(zip_archive())
+    page[NameObject("/Contents")] = writer._add_object(contents)
+    output = io.BytesIO()
+    writer.write(output)
+    content = output.getvalue()
+    assert zipfile.is_zipfile(io.BytesIO(content))
+
+    assert refusal(client, application, "certificate.pdf", content) == POLYGLOT_REFUSAL
+
+
+def test_a_pdf_updated_incrementally_with_two_eofs_is_accepted_as_sent(client, application):
+    updated = pdf_updated_incrementally()
+    assert updated.count(b"%%EOF") == 2
+
+    stored = added(client, application, "certificate.pdf", updated + b"\r\n\x00 ")
+
+    assert stored_bytes(stored) == updated + b"\r\n\x00 "
+
+
 def test_an_encrypted_pdf_is_refused(client, application):
     assert refusal(client, application, "certificate.pdf", encrypted_pdf()) == [
         "The PDF is protected with a password or encrypted. Send it without protection."
@@ -336,6 +409,18 @@ def test_a_jpeg_with_a_page_behind_it_is_stored_re_encoded_without_the_page(clie
     assert content != polyglot
     assert Image.open(io.BytesIO(content)).format == "JPEG"
     assert stored.content_type == "image/jpeg"
+
+
+@pytest.mark.parametrize(("name", "picture"), [("photo.jpg", jpeg), ("scan.png", png)])
+def test_an_image_with_a_zip_behind_it_is_stored_without_the_zip(client, application, name, picture):
+    polyglot = picture() + zip_archive()
+    assert zipfile.is_zipfile(io.BytesIO(polyglot))
+
+    content = stored_bytes(added(client, application, name, polyglot))
+
+    assert not zipfile.is_zipfile(io.BytesIO(content))
+    assert b"PK\x03\x04" not in content
+    assert b"evil.html" not in content
 
 
 def test_a_photo_loses_its_exif_and_gps_and_is_stored_upright(client, application):

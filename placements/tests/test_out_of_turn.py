@@ -142,3 +142,22 @@ def test_a_referral_still_waiting_when_its_validity_ends_is_cancelled_without_st
     assert e1.status == Status.IN_QUEUE
     assert not e1.stop_list_entries.exists()
     assert QueueEntry.objects.get(application=e1).benefit_class == BenefitClass.GENERAL
+
+
+def test_a_refused_benefit_leaves_every_entry_in_the_class_of_the_other_documents_with_its_end(
+    e1, waiting_referral, specialist_a, second_specialist_a
+):
+    """Issue 15: the class and the day it stops counting come from the documents left, in every queue."""
+    upload = document(BenefitCategory.LARGE_FAMILY, datetime.date(2026, 12, 1))
+    added = application_services.add_benefit_document(
+        application=e1, upload=upload, actor=specialist_a, now=at(15)
+    )
+    application_services.confirm_benefit(
+        document=added, actor=second_specialist_a, valid_until=datetime.date(2027, 1, 31), now=at(15)
+    )
+    assert QueueEntry.objects.get(application=e1).benefit_until is None  # the serviceman's has no end
+
+    services.refuse_referral_benefit(referral=waiting_referral, actor=specialist_a, reason="No.", now=at(15))
+
+    entry = QueueEntry.objects.get(application=e1)
+    assert (entry.benefit_class, entry.benefit_until) == (BenefitClass.FIRST_TURN, datetime.date(2027, 1, 31))

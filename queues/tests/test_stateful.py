@@ -6,7 +6,8 @@ PostgreSQL, with the Redis copy of the order kept by the after-commit work of
 each change: applications online and on paper (backdated, some at the same
 second), benefits confirmed, rejected and expired, withdrawals, bulletins and
 access, referrals taken, out-of-turn benefits refused, annulment and the
-stop-list, enrolment, and the school year turning (children ageing out).
+stop-list, enrolment, the school year turning (children ageing out), and the
+clock crossing the midnight a benefit stops counting, with no job run.
 
 After every step every standing entry's position and every page (several
 offsets and limits) are compared with a plain order written again here from
@@ -25,6 +26,7 @@ import zoneinfo
 from contextlib import contextmanager
 
 import pytest
+import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck
@@ -215,6 +217,34 @@ class QueueEvents(RuleBasedStateMachine):
             placement_services.lift_stop_list(now=now)
             bulletin_services.end_priority_windows(now=now)
 
+    @rule(second_before=st.booleans())
+    @precondition(lambda self: self.benefit_ends_ahead() is not None)
+    def midnight_passes(self, second_before):
+        """The clock reaches the night a benefit stops counting, and no job runs: reads must be exact.
+
+        At 23:59:59 of its last day the benefit still counts; at 00:00:00 it no
+        longer does. The order expected is worked out from the documents that
+        count on that day, not from the entries, so a read that kept an expired
+        class would fail (issue 15).
+        """
+        last_day = self.benefit_ends_ahead()
+        midnight = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time(), ALMATY)
+        self.now = midnight - datetime.timedelta(seconds=1) if second_before else midnight
+        queues = list(Queue.objects.filter(settlement=self.world["settlement"]).order_by("pk"))
+        with self.committed(), time_machine.travel(self.now, tick=False):
+            for queue in queues:
+                self.check_queue(queue, classes_on=self.now.date())
+
+    def benefit_ends_ahead(self):
+        """The last day of the earliest benefit of a standing entry still counting now, if any."""
+        return (
+            QueueEntry.objects.standing()
+            .filter(queue__settlement=self.world["settlement"], benefit_until__gte=self.now.date())
+            .order_by("benefit_until")
+            .values_list("benefit_until", flat=True)
+            .first()
+        )
+
     @rule(index=st.integers(0, 50))
     @precondition(lambda self: self.waiting().exists())
     def withdraw(self, index):
@@ -302,9 +332,29 @@ class QueueEvents(RuleBasedStateMachine):
         version = Queue.objects.filter(pk=queue.pk).values_list("version", flat=True).get()
         return self.world["redis"].get(ranks._keys(queue.pk)[0]) == str(version)
 
-    def check_queue(self, queue: Queue) -> None:
-        standing = QueueEntry.objects.standing().filter(queue=queue)
-        expected = plain_order(list(standing.values_list("application_id", "benefit_class", "submitted_at")))
+    def check_queue(self, queue: Queue, classes_on: datetime.date | None = None) -> None:
+        """Positions and pages of ``queue`` against the plain order of its standing entries.
+
+        With ``classes_on``, each entry's class is the one its application's documents give on that
+        day (RULES.md section 3), whatever the entry stored.
+        """
+        standing = list(
+            QueueEntry.objects.standing()
+            .filter(queue=queue)
+            .values_list("application_id", "benefit_class", "submitted_at")
+        )
+        if classes_on is not None:
+            standing = [
+                (
+                    application_id,
+                    application_services.benefit_class_on(
+                        Application.objects.get(pk=application_id), classes_on
+                    ),
+                    submitted_at,
+                )
+                for application_id, _class, submitted_at in standing
+            ]
+        expected = plain_order(standing)
         found = selectors.positions_of_applications(expected)
         positions = [
             (p.standing.position, application_id)
