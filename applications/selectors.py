@@ -14,7 +14,7 @@ from accounts.choices import Role
 from accounts.models import Applicant
 from audit.models import AuditEvent
 from queues.models import QueueEntry
-from queues.selectors import positions_of_entries
+from queues.selectors import positions_of_entries, settled_entries
 
 from . import numbers
 from .choices import BenefitCategory, Channel
@@ -198,7 +198,7 @@ def public_check(number: str) -> PublicCheck | None:
     normalised = numbers.normalise(number)
     if normalised is None:
         return None
-    entries = list(
+    entries = settled_entries(
         QueueEntry.objects.standing()
         .filter(application__number=normalised)
         .select_related("queue", "application")

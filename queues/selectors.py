@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from core import clock
@@ -161,16 +161,30 @@ class QueuePosition:
     standing: ordering.Standing
 
 
+def settled_entries(entries: QuerySet[QueueEntry]) -> list[QueueEntry]:
+    """``entries`` (standing, with ``select_related("queue")``) loaded after any expiry due in their
+    queues is applied: what a caller keys a cache by must not count an expired benefit (issue 15).
+
+    The probe for a due expiry is folded into the query; only when one is due do
+    the expiry and a second load follow.
+    """
+    now = clock.now()
+    loaded = list(_with_expiry_due(entries, timezone.localdate(now)))
+    due = {entry.queue_id for entry in loaded if entry.expiry_due}
+    if due and services.settle_expired(due, now=now):
+        loaded = list(entries)
+    return loaded
+
+
 def positions_of_entries(entries: list[QueueEntry]) -> list[QueuePosition]:
-    """The positions of standing entries the caller loaded with ``select_related("queue")``, in order.
+    """The positions of entries from ``settled_entries``, in their order.
 
     For a caller that needs the entries' queue versions before the positions (a
-    page cached by those versions, the public check); the versions must come
-    from the same query as the entries.
+    page cached by those versions, the public check).
     """
     return [
         QueuePosition(entry=entry, standing=standing)
-        for entry, standing in zip(entries, _standings(entries), strict=True)
+        for entry, standing in zip(entries, _standings(entries, settled=True), strict=True)
     ]
 
 
@@ -186,20 +200,15 @@ def positions_of_applications(application_ids: Iterable[int]) -> dict[int, list[
     gives every standing (two indexed counts each where Redis is not in step), so
     the cost grows with the queues the applications stand in, not with a queue's length.
     """
-    now = clock.now()
-    entries = (
+    entries = settled_entries(
         QueueEntry.objects.standing()
         .filter(application_id__in=list(application_ids))
         .select_related("queue", "queue__settlement")
         .order_by("application_id", "queue__kind")
     )
-    loaded = list(_with_expiry_due(entries, timezone.localdate(now)))
-    due = {entry.queue_id for entry in loaded if entry.expiry_due}
-    if due and services.settle_expired(due, now=now):
-        loaded = list(entries)
     positions: dict[int, list[QueuePosition]] = defaultdict(list)
-    for entry, standing in zip(loaded, _standings(loaded, settled=True), strict=True):
-        positions[entry.application_id].append(QueuePosition(entry=entry, standing=standing))
+    for position in positions_of_entries(entries):
+        positions[position.entry.application_id].append(position)
     return dict(positions)
 
 

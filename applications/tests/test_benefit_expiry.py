@@ -245,3 +245,14 @@ def test_the_migration_gives_existing_entries_the_end_of_their_class(settlement_
         assert entries_of(expired)[0][1:3] == (FIRST, datetime.date(2027, 3, 9))
         assert services.expire_benefits() == 1
     assert entries_of(expired)[0][1:3] == (GENERAL, None)
+
+
+@pytest.mark.usefixtures("english_pages")
+def test_a_public_check_page_cached_before_midnight_is_not_served_after_it(the_reported_queue, client):
+    _a, b = the_reported_queue
+    check = {"path": "/check/", "data": {"number": b.number}, "REMOTE_ADDR": "203.0.113.9"}
+
+    with time_machine.travel(at(2027, 3, 18, 23, 59, 59), tick=False):
+        assert "position 1" in client.get(**check).text
+    with time_machine.travel(at(2027, 3, 19, 0, 0, 0), tick=False):  # the job has not run
+        assert "position 2" in client.get(**check).text
