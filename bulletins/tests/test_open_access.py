@@ -219,20 +219,17 @@ def state(bulletin) -> set[tuple]:
 def interrupt_the_second_queue_once(monkeypatch, second_queue):
     """One queue per transaction; the second queue's fails once, after its accesses are written."""
     monkeypatch.setattr(services, "OPEN_ACCESS_BATCH", 1)
-    original = services.enqueue_many
+    original = services.enqueue_select
     calls = {"failed": False}
 
-    def enqueue_many(task, list_of_args):
-        list_of_args = list(list_of_args)
-        queues = set(
-            Access.objects.filter(pk__in=[args[0] for args in list_of_args]).values_list("queue", flat=True)
-        )
-        if queues == {second_queue.pk} and not calls["failed"]:
+    def enqueue_select(task, **kwargs):
+        queues = set(Access.objects.filter(opened_at=NOW).values_list("queue", flat=True))
+        if second_queue.pk in queues and not calls["failed"]:
             calls["failed"] = True
             raise ConnectionError("worker lost in the middle of the second queue")
-        return original(task, list_of_args)
+        return original(task, **kwargs)
 
-    monkeypatch.setattr(services, "enqueue_many", enqueue_many)
+    monkeypatch.setattr(services, "enqueue_select", enqueue_select)
 
 
 @pytest.mark.django_db(transaction=True)
