@@ -243,10 +243,13 @@ def open_access(*, bulletin_id: int, now: datetime.datetime | None = None) -> in
     In each queue, the first applicants in queue order (positioned in SQL by
     ``queues.bulk``, the closed form of ``queues.ordering``) who may take a
     place now get access, as many as the places the queue gained. Skipped:
-    holders of a referral, the stop-listed, and those already holding open
-    access in that queue from another bulletin. One transaction, and a fixed
-    number of statements, per batch of ``OPEN_ACCESS_BATCH`` queues; only the
-    chosen rows reach Python, never a whole queue.
+    holders of a referral, the stop-listed, those already holding open access
+    in that queue from another bulletin, and children whose age would not fit
+    the group at the take (RULES.md sections 4 and 5). One transaction, and a
+    fixed number of statements, per batch of ``OPEN_ACCESS_BATCH`` queues. The
+    chosen applicants stay in a temporary table, from which every access,
+    audit event and outbox row is written by INSERT ... SELECT; only the ids
+    of the outbox rows come back, for their messages after the commit.
 
     Idempotent: in each queue it counts the accesses this bulletin already
     opened there (whatever became of them) and opens only the rest, under a
