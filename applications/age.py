@@ -52,6 +52,26 @@ def age_on_cutoff(birth_date: datetime.date, today: datetime.date) -> int:
     return age_in_full_years(birth_date, cutoff)
 
 
+def too_old_born_until(today: datetime.date) -> datetime.date:
+    """The latest birth date too old for the queue today: a child born on it or before is, one after is not.
+
+    Opening access asks this of many children at once, in SQL, as one date
+    comparison (``applications.selectors.age_fit_sql``). The date is found with
+    ``age_on_cutoff`` itself, which never grows as the birth date moves later,
+    so the comparison and ``age_ineligibility_reason`` agree on every birth
+    date, 29 February and the cut-off date included.
+    """
+    max_age = settings.QUEUE_MAX_AGE_YEARS
+    cutoff = school_year_cutoff(today)
+    day = _same_day_in(cutoff.year - max_age - 1, cutoff.month, cutoff.day)
+    one_day = datetime.timedelta(days=1)
+    while age_on_cutoff(day + one_day, today) > max_age:
+        day += one_day
+    while age_on_cutoff(day, today) <= max_age:
+        day -= one_day
+    return day
+
+
 def is_age_eligible(
     birth_date: datetime.date, today: datetime.date, *, has_special_needs_conclusion: bool
 ) -> bool:

@@ -5,8 +5,10 @@ A parent reaches only their own records: every read here that takes an
 nothing, exactly as a number that does not exist.
 """
 
+import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +18,59 @@ from audit.models import AuditEvent
 from queues.models import QueueEntry
 from queues.selectors import positions_of_entries, settled_entries
 
-from . import numbers
-from .choices import BenefitCategory, Channel
+from . import age, numbers
+from .choices import BenefitCategory, Channel, Verification
 from .models import Application, BenefitDocument, Child
+
+#: The documents that make a PMPK conclusion held, exempting the child from the age limit (RULES.md 4):
+#: pending or confirmed, as when applying.
+CONCLUSION_VERIFICATIONS = (Verification.PENDING, Verification.CONFIRMED)
+SPECIAL_NEEDS_CONCLUSION = Q(
+    category=BenefitCategory.SPECIAL_NEEDS, verification__in=CONCLUSION_VERIFICATIONS
+)
+
+_AGE_FIT_SQL = """
+    ({birth_date} <= %(age_fit_today)s AND (
+        {birth_date} > %(age_fit_too_old_until)s
+        OR EXISTS (
+            SELECT 1 FROM {document} AS conclusion
+            WHERE conclusion.application_id = {application}
+              AND conclusion.category = %(age_fit_category)s
+              AND conclusion.verification IN ({verifications})
+        )
+    ))
+"""
+
+
+def age_fit_sql(*, birth_date: str, application: str, today: datetime.date) -> tuple[str, dict]:
+    """``age_ineligibility_of(...) is None`` as a SQL condition, and its named parameters (RULES.md 4).
+
+    For the writes that choose among many children at once (opening access):
+    ``birth_date`` and ``application`` are SQL expressions for the child's birth
+    date and the application's id. The same rule as ``age.age_ineligibility_reason``:
+    no birth date after today; and born after ``age.too_old_born_until(today)``,
+    or holding a conclusion of ``SPECIAL_NEEDS_CONCLUSION``. A parametrised test
+    compares the two on every kind of birth date and cut-off.
+    """
+    sql = _AGE_FIT_SQL.format(
+        birth_date=birth_date,
+        application=application,
+        document=connection.ops.quote_name(BenefitDocument._meta.db_table),
+        verifications=", ".join(
+            f"%(age_fit_verification_{index})s" for index in range(len(CONCLUSION_VERIFICATIONS))
+        ),
+    )
+    adapt = connection.ops.adapt_datefield_value
+    return sql, {
+        "age_fit_today": adapt(today),
+        "age_fit_too_old_until": adapt(age.too_old_born_until(today)),
+        "age_fit_category": str(BenefitCategory.SPECIAL_NEEDS),
+        **{
+            f"age_fit_verification_{index}": str(verification)
+            for index, verification in enumerate(CONCLUSION_VERIFICATIONS)
+        },
+    }
+
 
 #: What an application's history calls each recorded action (the staff desk and the cabinet).
 ACTION_LABELS = {

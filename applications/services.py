@@ -32,7 +32,7 @@ from dispatch.services import enqueue
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason
 
-from . import age, numbers, tasks
+from . import age, numbers, selectors, tasks
 from .choices import BenefitCategory, Channel, Status, Verification
 from .errors import ChildAlreadyInQueue, InvalidDocument, InvalidInput, NotEligible, OutOfScope
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child, Guardianship
@@ -739,10 +739,7 @@ def _lock_pending_document(document: BenefitDocument, actor) -> BenefitDocument:
 
 
 def _holds_special_needs_conclusion(application: Application) -> bool:
-    return application.benefit_documents.filter(
-        category=BenefitCategory.SPECIAL_NEEDS,
-        verification__in=[Verification.PENDING, Verification.CONFIRMED],
-    ).exists()
+    return application.benefit_documents.filter(selectors.SPECIAL_NEEDS_CONCLUSION).exists()
 
 
 # --- Ageing out (RULES.md section 4; issue 4) -----------------------------------------

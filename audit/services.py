@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db import connection, models
 
 from core import clock
-from core.inserts import insert_rows
+from core.inserts import insert_rows, insert_select
 
 from . import context
 from .models import AuditEvent
@@ -78,6 +78,37 @@ def record_rows(
         ),
     )
     return len(rows)
+
+
+_EVENTS_SQL = "SELECT CAST(events.target_id AS VARCHAR(64)), events.details FROM ({select}) AS events"
+
+
+def record_select(
+    *,
+    action: str,
+    model: type[models.Model],
+    select: str,
+    params: dict,
+    actor=None,
+    at: datetime.datetime | None = None,
+) -> int:
+    """``record_rows`` for events chosen in SQL, which never reach Python: one INSERT ... SELECT.
+
+    ``select`` yields one row per event, with columns named ``target_id`` and
+    ``details``, the details a JSON object built in SQL
+    (``core.inserts.json_object_sql``); ``params`` are its named parameters.
+    Returns how many were recorded.
+    """
+    return insert_select(
+        AuditEvent,
+        shared={
+            **_shared(action=action, actor=actor, at=at or clock.now()),
+            "target_type": model._meta.label_lower,
+        },
+        columns=("target_id", "details"),
+        select=_EVENTS_SQL.format(select=select),
+        params=params,
+    )
 
 
 def _event(*, action: str, target, actor, details: dict | None, at: datetime.datetime | None) -> AuditEvent:

@@ -17,12 +17,12 @@ the counters of a place change in the same transaction as the referral.
 """
 
 import datetime
-from collections import Counter
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -30,14 +30,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Action, Role
 from applications.choices import Status
 from applications.errors import OutOfScope
-from applications.models import Application
+from applications.models import Application, Child
+from applications.selectors import age_fit_sql
 from applications.transitions import transition as transition_application
-from audit.services import record, record_many, record_rows
+from audit.services import record, record_select
 from core import clock
-from core.inserts import insert_rows
+from core.inserts import insert_select, json_array_sql, json_object_sql
 from core.workdays import end_of, last_working_day_of_period
 from directory.models import District, Group, Kindergarten
-from dispatch.services import enqueue, enqueue_many
+from dispatch.services import enqueue, enqueue_select
 from queues import bulk as queue_bulk
 from queues import services as queue_services
 
@@ -242,10 +243,13 @@ def open_access(*, bulletin_id: int, now: datetime.datetime | None = None) -> in
     In each queue, the first applicants in queue order (positioned in SQL by
     ``queues.bulk``, the closed form of ``queues.ordering``) who may take a
     place now get access, as many as the places the queue gained. Skipped:
-    holders of a referral, the stop-listed, and those already holding open
-    access in that queue from another bulletin. One transaction, and a fixed
-    number of statements, per batch of ``OPEN_ACCESS_BATCH`` queues; only the
-    chosen rows reach Python, never a whole queue.
+    holders of a referral, the stop-listed, those already holding open access
+    in that queue from another bulletin, and children whose age would not fit
+    the group at the take (RULES.md sections 4 and 5). One transaction, and a
+    fixed number of statements, per batch of ``OPEN_ACCESS_BATCH`` queues. The
+    chosen applicants stay in a temporary table, from which every access,
+    audit event and outbox row is written by INSERT ... SELECT; only the ids
+    of the outbox rows come back, for their messages after the commit.
 
     Idempotent: in each queue it counts the accesses this bulletin already
     opened there (whatever became of them) and opens only the rest, under a
@@ -367,197 +371,239 @@ def ensure_kindergarten_staff(actor, kindergarten: Kindergarten) -> None:
 
 
 def _open_access_in_queues(bulletin: Bulletin, gained: dict[int, int], *, now: datetime.datetime) -> int:
-    """Open the accesses still due in a batch of queues: one transaction, a fixed number of statements."""
+    """Open the accesses still due in a batch of queues: one transaction, a fixed number of statements.
+
+    The chosen applicants are written to a temporary table, never read into
+    Python, and every row the opening writes comes from it by INSERT ... SELECT:
+    the accesses, their audit events (one per access, one per queue), and the
+    outbox rows of the notices.
+    """
     with transaction.atomic():
         _one_opening_per_queue(list(gained))
-        wanted = _still_wanted(bulletin, gained)
-        chosen = _lock_first_eligible(bulletin, wanted, now=now) if wanted else {}
-        if not any(chosen.values()):
-            return 0
-        _end_stale_accesses(chosen, now=now)
-        # Rows, not instances: (id, queue id, application id, position) of each access opened.
-        accesses = insert_rows(
+        _pick_and_lock(bulletin, gained, now=now)
+        _end_stale_accesses(now=now)
+        opened = insert_select(
             Access,
             shared={"bulletin": bulletin, "opened_at": now, "ends_at": bulletin.priority_until},
             columns=("queue", "application", "position"),
-            rows=(
-                (queue_id, application_id, position)
-                for queue_id, rows in chosen.items()
-                for application_id, position in rows
-            ),
-            returning=("id", "queue", "application", "position"),
+            select=_ACCESSES_SQL,
+            params={},
         )
         Application.objects.filter(
-            pk__in={application_id for _id, _queue_id, application_id, _position in accesses},
+            pk__in=RawSQL("SELECT application_id FROM open_access_picks", ()),
             status=Status.IN_QUEUE,
         ).update(**_moved(Application(status=Status.IN_QUEUE), Status.ACCESS_OPEN, now=now))
-        _record_openings(bulletin, accesses, gained, now=now)
-        # One insert for the whole batch's notices: a big bulletin opens tens of thousands.
-        enqueue_many(tasks.notify_access_opened, [(access_id,) for access_id, *_rest in accesses])
-    return len(accesses)
+        _record_openings(bulletin, now=now)
+        enqueue_select(
+            tasks.notify_access_opened,
+            select=_NOTICES_SQL.format(
+                args=json_array_sql("access.id"), opened=_OPENED.format(access=_table(Access))
+            ),
+            params={"bulletin": bulletin.pk},
+        )
+        _drop_picks()
+    return opened
 
 
-def _still_wanted(bulletin: Bulletin, gained: dict[int, int]) -> dict[int, int]:
-    """Per queue, its places minus the accesses this bulletin opened there (whatever became of them)."""
-    opened = dict(
-        Access.objects.filter(bulletin=bulletin, queue_id__in=list(gained))
-        .values("queue_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("queue_id", "n")
-    )
-    return {
-        queue_id: places - opened.get(queue_id, 0)
-        for queue_id, places in gained.items()
-        if places > opened.get(queue_id, 0)
-    }
+# The applicants a batch opens access to, kept in the database between the statements of its transaction
+# (dropped at its end; on PostgreSQL at the commit at the latest): created by the first pick.
+_CREATE_PICKS = {
+    "postgresql": "CREATE TEMPORARY TABLE open_access_picks ON COMMIT DROP AS",
+    "sqlite": "CREATE TEMPORARY TABLE open_access_picks AS",
+}
+_INSERT_PICKS = "INSERT INTO open_access_picks (queue_id, application_id, position, places)"
 
-
-# Who may get access, as a condition over a queue entry: a status in ``MAY_GET_ACCESS``, no access of this
-# bulletin in the queue, no open access there whose window has not ended. Both looked up by index, entry by
-# entry. The accesses are counted rather than tested with NOT EXISTS, which PostgreSQL would turn into an
-# anti-join: with the accesses this very run opens not yet in its statistics, it then rereads every open
-# access once per entry.
+# Who may get access, as a condition over a queue entry: a status in ``MAY_GET_ACCESS``, a child whose age
+# fits the group on the day (``applications.selectors.age_fit_sql``), no access of this bulletin in the
+# queue, no open access there whose window has not ended. Each looked up by index, entry by entry: the two
+# accesses by their own unique indexes (``access_once_per_bulletin_and_queue``,
+# ``access_one_open_per_queue``).
+# They are counted rather than tested with NOT EXISTS, apart rather than under one OR, and the end of the
+# window is not a condition of the scan: with the accesses this very run opens not yet in its statistics,
+# PostgreSQL would otherwise reread every open access once per entry (an anti-join, a bitmap OR, or a scan
+# of ``access_open_ends``).
 _ELIGIBLE_SQL = """
     EXISTS (
         SELECT 1 FROM {application} AS application
+        JOIN {child} AS child ON child.id = application.child_id
         WHERE application.id = entry.application_id AND application.status IN ({may_get_access})
+          AND {age_fits}
     )
     AND (
         SELECT COUNT(*) FROM {access} AS access
-        WHERE access.queue_id = entry.queue_id
-          AND access.application_id = entry.application_id
-          AND (access.bulletin_id = %(bulletin)s OR (access.status = %(open)s AND access.ends_at > %(now)s))
+        WHERE access.bulletin_id = %(bulletin)s
+          AND access.queue_id = entry.queue_id AND access.application_id = entry.application_id
+    ) = 0
+    AND (
+        SELECT COUNT(CASE WHEN access.ends_at > %(now)s THEN 1 END) FROM {access} AS access
+        WHERE access.status = %(open)s
+          AND access.queue_id = entry.queue_id AND access.application_id = entry.application_id
     ) = 0
 """
-
-_FIRST_ELIGIBLE_SQL = """
-    SELECT wanted.queue_id, picked.application_id, picked.position
-    FROM (VALUES {wanted}) AS wanted (queue_id, wanted)
+# How many a queue still wants: its places minus the accesses this bulletin opened there, whatever became
+# of them, so that a rerun, or a run after a crash, opens only the rest.
+_STILL_WANTED_SQL = (
+    "({places} - (SELECT COUNT(*) FROM {access} AS opened"
+    " WHERE opened.bulletin_id = %(bulletin)s AND opened.queue_id = {queue}))"
+)
+_PICK_SQL = """
+    {into} SELECT wanted.queue_id, picked.application_id, picked.position, wanted.places
+    FROM (VALUES {wanted}) AS wanted (queue_id, places)
     CROSS JOIN LATERAL ({picked}) AS picked
-    ORDER BY wanted.queue_id, picked.position
 """
 # Without LATERAL (SQLite in development): the same query for each queue, all in one statement.
-_FIRST_ELIGIBLE_EACH_SQL = "SELECT * FROM ({each}) AS chosen ORDER BY queue_id, position"
+_PICK_EACH_SQL = "{into} {each}"
 _ONE_QUEUE_SQL = (
-    "SELECT %(queue_{index})s AS queue_id, picked.application_id, picked.position FROM ({picked}) AS picked"
+    "SELECT %(queue_{index})s AS queue_id, picked.application_id, picked.position,"
+    " %(places_{index})s AS places FROM ({picked}) AS picked"
 )
+# Lock the chosen applications (in id order) and name the queues where one may no longer get access: a
+# parent may withdraw, or take a referral elsewhere, between the pick and the lock.
+_LOCK_SQL = """
+    WITH locked AS {materialized} (
+        SELECT id FROM {application}
+        WHERE id IN (SELECT application_id FROM open_access_picks) AND status IN ({may_get_access})
+        ORDER BY id{for_update}
+    )
+    SELECT DISTINCT queue_id FROM open_access_picks WHERE application_id NOT IN (SELECT id FROM locked)
+"""
+# The chosen applicants' open accesses in these queues whose window is over: ``end_priority_windows``
+# may not have reached them yet, and a queue holds one open access per application
+# (``access_one_open_per_queue``).
+_END_STALE_SQL = """
+    UPDATE {access} SET status = %(ended)s, closed_at = %(closed_at)s
+    WHERE status = %(open)s AND ends_at <= %(now)s
+      AND (queue_id, application_id) IN (SELECT queue_id, application_id FROM open_access_picks)
+"""
+_UNPICK_SQL = "DELETE FROM open_access_picks WHERE queue_id IN ({queues})"
+# The accesses a batch opened, each beside its pick (by ``access_once_per_bulletin_and_queue``).
+_OPENED = """
+    open_access_picks JOIN {access} AS access
+    ON access.bulletin_id = %(bulletin)s
+       AND access.queue_id = open_access_picks.queue_id
+       AND access.application_id = open_access_picks.application_id
+"""
+_NOTICES_SQL = "SELECT {args} AS args FROM {opened} ORDER BY access.id"
+_OPENED_EVENTS_SQL = (
+    "SELECT open_access_picks.application_id AS target_id, {details} AS details"
+    " FROM {opened} ORDER BY access.id"
+)
+_QUEUE_EVENTS_SQL = (
+    "SELECT %(bulletin)s AS target_id, {details} AS details"
+    " FROM open_access_picks GROUP BY queue_id ORDER BY queue_id"
+)
+_ACCESSES_SQL = "SELECT queue_id, application_id, position FROM open_access_picks ORDER BY queue_id, position"
 
 
-def _first_eligible(
-    bulletin: Bulletin, wanted: dict[int, int], *, now: datetime.datetime
-) -> dict[int, list[tuple[int, int]]]:
-    """Per queue, ``(application id, position)`` of its first ``wanted`` applicants who may get access now.
+def _pick_and_lock(bulletin: Bulletin, gained: dict[int, int], *, now: datetime.datetime) -> None:
+    """Fill the picks with each queue's first applicants who may get access now, and lock them.
 
-    One query for the whole batch, each queue read only as far as its first
-    eligible ones (``queues.bulk.first_positions_sql``). Not eligible: a status
-    outside ``MAY_GET_ACCESS`` (a referral, the stop-list), an access of this
-    bulletin in the queue, or an open access there whose window has not ended
-    (an ended window holds nothing, even before ``end_priority_windows`` has run).
+    Per queue, as many as it still wants, in queue order (``queues.bulk``).
+    Not eligible: a status outside ``MAY_GET_ACCESS`` (a referral, the
+    stop-list), a child whose age does not fit the group today, an access of
+    this bulletin in the queue, or an open access there whose window has not
+    ended (an ended window holds nothing, even before ``end_priority_windows``
+    has run). The children of a place's queue are born in the group's year, so
+    the age is the one thing left of "fits the group" (RULES.md sections 4, 5).
+    The queues whose picks changed before the lock are picked again.
     """
-    quote = connection.ops.quote_name
+    _pick(bulletin, gained, now=now, into=_CREATE_PICKS.get(connection.vendor, _CREATE_PICKS["sqlite"]))
+    while changed := _lock_picks():
+        with connection.cursor() as cursor:
+            cursor.execute(_UNPICK_SQL.format(queues=", ".join(["%s"] * len(changed))), changed)
+        _pick(bulletin, {queue_id: gained[queue_id] for queue_id in changed}, now=now, into=_INSERT_PICKS)
+
+
+def _pick(bulletin: Bulletin, gained: dict[int, int], *, now: datetime.datetime, into: str) -> None:
+    """Put the picks of the queues ``gained`` (queue id: places) ``into`` the table; one statement."""
     statuses = {f"may_get_access_{index}": str(status) for index, status in enumerate(MAY_GET_ACCESS)}
+    age_fits, age_params = age_fit_sql(
+        birth_date="child.birth_date", application="application.id", today=timezone.localdate(now)
+    )
     eligible = _ELIGIBLE_SQL.format(
-        application=quote(Application._meta.db_table),
-        access=quote(Access._meta.db_table),
+        application=_table(Application),
+        child=_table(Child),
+        access=_table(Access),
         may_get_access=", ".join(f"%({name})s" for name in statuses),
+        age_fits=age_fits,
     )
     params = {
         **statuses,
+        **age_params,
         "bulletin": bulletin.pk,
         "open": str(AccessStatus.OPEN),
         "now": connection.ops.adapt_datetimefield_value(now),
     }
-    for index, (queue_id, count) in enumerate(wanted.items()):
-        params |= {f"queue_{index}": queue_id, f"wanted_{index}": count}
+    for index, (queue_id, places) in enumerate(gained.items()):
+        params |= {f"queue_{index}": queue_id, f"places_{index}": places}
     if connection.vendor == "postgresql":
-        sql = _FIRST_ELIGIBLE_SQL.format(
-            wanted=", ".join(f"(%(queue_{index})s, %(wanted_{index})s)" for index in range(len(wanted))),
-            picked=queue_bulk.first_positions_sql(
-                queue="wanted.queue_id", limit="wanted.wanted", eligible=eligible
-            ),
+        sql = _PICK_SQL.format(
+            into=into,
+            wanted=", ".join(f"(%(queue_{index})s, %(places_{index})s)" for index in range(len(gained))),
+            picked=_first_eligible_sql(queue="wanted.queue_id", places="wanted.places", eligible=eligible),
         )
     else:
-        sql = _FIRST_ELIGIBLE_EACH_SQL.format(
+        sql = _PICK_EACH_SQL.format(
+            into=into,
             each=" UNION ALL ".join(
                 _ONE_QUEUE_SQL.format(
                     index=index,
-                    picked=queue_bulk.first_positions_sql(
-                        queue=f"%(queue_{index})s", limit=f"%(wanted_{index})s", eligible=eligible
+                    picked=_first_eligible_sql(
+                        queue=f"%(queue_{index})s", places=f"%(places_{index})s", eligible=eligible
                     ),
                 )
-                for index in range(len(wanted))
-            )
+                for index in range(len(gained))
+            ),
         )
-    chosen: dict[int, list[tuple[int, int]]] = {queue_id: [] for queue_id in wanted}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for queue_id, application_id, position in cursor.fetchall():
-            chosen[queue_id].append((application_id, position))
-    return chosen
 
 
-def _lock_first_eligible(
-    bulletin: Bulletin, wanted: dict[int, int], *, now: datetime.datetime
-) -> dict[int, list[tuple[int, int]]]:
-    """``_first_eligible``, with the chosen applications locked (in id order) and their status re-checked.
-
-    A parent may withdraw, or take a referral elsewhere, between the pick and the
-    lock: the queues that lost someone that way are picked again, until every
-    chosen application is locked and may still get access.
-    """
-    chosen = _first_eligible(bulletin, wanted, now=now)
-    while True:
-        ids = {application_id for rows in chosen.values() for application_id, _position in rows}
-        locked = set(
-            Application.objects.select_for_update()
-            .filter(pk__in=ids, status__in=MAY_GET_ACCESS)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        changed = {
-            queue_id
-            for queue_id, rows in chosen.items()
-            if any(application_id not in locked for application_id, _position in rows)
-        }
-        if not changed:
-            return chosen
-        chosen.update(
-            _first_eligible(bulletin, {queue_id: wanted[queue_id] for queue_id in changed}, now=now)
-        )
+def _first_eligible_sql(*, queue: str, places: str, eligible: str) -> str:
+    limit = _STILL_WANTED_SQL.format(places=places, access=_table(Access), queue=queue)
+    return queue_bulk.first_positions_sql(queue=queue, limit=limit, eligible=eligible)
 
 
-_END_STALE_SQL = """
-    UPDATE {access} SET status = %s, closed_at = %s
-    WHERE status = %s AND ends_at <= %s AND (queue_id, application_id) IN (VALUES {chosen})
-"""
-
-
-def _end_stale_accesses(chosen: dict[int, list[tuple[int, int]]], *, now: datetime.datetime) -> None:
-    """End the chosen applicants' open accesses in these queues whose window is over.
-
-    ``end_priority_windows`` may not have reached them yet, and a queue holds one
-    open access per application (``access_one_open_per_queue``). One UPDATE over
-    the (queue, application) pairs: a condition per queue costs Django a second
-    to build for a national bulletin.
-    """
-    pairs = [(queue_id, application_id) for queue_id, rows in chosen.items() for application_id, _ in rows]
-    ended = _moved(Access(status=AccessStatus.OPEN), AccessStatus.ENDED, now=now)
-    sql = _END_STALE_SQL.format(
-        access=connection.ops.quote_name(Access._meta.db_table), chosen=", ".join(["(%s, %s)"] * len(pairs))
+def _lock_picks() -> list[int]:
+    """Lock the picked applications; the queues of those that may no longer get access, to pick again."""
+    postgresql = connection.vendor == "postgresql"
+    sql = _LOCK_SQL.format(
+        materialized="MATERIALIZED" if postgresql else "",
+        application=_table(Application),
+        may_get_access=", ".join(["%s"] * len(MAY_GET_ACCESS)),
+        for_update=" FOR UPDATE" if connection.features.has_select_for_update else "",
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(status) for status in MAY_GET_ACCESS])
+        return sorted(queue_id for (queue_id,) in cursor.fetchall())
+
+
+def _end_stale_accesses(*, now: datetime.datetime) -> None:
+    ended = _moved(Access(status=AccessStatus.OPEN), AccessStatus.ENDED, now=now)
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
-            sql,
-            [
-                str(ended["status"]),
-                adapt(ended["closed_at"]),
-                str(AccessStatus.OPEN),
-                adapt(now),
-                *(number for pair in pairs for number in pair),
-            ],
+            _END_STALE_SQL.format(access=_table(Access)),
+            {
+                "ended": str(ended["status"]),
+                "closed_at": adapt(ended["closed_at"]),
+                "open": str(AccessStatus.OPEN),
+                "now": adapt(now),
+            },
         )
+
+
+def _drop_picks() -> None:
+    """Drop the picks at the end of the batch: its transaction may be a savepoint of a longer one.
+
+    A rollback takes the table back with everything else.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE open_access_picks")
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _moved(instance, to, *, now: datetime.datetime) -> dict:
@@ -575,41 +621,33 @@ def _moved(instance, to, *, now: datetime.datetime) -> dict:
     return {field: getattr(instance, field) for field in fields}
 
 
-def _record_openings(
-    bulletin: Bulletin,
-    accesses: list[tuple[int, int, int, int]],
-    gained: dict[int, int],
-    *,
-    now: datetime.datetime,
-) -> None:
+def _record_openings(bulletin: Bulletin, *, now: datetime.datetime) -> None:
     """One audit event per access on its application, and one per queue on the bulletin: two inserts."""
-    ends_at = bulletin.priority_until.isoformat()
-    record_rows(
+    params = {"bulletin": bulletin.pk, "ends_at": bulletin.priority_until.isoformat()}
+    record_select(
         action="access.opened",
         model=Application,
         at=now,
-        events=(
-            (
-                application_id,
-                {
-                    "access": access_id,
-                    "bulletin": bulletin.pk,
-                    "queue": queue_id,
-                    "position": position,
-                    "ends_at": ends_at,
-                },
-            )
-            for access_id, queue_id, application_id, position in accesses
+        select=_OPENED_EVENTS_SQL.format(
+            details=json_object_sql(
+                access="access.id",
+                bulletin="%(bulletin)s",
+                queue="access.queue_id",
+                position="access.position",
+                ends_at="CAST(%(ends_at)s AS TEXT)",
+            ),
+            opened=_OPENED.format(access=_table(Access)),
         ),
+        params=params,
     )
-    opened = Counter(queue_id for _id, queue_id, _application_id, _position in accesses)
-    record_many(
+    record_select(
         action="bulletin.access_opened",
+        model=Bulletin,
         at=now,
-        events=(
-            (bulletin, {"queue": queue_id, "opened": count, "places": gained[queue_id]})
-            for queue_id, count in opened.items()
+        select=_QUEUE_EVENTS_SQL.format(
+            details=json_object_sql(queue="queue_id", opened="COUNT(*)", places="MAX(places)")
         ),
+        params=params,
     )
 
 
@@ -643,12 +681,16 @@ def _one_opening_per_queue(queue_ids: list[int]) -> None:
     order so that two runs over overlapping batches cannot deadlock; a rerun
     waits for a run in progress and then counts what it committed. Other
     databases (SQLite in development) write one transaction at a time anyway.
+    The same statement turns JIT compilation off for the transaction: the
+    pick's estimated cost sets it off, and compiling took longer (about 200 ms)
+    than running it.
     """
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended('open-access:' || queue_id, 0))"
+            "SELECT set_config('jit', 'off', true),"
+            " pg_advisory_xact_lock(hashtextextended('open-access:' || queue_id, 0))"
             " FROM (SELECT unnest(%s::bigint[]) AS queue_id ORDER BY 1) AS batch",
             [sorted(queue_ids)],
         )

@@ -3,8 +3,9 @@
 ``bulk_create`` builds, and prepares field by field, one instance per row: for
 the accesses of a national bulletin, and their audit events and notices, that
 costs seconds of Python. Here the values every row shares are prepared once,
-and the rows are plain tuples of values the database takes as they are. No
-``save``, no signals: the same as ``bulk_create``.
+and the rows are plain tuples of values the database takes as they are
+(``insert_rows``), or never leave the database at all (``insert_select``: the
+rows come from a SELECT). No ``save``, no signals: the same as ``bulk_create``.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -12,6 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from django.db import connection, models
 
 _INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES {rows}{returning}"
+_INSERT_SELECT_SQL = "INSERT INTO {table} ({columns}) SELECT {shared}source.* FROM ({select}) AS source"
+# JSON built in SQL, by vendor (the same functions Django's JSONField lookups use).
+_JSON_FUNCTIONS = {"postgresql": ("jsonb_build_object", "jsonb_build_array")}
+_STANDARD_JSON_FUNCTIONS = ("json_object", "json_array")
 
 
 def insert_rows(
@@ -36,17 +41,8 @@ def insert_rows(
     if not rows:
         return []
     meta = model._meta
-    named = {meta.get_field(name) for name in (*shared, *columns)}
-    defaults = {
-        field: field.get_default()
-        for field in meta.concrete_fields
-        if field not in named and not field.primary_key
-    }
-    shared = {**{meta.get_field(name): value for name, value in shared.items()}, **defaults}
-    shared_values = [
-        field.get_db_prep_save(value.pk if isinstance(value, models.Model) else value, connection)
-        for field, value in shared.items()
-    ]
+    shared = _shared_fields(model, shared, columns)
+    shared_values = list(shared.values())
     fields = [*shared, *(meta.get_field(name) for name in columns)]
     quote = connection.ops.quote_name
     placeholder = f"({', '.join(['%s'] * len(fields))})"
@@ -68,3 +64,65 @@ def insert_rows(
             cursor.execute(sql, [value for row in chunk for value in (*shared_values, *row)])
             inserted += cursor.fetchall() if returning else [()] * len(chunk)
     return inserted
+
+
+def insert_select(
+    model: type[models.Model],
+    *,
+    shared: Mapping[str, object],
+    columns: Sequence[str],
+    select: str,
+    params,
+    returning: Sequence[str] = (),
+) -> int | list[tuple]:
+    """Insert one row per row of ``select``: its columns, in order, for ``columns``; ``shared`` for the rest.
+
+    ``shared`` as for ``insert_rows``, prepared once and passed as parameters
+    named ``insert_shared_N``; ``params`` are the named parameters of ``select``.
+    The rows never reach Python: one statement however many there are. Returns
+    how many were inserted.
+    """
+    meta = model._meta
+    shared = _shared_fields(model, shared, columns)
+    shared_params = {f"insert_shared_{index}": value for index, value in enumerate(shared.values())}
+    quote = connection.ops.quote_name
+    sql = _INSERT_SELECT_SQL.format(
+        table=quote(meta.db_table),
+        columns=", ".join(quote(field.column) for field in [*shared, *map(meta.get_field, columns)]),
+        shared="".join(f"%({name})s, " for name in shared_params),
+        select=select,
+    )
+    if returning:
+        sql += f" RETURNING {', '.join(quote(meta.get_field(name).column) for name in returning)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, **shared_params})
+        return cursor.fetchall() if returning else cursor.rowcount
+
+
+def json_object_sql(**values: str) -> str:
+    """A SQL expression building a JSON object of ``values`` (SQL expressions), for a JSON column."""
+    build = _JSON_FUNCTIONS.get(connection.vendor, _STANDARD_JSON_FUNCTIONS)[0]
+    pairs = ", ".join(f"'{key}', {value}" for key, value in values.items())
+    return f"{build}({pairs})"
+
+
+def json_array_sql(*values: str) -> str:
+    """A SQL expression building a JSON array of ``values`` (SQL expressions), for a JSON column."""
+    build = _JSON_FUNCTIONS.get(connection.vendor, _STANDARD_JSON_FUNCTIONS)[1]
+    return f"{build}({', '.join(values)})"
+
+
+def _shared_fields(model: type[models.Model], shared: Mapping[str, object], columns: Sequence[str]) -> dict:
+    """Each field not in ``columns`` (and not the key), with its value prepared once for the database."""
+    meta = model._meta
+    named = {meta.get_field(name) for name in (*shared, *columns)}
+    defaults = {
+        field: field.get_default()
+        for field in meta.concrete_fields
+        if field not in named and not field.primary_key
+    }
+    values = {**{meta.get_field(name): value for name, value in shared.items()}, **defaults}
+    return {
+        field: field.get_db_prep_save(value.pk if isinstance(value, models.Model) else value, connection)
+        for field, value in values.items()
+    }

@@ -23,7 +23,7 @@ from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from core import clock
 from core.breaker import Breaker, breaker_for
-from core.inserts import insert_rows
+from core.inserts import insert_rows, insert_select
 
 from .models import PendingTask
 
@@ -57,6 +57,31 @@ def enqueue_many(task, list_of_args: Iterable[Sequence]) -> int:
         returning=("id",),
     )
     ids = [pk for (pk,) in rows]
+    if ids:
+        transaction.on_commit(lambda: _send_in_chunks(ids))
+    return len(ids)
+
+
+_CALLS_SQL = "SELECT calls.args FROM ({select}) AS calls"
+
+
+def enqueue_select(task, *, select: str, params: dict) -> int:
+    """``enqueue_many`` for calls chosen in SQL: ``select`` yields each call's arguments as a JSON array
+    (``core.inserts.json_array_sql``) in a column named ``args``; its rows never reach Python as objects.
+
+    The same rows, and the same messages on commit, as ``enqueue_many``. Returns how many.
+    """
+    ids = [
+        pk
+        for (pk,) in insert_select(
+            PendingTask,
+            shared={"task": task.name},
+            columns=("args",),
+            select=_CALLS_SQL.format(select=select),
+            params=params,
+            returning=("id",),
+        )
+    ]
     if ids:
         transaction.on_commit(lambda: _send_in_chunks(ids))
     return len(ids)

@@ -23,6 +23,7 @@ from bulletins.tests.factories import (
 )
 from core import outbox
 from placements import services as placement_services
+from placements.selectors import take_refusal
 from placements.tests.factories import take
 from queues.selectors import queue_page
 
@@ -134,6 +135,46 @@ def test_open_access_from_another_bulletin_in_the_queue_is_skipped(
     assert with_access(second) == ids(worked_example, "G2", "G3")
 
 
+# Born 2019: on 1 September 2026 the child is seven if born by then (too old for the queue), six after.
+TOO_OLD = datetime.date(2019, 3, 1)
+STILL_SIX = datetime.date(2019, 10, 15)
+
+
+def test_a_child_too_old_for_the_group_is_skipped_and_the_next_child_gets_access(
+    settlement_a, specialist_a, kindergarten_a
+):
+    """RULES.md section 5: access would only let them hold a place for days and be refused at the take."""
+    group = group_in(kindergarten_a, birth_year=2019)
+    # Both applied in the autumn of 2025, when both were six on 1 September 2025; the ageing-out job has
+    # not taken the elder out yet.
+    (elder,) = waiting(settlement_a, 1, first=at(2, month=11, year=2025), birth_date=TOO_OLD)
+    (younger,) = waiting(settlement_a, 1, first=at(3, month=11, year=2025), birth_date=STILL_SIX)
+    bulletin = published_bulletin(specialist_a, {group: 1}, now=NOW)
+
+    assert services.open_access(bulletin_id=bulletin.pk, now=NOW) == 1
+
+    assert with_access(bulletin) == {younger.pk}
+    elder.refresh_from_db()
+    assert elder.status == Status.IN_QUEUE  # still in the queue, position kept, until the job runs
+    assert take_refusal(elder, bulletin.places.get(), now=NOW) is not None  # the take would refuse them
+
+
+def test_a_child_too_old_with_a_pmpk_conclusion_still_gets_access(settlement_a, specialist_a, kindergarten_a):
+    group = group_in(kindergarten_a, birth_year=2019)
+    elder = submit(
+        settlement_a,
+        child=child_details(birth_date=TOO_OLD),
+        documents=[document(BenefitCategory.SPECIAL_NEEDS, at(1, month=11, year=2025).date())],
+        now=at(2, month=11, year=2025),
+    )
+    waiting(settlement_a, 1, first=at(3, month=11, year=2025), birth_date=STILL_SIX)
+    bulletin = published_bulletin(specialist_a, {group: 1}, now=NOW)
+
+    services.open_access(bulletin_id=bulletin.pk, now=NOW)
+
+    assert with_access(bulletin) == {elder.pk}
+
+
 def test_a_queue_shorter_than_the_places_gives_access_to_all_it_has(settlement_a, specialist_a, group):
     applications = waiting(settlement_a, 2, first=at(2, month=11))
     bulletin = published_bulletin(specialist_a, {group: 5}, now=NOW)
@@ -219,20 +260,17 @@ def state(bulletin) -> set[tuple]:
 def interrupt_the_second_queue_once(monkeypatch, second_queue):
     """One queue per transaction; the second queue's fails once, after its accesses are written."""
     monkeypatch.setattr(services, "OPEN_ACCESS_BATCH", 1)
-    original = services.enqueue_many
+    original = services.enqueue_select
     calls = {"failed": False}
 
-    def enqueue_many(task, list_of_args):
-        list_of_args = list(list_of_args)
-        queues = set(
-            Access.objects.filter(pk__in=[args[0] for args in list_of_args]).values_list("queue", flat=True)
-        )
-        if queues == {second_queue.pk} and not calls["failed"]:
+    def enqueue_select(task, **kwargs):
+        queues = set(Access.objects.filter(opened_at=NOW).values_list("queue", flat=True))
+        if second_queue.pk in queues and not calls["failed"]:
             calls["failed"] = True
             raise ConnectionError("worker lost in the middle of the second queue")
-        return original(task, list_of_args)
+        return original(task, **kwargs)
 
-    monkeypatch.setattr(services, "enqueue_many", enqueue_many)
+    monkeypatch.setattr(services, "enqueue_select", enqueue_select)
 
 
 @pytest.mark.django_db(transaction=True)

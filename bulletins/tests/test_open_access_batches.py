@@ -119,16 +119,16 @@ def opened(bulletin) -> set[tuple[int, int, int]]:
 
 def crash_after_the_first_batch(monkeypatch):
     """The worker dies in the second batch, after that batch's accesses were written but before it commits."""
-    original = services.enqueue_many
+    original = services.enqueue_select
     calls = []
 
-    def enqueue_many(task, list_of_args):
+    def enqueue_select(task, **kwargs):
         calls.append(task)
         if len(calls) == 2:
             raise ConnectionError("worker lost in the second batch")
-        return original(task, list_of_args)
+        return original(task, **kwargs)
 
-    monkeypatch.setattr(services, "enqueue_many", enqueue_many)
+    monkeypatch.setattr(services, "enqueue_select", enqueue_select)
 
 
 @pytest.mark.parametrize("run", ["clean", "crash after the first batch, then rerun", "run twice"])

@@ -240,8 +240,10 @@ def test_the_childs_age_must_fit_the_group_on_1_september(settlement_a, speciali
     # Before the ageing-out job of 1 September has run, the child still stands in the queue.
     bulletin = published_bulletin(specialist_a, {group_2019: 1}, now=at(1, 0, 5, month=9))
     bulletin_services.open_access(bulletin_id=bulletin.pk, now=at(1, 0, 5, month=9))
+    assert not Access.objects.filter(application=seven_in_september).exists()  # access skips the child
+    # Once the window is over the place is open to everyone in the queue, and the take refuses the child too.
     with pytest.raises(AgeDoesNotFit, match="will be 7 full years old"):
-        take(seven_in_september, bulletin.places.get(), now=at(1, 0, 10, month=9))
+        take(seven_in_september, bulletin.places.get(), now=at(7, 10, month=9))
 
 
 def test_no_referral_is_taken_in_august(waiting_four, specialist_a, group, settings):
