@@ -269,6 +269,8 @@ def open_access(*, bulletin_id: int, now: datetime.datetime | None = None) -> in
         .order_by("queue_id")
         .values_list("queue_id", "total")
     )
+    # The pick positions entries in bulk SQL: an expiry due since midnight must count first (RULES.md 3).
+    queue_services.settle_expired([queue_id for queue_id, _total in gained], now=now)
     return sum(
         _open_access_in_queues(bulletin, dict(gained[start : start + OPEN_ACCESS_BATCH]), now=now)
         for start in range(0, len(gained), OPEN_ACCESS_BATCH)

@@ -299,3 +299,33 @@ def test_the_task_ends_in_the_same_state_however_it_ran(two_queues, monkeypatch,
         assert len(outbox.messages_to(application.applicant.phone, channel="sms")) == 2  # registered, access
     for application in (first[2], second[2]):
         assert len(outbox.messages_to(application.applicant.phone, channel="sms")) == 1  # registered only
+
+
+def test_a_benefit_that_expired_at_midnight_no_longer_counts_when_access_opens(
+    settlement_a, specialist_a, group
+):
+    """Nobody read the queue since midnight and the nightly job has not run: the pick still must not
+    count a teacher's certificate that ended the day before (RULES.md 3; issue 15)."""
+    (general,) = waiting(settlement_a, 1, first=at(3, 9, month=11))
+    day_before = NOW - datetime.timedelta(days=1)
+    with time_machine.travel(day_before, tick=False):
+        teacher = submit(
+            settlement_a,
+            child=child_details(),
+            documents=[document("teacher", day_before.date())],
+            now=day_before,
+        )
+    with time_machine.travel(NOW, tick=False):
+        application_services.confirm_benefit(
+            document=teacher.benefit_documents.get(),
+            actor=specialist_a,
+            valid_until=NOW.date() + datetime.timedelta(days=2),
+            now=NOW,
+        )
+    after_midnight = NOW + datetime.timedelta(days=3)
+    with time_machine.travel(after_midnight, tick=False):
+        bulletin = published_bulletin(specialist_a, {group: 1}, now=after_midnight)
+
+        services.open_access(bulletin_id=bulletin.pk, now=after_midnight)
+
+    assert with_access(bulletin) == {general.pk}
