@@ -66,10 +66,13 @@ class Application(models.Model):
         verbose_name=_("applicant"),
     )
     relation = models.CharField(_("relation to the child"), max_length=16, choices=Relation.choices)
+    # No index of its own: ``application_settlement_status`` starts with it. Every index is written again
+    # when a status changes (opening access, a take), so a redundant one costs bulletin day (issue 11).
     settlement = models.ForeignKey(
         "directory.Settlement",
         on_delete=models.PROTECT,
         related_name="applications",
+        db_index=False,
         verbose_name=_("settlement"),
     )
     wants_special = models.BooleanField(_("special queue"), default=False)
