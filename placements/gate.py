@@ -98,8 +98,10 @@ def admission() -> Iterator[None]:
 def admitted(*, keep: tuple[str, ...], back: str) -> Callable:
     """A view whose POST runs only inside a slot of the gate; beyond the limit, the waiting page at once.
 
-    Taken before anything else of the view (the parent's application, the
-    place, the code), so a turned-away press costs the server next to nothing
+    Taken before anything else of the view but the sign-in check, which the
+    view makes outside this decorator so that no anonymous POST ever holds a
+    slot; before the parent's application, the place and the code are read, so
+    a turned-away press costs the server next to nothing
     and every press that does work is counted. With threaded web workers
     (the Procfile's) the gate sees every press a host is serving. The fields
     named in ``keep`` go back into the waiting page's form; ``back`` is the URL

@@ -161,8 +161,8 @@ def _ask_for_code(request, application: Application, *, now: datetime.datetime):
 @never_cache
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
-@gate.admitted(keep=("code",), back="placements:places")
 @parent_required
+@gate.admitted(keep=("code",), back="placements:places")
 def confirm(request, number):
     """The place, the child and the code from the SMS: the parent's last step to a referral."""
     application = _own_application_or_404(request, number)

@@ -201,3 +201,22 @@ def test_without_redis_postgresql_locks_still_limit_the_takes(client, parent_wit
 
     assert response.status_code == 302
     assert Referral.objects.filter(application=g1).exists()
+
+
+def test_a_press_without_a_sign_in_never_takes_a_slot(client, redis_client, parent_with_code, monkeypatch):
+    """Anyone can send POSTs: only a signed-in parent's press may wait for, or hold, a place in the gate."""
+    g1, code = parent_with_code
+    client.logout()
+    slots = []
+    real_admission = gate.admission
+
+    def counting_admission(*args, **kwargs):
+        slots.append(1)
+        return real_admission(*args, **kwargs)
+
+    monkeypatch.setattr(gate, "admission", counting_admission)
+    response = client.post(confirm_url(g1), {"code": code})
+
+    assert response.status_code == 302
+    assert "/sign-in/" in response.url
+    assert slots == []
