@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # `make run` always uses the embedded default, whatever the shell exports.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_ENV=development
 
-.PHONY: run test serve drill bench profile lint messages debian-packages browser clean
+.PHONY: run test serve drill bench profile wrk lint messages debian-packages browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ browser:
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "Chromium is not installed: browser tests will skip (under CI=true they fail)"
 
+# The bench's page loader; the tests of its Lua script run it too.
+wrk:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+		|| (echo "wrk is needed (the bench's page figures and their tests): install the Debian package 'wrk'" && exit 1)
+
 messages: debian-packages $(VENV)/.runtime
 	$(MANAGE) compilemessages --ignore=.venv -v0
 
@@ -52,7 +58,7 @@ run: $(VENV)/.runtime messages
 	$(EMBEDDED) $(MANAGE) demo_api_token
 	$(EMBEDDED) $(MANAGE) runserver 127.0.0.1:8000
 
-test: $(VENV)/.dev messages browser
+test: $(VENV)/.dev messages browser wrk
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	# Django's deploy check in production mode, with a throw-away key: no warning is allowed (docs/security.md).
@@ -83,10 +89,7 @@ $(VENV)/.bench: requirements.txt requirements-bench.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 # The page figures are measured with wrk (Debian package `wrk`), the rush with locust.
-bench: $(VENV)/.bench
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
-		|| (echo "The HTTP figures need wrk: install the Debian package 'wrk'" && exit 1)
+bench: $(VENV)/.bench wrk
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Where a request's time goes, page by page, on the data `make bench` loaded (docs/performance.md).
