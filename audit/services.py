@@ -1,12 +1,11 @@
 """The one function that writes the audit trail, and its variants for many events of one action."""
 
 import datetime
-from collections.abc import Iterable
 
-from django.db import connection, models
+from django.db import models
 
 from core import clock
-from core.inserts import insert_rows, insert_select
+from core.inserts import insert_select
 
 from . import context
 from .models import AuditEvent
@@ -34,52 +33,6 @@ def record(
     return event
 
 
-def record_many(
-    *,
-    action: str,
-    events: Iterable[tuple[models.Model | None, dict]],
-    actor=None,
-    at: datetime.datetime | None = None,
-) -> list[AuditEvent]:
-    """``record`` for many ``(target, details)`` of one action: one insert (a bulletin opens thousands).
-
-    The same rules as ``record``: inside the transaction of the change, never a secret in ``details``.
-    """
-    at = at or clock.now()
-    return AuditEvent.objects.bulk_create(
-        _event(action=action, target=target, actor=actor, details=details, at=at)
-        for target, details in events
-    )
-
-
-def record_rows(
-    *,
-    action: str,
-    model: type[models.Model],
-    events: Iterable[tuple[object, dict]],
-    actor=None,
-    at: datetime.datetime | None = None,
-) -> int:
-    """``record_many`` for ``(primary key, details)`` of targets of one ``model``: rows, not instances.
-
-    The same events as ``record_many`` writes, without building an instance of
-    ``model`` or of ``AuditEvent`` per event (a national bulletin opens tens of
-    thousands of accesses). Returns how many were recorded.
-    """
-    details_field = AuditEvent._meta.get_field("details")
-    target_type = model._meta.label_lower
-    rows = insert_rows(
-        AuditEvent,
-        shared=_shared(action=action, actor=actor, at=at or clock.now()),
-        columns=("target_type", "target_id", "details"),
-        rows=(
-            (target_type, str(pk), details_field.get_db_prep_save(details, connection))
-            for pk, details in events
-        ),
-    )
-    return len(rows)
-
-
 _EVENTS_SQL = "SELECT CAST(events.target_id AS VARCHAR(64)), events.details FROM ({select}) AS events"
 
 
@@ -92,7 +45,10 @@ def record_select(
     actor=None,
     at: datetime.datetime | None = None,
 ) -> int:
-    """``record_rows`` for events chosen in SQL, which never reach Python: one INSERT ... SELECT.
+    """``record`` for many events of one action chosen in SQL: one INSERT ... SELECT, no row in Python.
+
+    The same rules as ``record``: inside the transaction of the change, never a secret in ``details``;
+    the actor, the time, the address and the request id are the same for every event.
 
     ``select`` yields one row per event, with columns named ``target_id`` and
     ``details``, the details a JSON object built in SQL

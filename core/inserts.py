@@ -1,69 +1,20 @@
-"""Many rows of one model in one INSERT, without a model instance per row (a bulletin writes 25,000).
+"""Many rows of one model in one INSERT ... SELECT, never in Python (a bulletin writes 25,000).
 
 ``bulk_create`` builds, and prepares field by field, one instance per row: for
 the accesses of a national bulletin, and their audit events and notices, that
-costs seconds of Python. Here the values every row shares are prepared once,
-and the rows are plain tuples of values the database takes as they are
-(``insert_rows``), or never leave the database at all (``insert_select``: the
-rows come from a SELECT). No ``save``, no signals: the same as ``bulk_create``.
+costs seconds of Python. Here the rows come from a SELECT and never leave the
+database; the values every row shares are prepared once. No ``save``, no
+signals: the same as ``bulk_create``.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import connection, models
 
-_INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES {rows}{returning}"
 _INSERT_SELECT_SQL = "INSERT INTO {table} ({columns}) SELECT {shared}source.* FROM ({select}) AS source"
 # JSON built in SQL, by vendor (the same functions Django's JSONField lookups use).
 _JSON_FUNCTIONS = {"postgresql": ("jsonb_build_object", "jsonb_build_array")}
 _STANDARD_JSON_FUNCTIONS = ("json_object", "json_array")
-
-
-def insert_rows(
-    model: type[models.Model],
-    *,
-    shared: Mapping[str, object],
-    columns: Sequence[str],
-    rows: Iterable[Sequence],
-    returning: Sequence[str] = (),
-) -> list[tuple]:
-    """Insert one row per tuple of ``rows``: its values for ``columns``, and ``shared`` for the other fields.
-
-    ``shared`` maps field names to Python values (a related instance stands for
-    its key); a field named nowhere gets its default, a callable one called once
-    for all rows. Those are prepared for the database once; the tuples' values
-    must already be what the database takes (numbers, text, or a field's
-    ``get_db_prep_save``). As few statements as the database's limit on
-    parameters allows: one on PostgreSQL. Returns one tuple per row, in the
-    order of ``rows``: its ``returning`` columns (empty when none are asked for).
-    """
-    rows = list(rows)
-    if not rows:
-        return []
-    meta = model._meta
-    shared = _shared_fields(model, shared, columns)
-    shared_values = list(shared.values())
-    fields = [*shared, *(meta.get_field(name) for name in columns)]
-    quote = connection.ops.quote_name
-    placeholder = f"({', '.join(['%s'] * len(fields))})"
-    batch = connection.ops.bulk_batch_size(fields, rows)
-    inserted: list[tuple] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            sql = _INSERT_SQL.format(
-                table=quote(meta.db_table),
-                columns=", ".join(quote(field.column) for field in fields),
-                rows=", ".join([placeholder] * len(chunk)),
-                returning=(
-                    f" RETURNING {', '.join(quote(meta.get_field(name).column) for name in returning)}"
-                    if returning
-                    else ""
-                ),
-            )
-            cursor.execute(sql, [value for row in chunk for value in (*shared_values, *row)])
-            inserted += cursor.fetchall() if returning else [()] * len(chunk)
-    return inserted
 
 
 def insert_select(
@@ -77,8 +28,10 @@ def insert_select(
 ) -> int | list[tuple]:
     """Insert one row per row of ``select``: its columns, in order, for ``columns``; ``shared`` for the rest.
 
-    ``shared`` as for ``insert_rows``, prepared once and passed as parameters
-    named ``insert_shared_N``; ``params`` are the named parameters of ``select``.
+    ``shared`` maps field names to Python values (a related instance stands for
+    its key); a field named nowhere gets its default, a callable one called once
+    for all rows. They are prepared once and passed as parameters named
+    ``insert_shared_N``; ``params`` are the named parameters of ``select``.
     The rows never reach Python: one statement however many there are. Returns
     how many were inserted.
     """

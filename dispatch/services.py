@@ -12,24 +12,24 @@ send whose acknowledgement was lost can still be repeated, which
 
 import datetime
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import nullcontext
 
 from celery import current_app
 from celery.exceptions import NotRegistered
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from core import clock
 from core.breaker import Breaker, breaker_for
-from core.inserts import insert_rows, insert_select
+from core.inserts import insert_select
 
 from .models import PendingTask
 
 logger = logging.getLogger("kezek.dispatch")
 
-CHUNK = 500  # rows per message of ``enqueue_many``, and per transaction that hands them over
+CHUNK = 500  # rows per message of ``enqueue_select``, and per transaction that hands them over
 KEEP_SENT = datetime.timedelta(days=1)
 
 
@@ -40,36 +40,18 @@ def enqueue(task, *args, **kwargs) -> PendingTask:
     return row
 
 
-def enqueue_many(task, list_of_args: Iterable[Sequence]) -> int:
-    """``enqueue`` for many calls of one task: one insert of plain rows, and one message per chunk on commit.
-
-    A worker takes each chunk (``tasks.send_rows``) and sends its rows' own
-    messages, so the commit of tens of thousands returns in a moment and the
-    sending is shared among the workers. A chunk the broker refuses waits for
-    the relay, like any row.
-    """
-    args_field = PendingTask._meta.get_field("args")
-    rows = insert_rows(
-        PendingTask,
-        shared={"task": task.name},
-        columns=("args",),
-        rows=((args_field.get_db_prep_save(list(args), connection),) for args in list_of_args),
-        returning=("id",),
-    )
-    ids = [pk for (pk,) in rows]
-    if ids:
-        transaction.on_commit(lambda: _send_in_chunks(ids))
-    return len(ids)
-
-
 _CALLS_SQL = "SELECT calls.args FROM ({select}) AS calls"
 
 
 def enqueue_select(task, *, select: str, params: dict) -> int:
-    """``enqueue_many`` for calls chosen in SQL: ``select`` yields each call's arguments as a JSON array
-    (``core.inserts.json_array_sql``) in a column named ``args``; its rows never reach Python as objects.
+    """``enqueue`` for many calls of one task chosen in SQL: ``select`` yields each call's arguments as a
+    JSON array (``core.inserts.json_array_sql``) in a column named ``args``; its rows never reach Python.
 
-    The same rows, and the same messages on commit, as ``enqueue_many``. Returns how many.
+    One insert, and one message per chunk of rows on commit: a worker takes each
+    chunk (``tasks.send_rows``) and sends its rows' own messages, so the commit of
+    tens of thousands returns in a moment and the sending is shared among the
+    workers. A chunk the broker refuses waits for the relay, like any row.
+    Returns how many.
     """
     ids = [
         pk

@@ -45,7 +45,7 @@ def _outbox_row(task_id: str | None) -> int | None:
 
 @shared_task(acks_late=True)
 def send_rows(ids: list[int]) -> int:
-    """One chunk of ``services.enqueue_many``: a redelivery sends only what is not sent yet."""
+    """One chunk of ``services.enqueue_select``: a redelivery sends only what is not sent yet."""
     return services.send_rows(ids)
 
 
