@@ -117,13 +117,13 @@ def run_all() -> list[Row]:
         bare = server.load("bare", [Visit("/bench/bare/")])
         capacity.append(_capacity_row("bare JSON view", bare))
         first, second = RUSH_IN_FLIGHT
-        rush = _prepare_rush(largest, rng, exclude=set())  # its parents open the places pages first
+        rush = prepare_rush(largest, rng, exclude=set())  # its parents open the places pages first
         rows = _pages(server, largest, rng, bare, rush, capacity)
         claims = _claim_reference(server, largest)
         capacity.append(_capacity_row("conditional UPDATE of a place (reference)", claims))
         rows.append(_rush(server, rush, claims, in_flight=first, capacity=capacity))
         rows.append(_referral_pages(server, rush, bare, capacity))  # the winners open their referral
-        other = _prepare_rush(largest, rng, exclude=rush.applicant_ids)  # each parent races once
+        other = prepare_rush(largest, rng, exclude=rush.applicant_ids)  # each parent races once
         rows.append(_rush(server, other, claims, in_flight=second, capacity=capacity))
     return rows + capacity
 
@@ -363,17 +363,17 @@ def _pages(server: Server, largest: Queue, rng: random.Random, bare: Load, rush:
            capacity: list[Row]) -> list[Row]:  # fmt: skip
     """Every page a parent or a visitor opens on bulletin day, each beside the bare view."""
     size = queue_size(largest.pk)
-    in_largest = _applications(standing_ids([largest.pk], rng, VISITORS))
-    in_small = _applications(standing_ids(small_queue_ids(), rng, VISITORS))
-    sessions_of = _sessions(in_largest + in_small)
+    in_largest = applications_with_parents(standing_ids([largest.pk], rng, VISITORS))
+    in_small = applications_with_parents(standing_ids(small_queue_ids(), rng, VISITORS))
+    sessions_of = parent_sessions(in_largest + in_small)
     racers = rush.presses[:VISITORS]
     figures = [
         ("front page (/)", [Visit(reverse("home"))], PUBLIC_TARGET),
-        (f"public check by number, largest queue ({size:,})", _public_checks(in_largest), PUBLIC_TARGET),
+        (f"public check by number, largest queue ({size:,})", public_checks(in_largest), PUBLIC_TARGET),
         (f"application page, largest queue ({size:,})",
-         _parent_pages(in_largest, sessions_of, "applications:detail"), SIGNED_IN_TARGET),
+         parent_pages(in_largest, sessions_of, "applications:detail"), SIGNED_IN_TARGET),
         ("application page, small queues (5-30)",
-         _parent_pages(in_small, sessions_of, "applications:detail"), SIGNED_IN_TARGET),
+         parent_pages(in_small, sessions_of, "applications:detail"), SIGNED_IN_TARGET),
         ("my applications (/cabinet/), parents of the largest queue",
          [parent_visit(reverse("applications:cabinet"), sessions_of[a.applicant_id]) for a in in_largest],
          SIGNED_IN_TARGET),
@@ -420,25 +420,25 @@ def _referral_pages(server: Server, rush: "Rush", bare: Load, capacity: list[Row
     return _ratio_row("referral page, parents who just took one", load, bare, target=SIGNED_IN_TARGET)
 
 
-def _applications(application_ids: list[int]) -> list[Application]:
+def applications_with_parents(application_ids: list[int]) -> list[Application]:
     return list(Application.objects.filter(pk__in=application_ids).select_related("applicant"))
 
 
-def _sessions(applications: list[Application]) -> dict[int, str]:
+def parent_sessions(applications: list[Application]) -> dict[int, str]:
     """A signed-in session of each application's parent, by applicant id."""
     users = parent_users([application.applicant for application in applications])
     now = clock.now()
     return {pk: signed_in(user, now=now) for pk, user in users.items()}
 
 
-def _parent_pages(applications: list[Application], sessions_of: dict[int, str], view: str) -> list[Visit]:
+def parent_pages(applications: list[Application], sessions_of: dict[int, str], view: str) -> list[Visit]:
     return [
         parent_visit(reverse(view, args=[application.number]), sessions_of[application.applicant_id])
         for application in applications
     ]
 
 
-def _public_checks(applications: list[Application]) -> list[Visit]:
+def public_checks(applications: list[Application]) -> list[Visit]:
     """The public check of each application by its number, as anyone may ask it, without a session."""
     check = reverse("applications:check")
     return [Visit(f"{check}?{urlencode({'number': application.number})}") for application in applications]
@@ -673,7 +673,7 @@ def _check_rush(bulletin_id: int) -> dict[str, int]:
     }
 
 
-def _prepare_rush(largest: Queue, rng: random.Random, *, exclude: set[int]) -> Rush:
+def prepare_rush(largest: Queue, rng: random.Random, *, exclude: set[int]) -> Rush:
     """A bulletin whose priority window has ended (places open to all) and the parents who race for them."""
     bulletin, places = _bulletin_open_to_all(largest)
     by_queue: dict[int, list] = {}

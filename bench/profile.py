@@ -113,9 +113,9 @@ def pages() -> list[Page]:
 
     rng = random.Random(5)  # noqa: S311 - a reproducible sample, no secrets
     largest = largest_queue()
-    applications = http._applications(standing_ids([largest.pk], rng, 100))
-    sessions_of = http._sessions(applications)
-    detail = http._parent_pages(applications, sessions_of, "applications:detail")
+    applications = http.applications_with_parents(standing_ids([largest.pk], rng, 100))
+    sessions_of = http.parent_sessions(applications)
+    detail = http.parent_pages(applications, sessions_of, "applications:detail")
     cabinet_path = reverse("applications:cabinet")
     cabinet = [http.parent_visit(cabinet_path, session) for session in sessions_of.values()]
     client = Client(HTTP_HOST="127.0.0.1")
@@ -134,7 +134,7 @@ def pages() -> list[Page]:
     return [
         Page("bare JSON view", cycling([http.Visit(reverse("bench-bare"))])),
         Page("front page", cycling([http.Visit(reverse("home"))])),
-        Page("public check by number", cycling(http._public_checks(applications))),
+        Page("public check by number", cycling(http.public_checks(applications))),
         Page("application page", cycling(detail)),
         Page("my applications", cycling(cabinet)),
         Page("Get referral (the press)", _presses(client, largest, rng)),
@@ -147,7 +147,7 @@ def _presses(client, largest, rng) -> Callable[[], object]:
 
     from bench import http
 
-    rush = http._prepare_rush(largest, rng, exclude=set())
+    rush = http.prepare_rush(largest, rng, exclude=set())
     for code in rush.codes:
         code.save()
     presses = iter(rush.presses)
