@@ -429,7 +429,7 @@ def cleaned_child(details: ChildDetails, *, now: datetime.datetime) -> ChildDeta
     """
     if not isinstance(details.birth_date, datetime.date) or details.birth_date > timezone.localdate(now):
         raise InvalidInput(_("The birth date must be a date that has already come."), field="birth_date")
-    iin = details.iin.strip() if isinstance(details.iin, str) else ""
+    iin = _stripped(details.iin)
     check_iin_matches(iin, birth_date=details.birth_date, sex=details.sex)
     return dataclasses.replace(
         details,
@@ -442,7 +442,7 @@ def cleaned_child(details: ChildDetails, *, now: datetime.datetime) -> ChildDeta
 
 def cleaned_applicant(details: ApplicantDetails) -> ApplicantDetails:
     """The applicant's details trimmed and checked: a real IIN, names that fit, Kazakh mobile numbers."""
-    iin = details.iin.strip() if isinstance(details.iin, str) else ""
+    iin = _stripped(details.iin)
     try:
         parse_iin(iin)
     except ValidationError as error:
@@ -451,7 +451,7 @@ def cleaned_applicant(details: ApplicantDetails) -> ApplicantDetails:
     phone2 = valid_phone(details.phone2) if details.phone2 else ""
     if phone is None or phone2 is None:
         raise InvalidInput(phone_validator.message, field="phone" if phone is None else "phone2")
-    email = details.email.strip() if isinstance(details.email, str) else ""
+    email = _stripped(details.email)
     if email:
         try:
             validate_email(email)
@@ -469,9 +469,14 @@ def cleaned_applicant(details: ApplicantDetails) -> ApplicantDetails:
     )
 
 
+def _stripped(value) -> str:
+    """Text without surrounding spaces; what is not text (None, a number a client sent) counts as empty."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _cleaned_name(value, *, field: str, required: bool = True) -> str:
     """A surname, name or patronymic without surrounding spaces, non-empty when required, that fits."""
-    name = value.strip() if isinstance(value, str) else ""
+    name = _stripped(value)
     if required and not name:
         raise InvalidInput(_("Enter the surname and the name."), field=field)
     if len(name) > NAME_MAX_LENGTH:
