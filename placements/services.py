@@ -80,10 +80,11 @@ def take_referral(
     for the applicant's IIN) is verified first, outside the transaction, so a
     wrong entry is counted even when taking then fails; call this outside any
     transaction. Then, in one transaction: the rules of
-    ``selectors.take_refusal`` under a lock of the application row; the place
-    claimed with one conditional UPDATE (the loser of a race gets
-    ``PlaceAlreadyTaken``); the referral created (a second active one for the
-    child is refused by the database); the child's access ends everywhere.
+    ``selectors.take_refusal`` under a lock of the application row; the referral
+    created (a second active one for the child is refused by the database); the
+    child's access ends everywhere; and last the place claimed with one
+    conditional UPDATE (the loser of a race gets ``PlaceAlreadyTaken`` and
+    everything before it rolls back).
     Valid for ``REFERRAL_VALID_WORKING_DAYS`` working days after the issue day.
     Taken with an out-of-turn class in the place's queue, it waits for the
     department to confirm a fresh employer certificate.
@@ -110,8 +111,6 @@ def _take(*, application_id: int, place_id: int, actor, now: datetime.datetime) 
     refusal = selectors.take_refusal(application, place, now=now)
     if refusal is not None:
         raise refusal
-    if not bulletin_services.claim_place(place_id=place.pk):
-        raise PlaceAlreadyTaken()
     entry = QueueEntry.objects.standing().get(queue_id=place.queue_id, application=application)
     out_of_turn = entry.benefit_class == BenefitClass.OUT_OF_TURN
     referral = Referral(
@@ -150,7 +149,22 @@ def _take(*, application_id: int, place_id: int, actor, now: datetime.datetime) 
         },
     )
     enqueue(tasks.notify_referral_issued, referral.pk)
+    _claim_last(place)
     return referral
+
+
+def _claim_last(place: BulletinPlace) -> None:
+    """Claim the place as the transaction's last statement, so its row lock lasts one round trip.
+
+    Every parent pressing for the same place waits on this row's lock until the
+    claiming transaction commits; claimed first, the lock would be held over the
+    referral's insert, the audit and the outbox too, and the takes of a place
+    would go one per transaction instead of one per UPDATE (issue 11's rush). A
+    lost claim raises, and the referral, the closed accesses and the audit event
+    written before it roll back with the transaction.
+    """
+    if not bulletin_services.claim_place(place_id=place.pk):
+        raise PlaceAlreadyTaken()
 
 
 # --- The out-of-turn benefit behind a referral ---------------------------------------------
