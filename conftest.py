@@ -188,6 +188,13 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture
+def shared_cache(settings):
+    """The suite's Redis cache, so a page cached by one request is found by the next (core.pagecache)."""
+    if not settings.CACHES["default"]["BACKEND"].endswith("FallbackRedisCache"):
+        pytest.fail("the suite runs with REDIS_URL: shared pages are cached in Redis")
+
+
 # --- browser tests: Playwright driving Debian's Chromium ---------------------------------------
 
 CHROMIUM_ARGS = [

@@ -7,18 +7,16 @@ own records; another family's application number gives the same 404 as a
 number that does not exist (issue 3, "How it is checked").
 """
 
-import hashlib
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -29,6 +27,7 @@ from core import clock
 from core.addresses import client_address
 from core.errors import DomainError
 from core.iin import Sex, validate_iin
+from core.pagecache import shared_page
 from core.ratelimit import within_limit
 from directory import selectors as directory_selectors
 from directory.choices import GroupLanguage
@@ -562,31 +561,14 @@ def check(request):
 
 
 def _check_answer(request, context: dict, found: selectors.PublicCheck) -> HttpResponse:
-    """The page of a found application, from the cache where the same page was made at the same state.
+    """The page of a found application, served again while ``found.state`` (status and queue versions,
+    read in this request) stays the same: exact, never stale (``core.pagecache``)."""
 
-    On bulletin day parents check the same numbers again and again; rendering the
-    page is most of its cost (docs/performance.md). The page is a function of
-    its address, the language and ``found.state`` (status and queue versions,
-    read in this request), so a page cached under them is the page this request
-    would render: exact, never stale. Only pages that are the same for every
-    visitor are cached: a signed-in parent's menu, or a message waiting to be
-    shown, is theirs alone.
-    """
-    shared = not request.user.is_authenticated and not len(messages.get_messages(request))
-    key = _check_page_key(request, found) if shared else None
-    page = cache.get(key) if key else None
-    if page is not None:
-        return HttpResponse(page)
-    context["standing"] = found.standing()
-    response = render(request, "applications/check.html", context)
-    if key:
-        cache.set(key, response.content, CHECK_PAGE_SECONDS)
-    return response
+    def render_page() -> HttpResponse:
+        context["standing"] = found.standing()
+        return render(request, "applications/check.html", context)
 
-
-def _check_page_key(request, found: selectors.PublicCheck) -> str:
-    page = repr((request.get_full_path(), translation.get_language(), found.state))
-    return "check-page:" + hashlib.sha256(page.encode()).hexdigest()
+    return shared_page(request, state=found.state, seconds=CHECK_PAGE_SECONDS, render=render_page)
 
 
 def _within_check_limit(request) -> bool:

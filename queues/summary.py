@@ -22,9 +22,12 @@ row, and the pages show it with no figures.
 """
 
 import datetime
+import time
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 
@@ -87,7 +90,40 @@ def refresh(*, now: datetime.datetime | None = None) -> int:
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_refresh_sql(), params)
+        _forget_count_token()
         return cursor.rowcount
+
+
+def _forget_count_token() -> None:
+    """Forget the token now and again once the count commits: a page rendered in between, from the
+    figures before the commit, is filed under a token nobody asks for after it."""
+    _token_seen.clear()
+    cache.delete(COUNT_KEY)
+    transaction.on_commit(lambda: cache.delete(COUNT_KEY))
+
+
+COUNT_KEY = "area-summary:count"
+#: How long a process trusts the token it last read: a front page then costs one cache round trip, not
+#: two, and shows a new count at most this late in other processes (the figures are minutes old anyway).
+TOKEN_SECONDS_IN_PROCESS = 2.0
+_token_seen: dict[str, tuple[float, str]] = {}
+
+
+def count_token() -> str:
+    """A token that changes with every count of the figures: the state the front pages show.
+
+    ``refresh`` forgets it, and the next reader draws a new one; so does a
+    reader after the cache lost it, which costs one render, never a stale page.
+    """
+    seen = _token_seen.get(COUNT_KEY)
+    if seen is not None and seen[0] > time.monotonic():
+        return seen[1]
+    token = cache.get(COUNT_KEY)
+    if token is None:
+        cache.add(COUNT_KEY, uuid.uuid4().hex, None)
+        token = cache.get(COUNT_KEY)
+    _token_seen[COUNT_KEY] = (time.monotonic() + TOKEN_SECONDS_IN_PROCESS, token)
+    return token
 
 
 def figures_of(areas: Iterable[tuple[str, int]]) -> dict[tuple[str, int], AreaSummary]:

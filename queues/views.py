@@ -6,9 +6,12 @@ a fixed number of small queries, whatever the size of the country: a page of
 areas by name, their summary rows by key, and never a count of entries.
 """
 
+import functools
+
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from core.pagecache import shared_page
 from directory import selectors as directory_selectors
 from directory.forms import SettlementSearchForm
 from directory.models import District, Region, Settlement
@@ -18,8 +21,36 @@ from .choices import AreaLevel
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 20
+#: How long a front page is served again while its figures stay the same: a renamed settlement or a new
+#: kindergarten shows within this; the figures themselves are dated on the page.
+FRONT_PAGE_SECONDS = 60
 
 
+def front_page(view):
+    """Serve ``view``'s page again to every signed-out visitor until the figures are counted anew.
+
+    Keyed on the path, the page number the view will show and the time of the
+    last count (``summary.count_token``); a search (``?q=``: free text) is
+    rendered each time and never kept.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.GET.get("q"):
+            return view(request, *args, **kwargs)
+        state = (summary.count_token(), _page_number(request))
+        return shared_page(
+            request,
+            address=request.path,
+            state=state,
+            seconds=FRONT_PAGE_SECONDS,
+            render=lambda: view(request, *args, **kwargs),
+        )
+
+    return wrapper
+
+
+@front_page
 def home(request):
     """The country's regions with their figures, and the settlement search (``?q=``)."""
     form = SettlementSearchForm(request.GET or None)
@@ -33,6 +64,7 @@ def home(request):
     return render(request, "queues/front/home.html", context)
 
 
+@front_page
 def region(request, kato_code):
     region = get_object_or_404(Region, kato_code=kato_code)
     page = _page(request, directory_selectors.districts_of(region))
@@ -44,6 +76,7 @@ def region(request, kato_code):
     return render(request, "queues/front/region.html", context)
 
 
+@front_page
 def district(request, kato_code):
     district = get_object_or_404(District.objects.select_related("region"), kato_code=kato_code)
     page = _page(request, directory_selectors.settlements_of(district))
@@ -55,6 +88,7 @@ def district(request, kato_code):
     return render(request, "queues/front/district.html", context)
 
 
+@front_page
 def settlement(request, kato_code):
     settlement = get_object_or_404(Settlement.objects.select_related("district__region"), kato_code=kato_code)
     page = _page(request, directory_selectors.kindergartens_of(settlement))
@@ -68,7 +102,15 @@ def settlement(request, kato_code):
 
 def _page(request, queryset):
     """One page of ``queryset``; a missing or malformed ``?page=`` gives the first or the last page."""
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return Paginator(queryset, PAGE_SIZE).get_page(_page_number(request))
+
+
+def _page_number(request) -> int:
+    """The ``?page=`` asked for as a number (1 when missing or malformed); the paginator caps it."""
+    try:
+        return max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        return 1
 
 
 def _with_figures(level, areas, whole=None) -> dict:

@@ -109,13 +109,6 @@ def test_anonymous_visitors_are_offered_sign_in_and_no_cabinet(client, db):
 # --- the page served again, from the cache, while nothing it shows has changed (issue 11) ----------
 
 
-@pytest.fixture
-def shared_cache(settings):
-    """The suite's Redis cache, so a page cached by one request is found by the next."""
-    if not settings.CACHES["default"]["BACKEND"].endswith("FallbackRedisCache"):
-        pytest.fail("the suite runs with REDIS_URL: the check's pages are cached in Redis")
-
-
 def rendered(client, number) -> tuple[str, int]:
     with CaptureQueriesContext(connection) as queries:
         response = check(client, number)

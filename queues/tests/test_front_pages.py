@@ -3,8 +3,11 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.tests.factories import ApplicantFactory, UserFactory
 from applications.tests.factories import submit
 from directory.tests.factories import DistrictFactory, KindergartenFactory, SettlementFactory
 from queues import summary
@@ -171,3 +174,74 @@ def test_a_query_too_long_for_a_name_is_refused_with_a_message(client, konaev):
     page = client.get(reverse("home"), {"q": "я" * 1000}).text
 
     assert "Ensure this value has at most 100 characters" in page
+
+
+# --- served again from the cache until the figures are counted anew (issue 11) ------------------
+
+
+def visit(client, url, **query) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, query)
+    assert response.status_code == 200
+    return response.text, len(queries.captured_queries)
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_a_second_visit_of_the_front_page_is_served_without_a_query(client, settlement_a):
+    summary.refresh(now=NOON)
+    first, _ = visit(client, reverse("home"))
+
+    again, queries = visit(client, reverse("home"))
+
+    assert again == first
+    assert queries == 0
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_new_figures_are_shown_as_soon_as_they_are_counted(client, settlement_a):
+    summary.refresh(now=NOON)
+    url = reverse("areas:settlement", args=[settlement_a.kato_code])
+    before, _ = visit(client, url)
+    submit(settlement_a)
+    submit(settlement_a)
+
+    summary.refresh(now=NOON + datetime.timedelta(minutes=10))
+    after, _ = visit(client, url)
+
+    assert "Figures as of 07.12.2026 14:30" in before
+    assert "Figures as of 07.12.2026 14:40" in after
+    assert "<dt>Children waiting</dt><dd>2</dd>" in after
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_a_page_number_spelt_another_way_is_the_same_cached_page(client, district_a):
+    summary.refresh(now=NOON)
+    url = reverse("areas:district", args=[district_a.kato_code])
+    first, _ = visit(client, url)
+
+    for spelling in ["1", "01", "nonsense", "-3"]:
+        page, queries = visit(client, url, page=spelling)
+        assert (page, queries) == (first, 0), spelling
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_a_search_is_answered_afresh_every_time(client, settlement_a):
+    summary.refresh(now=NOON)
+    visit(client, reverse("home"), q=settlement_a.name_kk)
+
+    _, queries = visit(client, reverse("home"), q=settlement_a.name_kk)
+
+    assert queries > 0
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_a_signed_in_parent_gets_their_own_menu_not_the_cached_front_page(client, settlement_a):
+    summary.refresh(now=NOON)
+    visit(client, reverse("home"))
+    client.force_login(
+        ApplicantFactory(user=UserFactory()).user, backend="accounts.backends.OneTimeCodeBackend"
+    )
+
+    page, _ = visit(client, reverse("home"))
+
+    assert "Sign out" in page

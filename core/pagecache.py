@@ -1,0 +1,57 @@
+"""Whole public pages served again from the cache, under the state they show (issue 11).
+
+On bulletin day the same public pages (the front pages, a checked number) are
+asked for again and again, and rendering them is most of their cost
+(docs/performance.md, "Where a request's time goes"). A page is a function of
+its address, the language and some state the view reads cheaply (a queue's
+versions, the time the area figures were counted); cached under all three it
+is the page this request would render. Only pages that are the same for every
+visitor are kept: a signed-in person's menu, or a message waiting to be shown
+to this visitor alone, never enters the cache and never comes out of it.
+"""
+
+import hashlib
+from collections.abc import Callable, Hashable
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+
+def shared_page(
+    request: HttpRequest,
+    *,
+    state: Hashable,
+    seconds: int,
+    render: Callable[[], HttpResponse],
+    address: str | None = None,
+) -> HttpResponse:
+    """The page cached for this address, language and ``state``, else ``render()`` (kept when shareable).
+
+    ``render`` must answer with a page that depends on nothing but those three;
+    only a 200 is kept, so a refusal or an error is never served to the next
+    visitor. ``address`` is the request's path with its query string unless
+    the view names a shorter one: a view whose query holds free text (a page
+    number anyone can spell a thousand ways) keys on its path and puts what it
+    read from the query, normalised, in ``state``, so nobody can fill the cache
+    with copies of one page.
+    """
+    key = _key(address or request.get_full_path(), state) if is_shared(request) else None
+    content = cache.get(key) if key else None
+    if content is not None:
+        return HttpResponse(content)
+    response = render()
+    if key and response.status_code == 200:
+        cache.set(key, response.content, seconds)
+    return response
+
+
+def is_shared(request: HttpRequest) -> bool:
+    """Whether this visitor sees what every visitor sees: signed out, no message waiting for them."""
+    return not request.user.is_authenticated and not len(messages.get_messages(request))
+
+
+def _key(address: str, state: Hashable) -> str:
+    page = repr((address, translation.get_language(), state))
+    return "shared-page:" + hashlib.sha256(page.encode()).hexdigest()
