@@ -16,6 +16,7 @@ date; look-ups are counted per client address.
 """
 
 import datetime
+import functools
 import re
 from zoneinfo import ZoneInfo
 
@@ -98,25 +99,55 @@ def places(request, number):
 
 
 def _places_by_kindergarten(application: Application, accesses, *, now: datetime.datetime) -> list[dict]:
+    """The free places grouped by kindergarten, each with its refusal (None: the button) and its words.
+
+    The words of a row depend on its queue and bulletin only, so they are made
+    once per pair here rather than per place in the template: on bulletin day the
+    page lists a city's hundred places, and the template's translation tags were
+    most of its cost (issue 11).
+    """
     access_ends = {(access.bulletin_id, access.queue_id): access.ends_at for access in accesses}
     kindergartens: dict[int, dict] = {}
     places = list(bulletin_selectors.free_places_for(application))
     refusals = selectors.take_refusals(application, places, now=now)
+    words = functools.cache(lambda place_key: _place_words(*place_key, access_ends=access_ends, now=now))
     for place in places:
         kindergarten = place.group.kindergarten
         shown = kindergartens.setdefault(kindergarten.pk, {"kindergarten": kindergarten, "places": []})
-        priority_until = place.bulletin.priority_until
-        my_access_ends = access_ends.get((place.bulletin_id, place.queue_id))
+        queue_label, who = words((place.bulletin, place.queue, place.group.birth_year))
         shown["places"].append(
             {
                 "place": place,
                 "refusal": refusals[place.pk],
-                "in_priority_window": now < priority_until,
-                "priority_last_day": last_day(priority_until),
-                "my_access_last_day": last_day(my_access_ends) if my_access_ends else None,
+                "queue_label": queue_label,
+                "who_may_take": who,
             }
         )
     return list(kindergartens.values())
+
+
+def _place_words(
+    bulletin, queue, birth_year: int, *, access_ends: dict, now: datetime.datetime
+) -> tuple[str, str]:
+    """The queue a place belongs to, and who may take it now, in the parent's language."""
+    queue_label = _("%(kind)s, children born in %(year)s") % {
+        "kind": queue.get_kind_display(),
+        "year": birth_year,
+    }
+    my_access_ends = access_ends.get((bulletin.pk, queue.pk))
+    if my_access_ends:
+        who = _("You, with priority access, through %(date)s") % {"date": _day(last_day(my_access_ends))}
+    elif now < bulletin.priority_until:
+        who = _(
+            "Applicants at the head of the queue with access, through %(date)s; then everyone in the queue"
+        ) % {"date": _day(last_day(bulletin.priority_until))}
+    else:
+        who = _("Everyone in the queue: first come, first served")
+    return queue_label, who
+
+
+def _day(day: datetime.date) -> str:
+    return formats.date_format(day, "d.m.Y")
 
 
 def _ask_for_code(request, application: Application, *, now: datetime.datetime):
