@@ -21,3 +21,11 @@ class AccessStatus(models.TextChoices):
     OPEN = "open", _("Open")
     USED = "used", _("Used for a referral")
     ENDED = "ended", _("Ended")
+
+
+class OpeningKind(models.TextChoices):
+    """What opened places in a queue, as the public log of openings names it (issue 13)."""
+
+    PUBLISHED = "published", _("Bulletin published: priority access opened")
+    OPEN_TO_ALL = "open_to_all", _("Priority window over: free places open to everyone in the queue")
+    RETURNED = "returned", _("A place returned to the bulletin")

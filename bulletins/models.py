@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.scoping import RestrictedQuerySet
 
-from .choices import AccessStatus, BulletinStatus, ReportState
+from .choices import AccessStatus, BulletinStatus, OpeningKind, ReportState
 
 
 class VacancyReport(models.Model):
@@ -266,3 +266,48 @@ class Access(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bulletin} · {self.queue}: {self.application_id}"
+
+
+class Opening(models.Model):
+    """One entry of the public, tamper-evident log of openings (issue 13; docs/open-data.md).
+
+    Each time places open in a queue (a bulletin's publication, the end of its
+    priority window, a place returned), one entry records the bulletin, the
+    queue, the places and, at a publication, the application numbers given
+    access in queue order with the positions they held. Entries form a chain:
+    ``hash`` is the SHA-256 of the entry's canonical JSON (``openings.payload``),
+    which holds ``previous``, the hash of the entry before it. Changing any
+    stored entry breaks its own hash or the next entry's link, which
+    ``manage.py verify_openings`` and anyone with the JSON feed can see. No
+    child's or parent's data: application numbers only.
+    """
+
+    seq = models.PositiveBigIntegerField(_("number in the log"), unique=True)
+    at = models.DateTimeField(_("time"))
+    kind = models.CharField(_("what opened"), max_length=16, choices=OpeningKind.choices)
+    bulletin = models.ForeignKey(
+        Bulletin, on_delete=models.PROTECT, related_name="openings", verbose_name=_("bulletin")
+    )
+    queue = models.ForeignKey(
+        "queues.Queue", on_delete=models.PROTECT, related_name="openings", verbose_name=_("queue")
+    )
+    places = models.PositiveIntegerField(_("places"))
+    #: [[application number, position held], ...] in queue order; empty unless access was opened.
+    accesses = models.JSONField(_("access given to"), default=list)
+    previous = models.CharField(_("hash of the previous entry"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("opening")
+        verbose_name_plural = _("openings")
+        ordering = ["-seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bulletin", "queue", "kind"],
+                condition=~Q(kind=OpeningKind.RETURNED),
+                name="opening_once_per_bulletin_queue_and_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq}"

@@ -21,7 +21,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -42,8 +42,8 @@ from dispatch.services import enqueue, enqueue_select
 from queues import bulk as queue_bulk
 from queues import services as queue_services
 
-from . import tasks
-from .choices import AccessStatus, BulletinStatus, ReportState
+from . import openings, tasks
+from .choices import AccessStatus, BulletinStatus, OpeningKind, ReportState
 from .errors import (
     AugustFreeze,
     BulletinNotPublished,
@@ -54,7 +54,7 @@ from .errors import (
     NotKindergartenStaff,
     ReportAlreadyDecided,
 )
-from .models import Access, Bulletin, BulletinPlace, VacancyReport
+from .models import Access, Bulletin, BulletinPlace, Opening, VacancyReport
 from .transitions import transition as transition_access
 
 # Queues whose accesses open in one transaction (settings.OPEN_ACCESS_BATCH_QUEUES).
@@ -286,6 +286,7 @@ def end_priority_windows(*, now: datetime.datetime | None = None) -> int:
     The places still free are then open to every applicant of the queue.
     """
     now = now or clock.now()
+    log_windows_ended(now=now)
     due = (
         Access.objects.filter(status=AccessStatus.OPEN)
         .filter(Q(ends_at__lte=now) | ~Q(application__status=Status.ACCESS_OPEN))
@@ -293,6 +294,44 @@ def end_priority_windows(*, now: datetime.datetime | None = None) -> int:
         .values_list("pk", "application_id")
     )
     return sum(_end_access(access_id, application_id, now=now) for access_id, application_id in due)
+
+
+def log_windows_ended(*, now: datetime.datetime) -> int:
+    """Log, once, each queue whose bulletin's priority window is over with places still free (issue 13).
+
+    From then on those places are open to everyone in the queue (RULES.md
+    section 5); the public log of openings says so, with how many were free.
+    Only windows ended in the last ``OPEN_TO_ALL_LOG_DAYS`` days are looked
+    at, so the scheduled job's work does not grow with the years. Returns how
+    many entries it added.
+    """
+    free = (
+        BulletinPlace.objects.filter(
+            bulletin__status=BulletinStatus.PUBLISHED,
+            bulletin__priority_until__lte=now,
+            bulletin__priority_until__gt=now - datetime.timedelta(days=settings.OPEN_TO_ALL_LOG_DAYS),
+        )
+        .exclude(
+            Exists(
+                Opening.objects.filter(
+                    bulletin=OuterRef("bulletin"), queue=OuterRef("queue"), kind=OpeningKind.OPEN_TO_ALL
+                )
+            )
+        )
+        .values("bulletin_id", "queue_id")
+        .annotate(free=Sum(F("places") - F("taken") - F("withdrawn")))
+        .filter(free__gt=0)
+        .order_by("bulletin__priority_until", "bulletin_id", "queue_id")
+    )
+    with transaction.atomic():
+        added = openings.append(
+            (
+                openings.NewOpening(OpeningKind.OPEN_TO_ALL, row["bulletin_id"], row["queue_id"], row["free"])
+                for row in free
+            ),
+            at=now,
+        )
+    return len(added)
 
 
 # --- Helpers called by placements inside their own transactions ---------------------------
@@ -314,11 +353,15 @@ def claim_place(*, place_id: int) -> bool:
     return claimed == 1
 
 
-def return_place(*, place_id: int) -> None:
-    """Give a taken place back to its bulletin (a referral cancelled before it could be used)."""
+def return_place(*, place_id: int, now: datetime.datetime) -> None:
+    """Give a taken place back to its bulletin (a referral cancelled before it could be used), and log it."""
     returned = BulletinPlace.objects.filter(pk=place_id, taken__gt=F("released")).update(taken=F("taken") - 1)
     if returned != 1:
         raise RuntimeError(f"bulletin place {place_id} has no taken place to return")
+    place = BulletinPlace.objects.values("bulletin_id", "queue_id").get(pk=place_id)
+    openings.append(
+        [openings.NewOpening(OpeningKind.RETURNED, place["bulletin_id"], place["queue_id"], 1)], at=now
+    )
 
 
 def release_place(*, place_id: int, now: datetime.datetime) -> VacancyReport:
@@ -396,6 +439,7 @@ def _open_access_in_queues(bulletin: Bulletin, gained: dict[int, int], *, now: d
             status=Status.IN_QUEUE,
         ).update(**_moved(Application(status=Status.IN_QUEUE), Status.ACCESS_OPEN, now=now))
         _record_openings(bulletin, now=now)
+        openings.log_publication(bulletin_id=bulletin.pk, gained=gained, picks=_picked_numbers(), at=now)
         enqueue_select(
             tasks.notify_access_opened,
             select=_NOTICES_SQL.format(
@@ -495,6 +539,20 @@ _QUEUE_EVENTS_SQL = (
     " FROM open_access_picks GROUP BY queue_id ORDER BY queue_id"
 )
 _ACCESSES_SQL = "SELECT queue_id, application_id, position FROM open_access_picks ORDER BY queue_id, position"
+
+
+def _picked_numbers() -> list[tuple[int, str, int]]:
+    """(queue id, application number, position held) of the batch's picks in queue order: the log's lines."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PICKED_NUMBERS_SQL.format(application=_table(Application)))
+        return cursor.fetchall()
+
+
+_PICKED_NUMBERS_SQL = """
+    SELECT picks.queue_id, application.number, picks.position
+    FROM open_access_picks AS picks JOIN {application} AS application ON application.id = picks.application_id
+    ORDER BY picks.queue_id, picks.position
+"""
 
 
 def _pick_and_lock(bulletin: Bulletin, gained: dict[int, int], *, now: datetime.datetime) -> None:

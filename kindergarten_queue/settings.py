@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "core.context_processors.service_contacts",
+                "bulletins.context_processors.openings_head",
             ],
         },
     },
@@ -372,6 +373,9 @@ STOP_LIST_DAYS = env.int("STOP_LIST_DAYS", default=10)  # calendar days
 # lock table and a crash loses one batch (a rerun completes it), many enough that a bulletin of
 # thousands of queues takes a few dozen round trips.
 OPEN_ACCESS_BATCH_QUEUES = env.int("OPEN_ACCESS_BATCH_QUEUES", default=250)
+# The public log of openings notes a priority window's end (places open to all) for windows ended this
+# many days ago at most: the scheduled job that writes it never rereads years of bulletins.
+OPEN_TO_ALL_LOG_DAYS = env.int("OPEN_TO_ALL_LOG_DAYS", default=30)
 # From 1 to 31 August groups move up a year: no bulletin is published, no referral taken.
 AUGUST_FREEZE = env.bool("AUGUST_FREEZE", default=True)
 CELERY_TASK_ROUTES.update(

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("applications.urls")),
     path("", include("placements.urls")),
+    path("", include("bulletins.urls")),
     path("kindergarten/", include("placements.desk_urls")),
     path("desk/", include("integration.desk_urls")),
     path("api/v1/", include("integration.api.urls")),

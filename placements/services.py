@@ -450,7 +450,7 @@ def _cancel(referral: Referral, application: Application, *, reason: str, actor,
     """Cancel a referral whose out-of-turn benefit was not confirmed; the child returns to the queue."""
     transition(referral, ReferralStatus.CANCELLED, now=now, reason=reason)
     referral.save(update_fields=["status", "reason", "status_changed_at"])
-    bulletin_services.return_place(place_id=referral.place_id)
+    bulletin_services.return_place(place_id=referral.place_id, now=now)
     removed = list(
         application.benefit_documents.filter(
             category__in=OUT_OF_TURN_CATEGORIES, verification=Verification.CONFIRMED

@@ -11,6 +11,8 @@ from applications.choices import BenefitCategory, Status, Verification
 from applications.errors import OutOfScope
 from applications.tests.factories import child_details, document, submit
 from audit.models import AuditEvent
+from bulletins.choices import OpeningKind
+from bulletins.models import Opening
 from bulletins.tests.factories import MONDAY_14_DECEMBER, at, parent_of
 from core import outbox
 from placements import selectors, services, tasks
@@ -110,6 +112,12 @@ def test_a_refused_benefit_cancels_the_referral_and_the_child_returns_as_general
     assert waiting_referral.status == ReferralStatus.CANCELLED
     assert waiting_referral.reason == "The certificate is not the employer's."
     assert (place.taken, place.free) == (0, 2)  # back in this bulletin
+    returned = Opening.objects.get(kind=OpeningKind.RETURNED)  # and in the public log of openings
+    assert (returned.bulletin_id, returned.queue_id, returned.places) == (
+        place.bulletin_id,
+        place.queue_id,
+        1,
+    )
     assert e1.status == Status.IN_QUEUE
     assert e1.benefit_documents.get().verification == Verification.REJECTED
     assert (entry.benefit_class, entry.submitted_at) == (BenefitClass.GENERAL, before.submitted_at)

@@ -1,0 +1,157 @@
+"""The public, tamper-evident log of openings: appending to the chain, and checking it (issue 13).
+
+Queue systems lose trust when nobody outside can see how places were given.
+Every time places open in a queue, one ``Opening`` is appended, in the same
+transaction as what it records, so the log never says more or less than what
+happened. Each entry's ``hash`` is the SHA-256 of its canonical JSON (keys
+sorted, no spaces, ASCII), which holds the hash of the entry before it: change
+one stored entry, even in SQL, and its own hash no longer matches, or, if the
+hash was rewritten too, the next entry's ``previous`` no longer does. The head
+is shown on the front page each day, so rewriting the whole tail shows too.
+docs/open-data.md explains how anyone recomputes the chain from the JSON feed.
+"""
+
+import datetime
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from .choices import OpeningKind
+from .models import Opening
+
+#: The ``previous`` of the first entry.
+GENESIS = "0" * 64
+#: The advisory lock that makes appending one at a time (a space of its own: see ``placements.gate``).
+CHAIN_LOCK = 0x6B7A_0C4E
+HEAD_KEY = "openings:head"
+
+
+@dataclass(frozen=True)
+class NewOpening:
+    kind: str
+    bulletin_id: int
+    queue_id: int
+    places: int
+    #: (application number, position held) in queue order.
+    accesses: list[tuple[str, int]] = field(default_factory=list)
+
+
+def payload(opening: Opening) -> dict:
+    """What the hash covers, as the JSON feed publishes it."""
+    return {
+        "seq": opening.seq,
+        "at": opening.at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "kind": opening.kind,
+        "bulletin": opening.bulletin_id,
+        "queue": opening.queue_id,
+        "places": opening.places,
+        "accesses": [[str(number), int(position)] for number, position in opening.accesses],
+        "previous": opening.previous,
+    }
+
+
+def canonical(entry: dict) -> bytes:
+    """The bytes that are hashed: what ``jq -cSj .`` prints for the same object."""
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def digest(entry: dict) -> str:
+    return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+def append(new: Iterable[NewOpening], *, at: datetime.datetime) -> list[Opening]:
+    """Append ``new`` to the chain, in order, in the caller's transaction.
+
+    The chain's lock is held to the commit, so two appenders never both take
+    the same head for their ``previous``.
+    """
+    new = list(new)
+    if not new:
+        return []
+    if not connection.in_atomic_block:
+        raise RuntimeError("openings are appended in the transaction of what they record")
+    _lock_chain()
+    seq, previous = Opening.objects.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
+    entries = []
+    for item in new:
+        seq += 1
+        entry = Opening(
+            seq=seq,
+            at=at,
+            kind=item.kind,
+            bulletin_id=item.bulletin_id,
+            queue_id=item.queue_id,
+            places=item.places,
+            accesses=[[number, position] for number, position in item.accesses],
+            previous=previous,
+        )
+        entry.hash = previous = digest(payload(entry))
+        entries.append(entry)
+    Opening.objects.bulk_create(entries)
+    cache.delete(HEAD_KEY)
+    transaction.on_commit(lambda: cache.delete(HEAD_KEY))
+    return entries
+
+
+def log_publication(*, bulletin_id: int, gained: dict[int, int], picks: Iterable[tuple[int, str, int]], at):
+    """One entry per queue that gained places and has none yet for this bulletin (a rerun adds nothing).
+
+    ``picks`` are (queue id, application number, position held) of the accesses
+    this run opened, in queue order; a queue where nobody could get access is
+    logged too, with its places and no numbers.
+    """
+    logged = set(
+        Opening.objects.filter(
+            bulletin_id=bulletin_id, kind=OpeningKind.PUBLISHED, queue_id__in=gained
+        ).values_list("queue_id", flat=True)
+    )
+    given = defaultdict(list)
+    for queue_id, number, position in picks:
+        given[queue_id].append((number, position))
+    return append(
+        (
+            NewOpening(OpeningKind.PUBLISHED, bulletin_id, queue_id, places, given[queue_id])
+            for queue_id, places in sorted(gained.items())
+            if queue_id not in logged
+        ),
+        at=at,
+    )
+
+
+def head() -> dict | None:
+    """The last entry's number, hash and time (None while the log is empty), for the front page."""
+    found = cache.get(HEAD_KEY)
+    if found is None:
+        last = Opening.objects.order_by("-seq").values("seq", "hash", "at").first()
+        found = last or {}
+        cache.set(HEAD_KEY, found, None)
+    return found or None
+
+
+def verify(entries: Iterable[Opening] | None = None) -> int | None:
+    """The ``seq`` of the first entry that does not hold, or None when the whole chain holds.
+
+    An entry holds when it follows the one before it (``seq`` one more,
+    ``previous`` its hash) and its hash is the digest of its own payload.
+    """
+    expected_seq, previous = 1, GENESIS
+    for entry in entries if entries is not None else _all_in_order():
+        if entry.seq != expected_seq or entry.previous != previous or entry.hash != digest(payload(entry)):
+            return entry.seq
+        expected_seq, previous = entry.seq + 1, entry.hash
+    return None
+
+
+def _all_in_order() -> Iterator[Opening]:
+    return Opening.objects.order_by("seq").iterator(chunk_size=2000)
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
