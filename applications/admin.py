@@ -19,13 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Action
 from core.admin import ScopedAdmin, remembered, uses_admin
 from core.errors import DomainError
+from core.forms import add_service_error
 from directory.models import Settlement
 from queues.explanation import explain
 from queues.selectors import positions_of_application
 
 from . import numbers, services
 from .downloads import document_response
-from .forms import ConfirmBenefitForm, PaperApplicationForm, ReasonForm, add_service_error
+from .forms import ConfirmBenefitForm, PaperApplicationForm, ReasonForm
 from .models import Application, BenefitDocument, Child
 from .selectors import application_history
 

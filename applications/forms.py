@@ -1,7 +1,7 @@
 """Forms of the staff desk: the paper application, and the reasons behind decisions.
 
 Forms only check the shape of the input; the rules themselves live in
-``services`` and come back through ``add_service_error`` as errors on the
+``services`` and come back through ``core.forms.add_service_error`` as errors on the
 input at fault.
 """
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Action
 from accounts.forms import CONSENT_VERSION
 from accounts.models import phone_validator
-from core.errors import DomainError
+from core.forms import add_service_error
 from core.iin import Sex, check_iin_matches, validate_iin
 from directory.choices import GroupLanguage
 from directory.models import Kindergarten, Settlement
@@ -21,26 +21,6 @@ from directory.models import Kindergarten, Settlement
 from . import services
 from .choices import BenefitCategory, Channel, Relation
 from .models import MAX_PREFERRED_KINDERGARTENS, Application
-
-
-def add_service_error(form: forms.Form, error: Exception, field_names: dict[str, str] | None = None) -> None:
-    """Show a service's refusal on ``form``: on the input at fault when the form has it, else above the form.
-
-    ``field_names`` maps the names a service uses (``iin``, ``issued_on``) to the form's own.
-    """
-    field_names = field_names or {}
-
-    def form_field(name):
-        name = field_names.get(name, name)
-        return name if name in form.fields else None
-
-    if isinstance(error, DomainError):
-        form.add_error(form_field(error.field), error.message)
-    elif hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(form_field(name), errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 class KindergartenChoiceField(forms.ModelMultipleChoiceField):

@@ -2,7 +2,7 @@
 
 Pages are thin (STYLE.md): every change goes through ``services``, every read
 through ``selectors``, and a service's refusal comes back as an error next to
-the input at fault (``forms.add_service_error``). A parent reaches only their
+the input at fault (``core.forms.add_service_error``). A parent reaches only their
 own records; another family's application number gives the same 404 as a
 number that does not exist (issue 3, "How it is checked").
 """
@@ -28,6 +28,7 @@ from accounts.decorators import parent_required
 from core import clock
 from core.addresses import client_address
 from core.errors import DomainError
+from core.forms import add_service_error
 from core.iin import Sex, validate_iin
 from core.ratelimit import within_limit
 from directory import selectors as directory_selectors
@@ -39,7 +40,6 @@ from queues.selectors import positions_of_application, positions_of_applications
 from . import selectors, services
 from .choices import BenefitCategory, Channel, Relation, Verification
 from .downloads import document_response
-from .forms import add_service_error
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, Child
 from .uploads import checked_document
 

@@ -24,10 +24,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Action
-from applications.forms import add_service_error
 from core import clock
 from core.admin import ScopedAdmin, ScopedTabularInline, remembered, uses_admin
 from core.errors import DomainError
+from core.forms import add_service_error
 from directory.models import District, Group
 from queues.models import Queue
 

@@ -20,9 +20,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from applications.admin import may_act_on
-from applications.forms import ReasonForm, add_service_error
+from applications.forms import ReasonForm
 from core.admin import ScopedAdmin
 from core.errors import DomainError
+from core.forms import add_service_error
 
 from . import services
 from .choices import ReferralStatus

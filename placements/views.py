@@ -35,7 +35,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import services as account_services
 from accounts.decorators import parent_required
 from accounts.models import CodePurpose
-from applications.forms import add_service_error
 from applications.models import Application
 from applications.selectors import ROLE_LABELS, own_application
 from audit.models import AuditEvent
@@ -45,6 +44,7 @@ from bulletins.models import BulletinPlace
 from core import clock, outbox
 from core.addresses import client_address
 from core.errors import DomainError
+from core.forms import add_service_error
 from core.ratelimit import within_limit
 
 from . import gate, pdf, selectors, services
