@@ -27,3 +27,10 @@ def add_service_error(form: forms.Form, error: Exception, field_names: dict[str,
             form.add_error(form_field(name), errors)
     else:
         form.add_error(None, error.messages)
+
+
+def error_text(error: Exception) -> str:
+    """A service's refusal as one sentence for a message, where there is no form to put it on."""
+    if isinstance(error, DomainError):
+        return str(error.message)
+    return " ".join(error.messages)
