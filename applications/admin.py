@@ -20,7 +20,8 @@ from directory.models import Settlement
 from queues.explanation import explain
 from queues.selectors import positions_of_application
 
-from . import numbers, services
+from . import intake, numbers, services
+from .choices import Channel
 from .downloads import document_response
 from .forms import ConfirmBenefitForm, PaperApplicationForm, ReasonForm
 from .models import Application, BenefitDocument, Child
@@ -158,7 +159,9 @@ class ApplicationAdmin(ServiceActions, ScopedAdmin):
         response = self.submit(
             request,
             form,
-            lambda data: form.submit(actor=request.user),
+            lambda _data: intake.submit(
+                form.intake(), channel=Channel.EDUCATION_DEPARTMENT, actor=request.user
+            ),
             done=lambda application: (
                 _("Application %(number)s is registered and stands in its queues.")
                 % {"number": application.display_number}
