@@ -48,7 +48,6 @@ from core.forms import add_service_error
 from core.ratelimit import within_limit
 
 from . import gate, pdf, selectors, services
-from .choices import ReferralStatus
 from .errors import PlaceAlreadyTaken
 from .forms import ExtendForm, PlaceForm, TakeReferralForm
 from .models import Referral
@@ -90,30 +89,26 @@ def places(request, number):
     accesses = list(bulletin_selectors.open_accesses(application, now=now))
     context = {
         "application": application,
-        "kindergartens": _places_by_kindergarten(application, accesses, now=now),
+        "kindergartens": _places_by_kindergarten(selectors.place_offers(application, accesses, now=now)),
         "accesses": [{"access": access, "last_day": last_day(access.ends_at)} for access in accesses],
         "referral": selectors.active_referral(application),
     }
     return render(request, "placements/places.html", context)
 
 
-def _places_by_kindergarten(application: Application, accesses, *, now: datetime.datetime) -> list[dict]:
-    access_ends = {(access.bulletin_id, access.queue_id): access.ends_at for access in accesses}
+def _places_by_kindergarten(offers: list[selectors.PlaceOffer]) -> list[dict]:
+    """The offers grouped by kindergarten, with the last days the page names."""
     kindergartens: dict[int, dict] = {}
-    places = list(bulletin_selectors.free_places_for(application))
-    refusals = selectors.take_refusals(application, places, now=now)
-    for place in places:
-        kindergarten = place.group.kindergarten
+    for offer in offers:
+        kindergarten = offer.place.group.kindergarten
         shown = kindergartens.setdefault(kindergarten.pk, {"kindergarten": kindergarten, "places": []})
-        priority_until = place.bulletin.priority_until
-        my_access_ends = access_ends.get((place.bulletin_id, place.queue_id))
         shown["places"].append(
             {
-                "place": place,
-                "refusal": refusals[place.pk],
-                "in_priority_window": now < priority_until,
-                "priority_last_day": last_day(priority_until),
-                "my_access_last_day": last_day(my_access_ends) if my_access_ends else None,
+                "place": offer.place,
+                "refusal": offer.refusal,
+                "in_priority_window": offer.in_priority_window,
+                "priority_last_day": last_day(offer.place.bulletin.priority_until),
+                "my_access_last_day": last_day(offer.my_access_ends) if offer.my_access_ends else None,
             }
         )
     return list(kindergartens.values())
@@ -283,12 +278,11 @@ def referral(request, number):
             )
             return redirect("placements:referral", number=referral.number)
     now = clock.now()
-    may_extend = referral.is_active and referral.extended_until is None and now < referral.expires_at
     context = {
         "referral": referral,
         "issued_on": timezone.localdate(referral.issued_at, ALMATY),
-        "verdict": verdict(referral, now=now),
-        "extend_form": form if may_extend else None,
+        "verdict": selectors.verdict(referral, now=now),
+        "extend_form": form if selectors.may_extend(referral, now=now) else None,
         "max_days": settings.REFERRAL_MAX_DAYS_FROM_ISSUE,
         "stop_list_days": settings.STOP_LIST_DAYS,
         "verification_url": request.build_absolute_uri(
@@ -375,30 +369,12 @@ def verify(request, code):
     if found is not None:
         context.update(
             {
-                "verdict": verdict(found, now=clock.now()),
+                "verdict": selectors.verdict(found, now=clock.now()),
                 "child": f"{found.child.name} {found.child.surname[:1]}.",
                 "issued_on": timezone.localdate(found.issued_at, ALMATY),
             }
         )
     return _private(render(request, "placements/verify.html", context))
-
-
-def verdict(referral: Referral, *, now: datetime.datetime) -> str:
-    """What a referral amounts to now, in one word the pages switch on.
-
-    ``valid`` only while issued and inside its validity; one still issued or
-    awaiting confirmation after midnight of its last day is ``expired``, even
-    before the hourly job annuls or cancels it.
-    """
-    if referral.is_active and now >= referral.expires_at:
-        return "expired"
-    return {
-        ReferralStatus.ISSUED: "valid",
-        ReferralStatus.AWAITING_CONFIRMATION: "awaiting_confirmation",
-        ReferralStatus.ENROLLED: "enrolled",
-        ReferralStatus.ANNULLED: "annulled",
-        ReferralStatus.CANCELLED: "cancelled",
-    }[referral.status]
 
 
 def _within_verify_limit(request) -> bool:
