@@ -7,6 +7,8 @@ with ``is_staff``); which rows they see and change follows from
 object outside the user's scope answers 404, as if it did not exist, so a URL
 typed by hand tells nothing about another district. Nothing is ever deleted
 through the admin (RULES.md section 5: records are archived, never deleted).
+The pages an admin adds for its use cases (a small form, a confirmation, an
+extra URL) are written with one kit, ``ServiceActions``, never by hand.
 The admin pages are the top of the app graph, so this module, alone in
 ``core``, imports the audit trail.
 """
