@@ -6,26 +6,24 @@ comes back as an error on the form, next to the input at fault. What a
 specialist sees and may act on is the district scope of ``core.admin``.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Action
-from core.admin import ScopedAdmin, remembered, uses_admin
-from core.errors import DomainError
+from core.admin import ScopedAdmin, ServiceActions, posted, remembered, uses_admin
 from directory.models import Settlement
 from queues.explanation import explain
 from queues.selectors import positions_of_application
 
-from . import numbers, services
+from . import intake, numbers, services
+from .choices import Channel
 from .downloads import document_response
-from .forms import ConfirmBenefitForm, PaperApplicationForm, ReasonForm, add_service_error
+from .forms import ConfirmBenefitForm, PaperApplicationForm, ReasonForm
 from .models import Application, BenefitDocument, Child
 from .selectors import application_history
 
@@ -33,7 +31,11 @@ from .selectors import application_history
 
 
 def may_act_on(request, application: Application) -> bool:
-    """Whether the user may change this application through a service: staff of the admin, in change scope."""
+    """Whether the user may change this application through a service: staff of the admin, in change scope.
+
+    The pages of records that hang on an application (its documents, its
+    referrals) act on it within the application's scope.
+    """
     if not uses_admin(request.user):
         return False
     queryset = Application.objects.restrict(request.user, Action.CHANGE).filter(pk=application.pk)
@@ -42,28 +44,8 @@ def may_act_on(request, application: Application) -> bool:
     )
 
 
-def _action_form(
-    request, admin_site, *, title, intro, form, submit_label, cancel_url, subject, download_url=None
-):
-    return TemplateResponse(
-        request,
-        "admin/applications/action_form.html",
-        {
-            **admin_site.each_context(request),
-            "title": title,
-            "intro": intro,
-            "subject": subject,
-            "download_url": download_url,
-            "form": form,
-            "submit_label": submit_label,
-            "cancel_url": cancel_url,
-            "opts": Application._meta,
-        },
-    )
-
-
 @admin.register(Application)
-class ApplicationAdmin(ScopedAdmin):
+class ApplicationAdmin(ServiceActions, ScopedAdmin):
     read_only = True
     list_display = ("application_number", "child", "settlement", "status", "channel", "submitted_at")
     list_select_related = ("child", "settlement")
@@ -146,19 +128,11 @@ class ApplicationAdmin(ScopedAdmin):
         return queryset.filter(matches), False
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "<path:object_id>/withdraw/",
-                self.admin_site.admin_view(self.withdraw_view),
-                name="%s_%s_withdraw" % info,
-            ),
-            *super().get_urls(),
-        ]
+        return [self.object_url("withdraw", "withdraw", self.withdraw_view), *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         application = self.get_object(request, unquote(object_id))
-        may_act = may_act_on(request, application)
+        may_act = self.may_act(request, application)
         positions = [
             {
                 "entry": position.entry,
@@ -181,57 +155,46 @@ class ApplicationAdmin(ScopedAdmin):
         """Enter a paper application with the time the department received it (DESIGN.md, State and time)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        if request.method == "POST":
-            form = PaperApplicationForm(request.user, request.POST, request.FILES)
-            if form.is_valid():
-                try:
-                    application = form.submit(actor=request.user)
-                except (ValidationError, DomainError) as error:
-                    add_service_error(form, error, form.service_field_names)
-                else:
-                    messages.success(
-                        request,
-                        _("Application %(number)s is registered and stands in its queues.")
-                        % {"number": application.display_number},
-                    )
-                    return redirect("admin:applications_application_change", application.pk)
-        else:
-            form = PaperApplicationForm(request.user)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Enter a paper application"),
-            "opts": self.opts,
-            "form": form,
-            "fieldsets": form.grouped_fields(),
-            "media": self.media + form.media,
+        form = PaperApplicationForm(request.user, posted(request), request.FILES or None)
+        response = self.submit(
+            request,
+            form,
+            lambda _data: intake.submit(
+                form.intake(), channel=Channel.EDUCATION_DEPARTMENT, actor=request.user
+            ),
+            done=lambda application: (
+                _("Application %(number)s is registered and stands in its queues.")
+                % {"number": application.display_number}
+            ),
+            then=self.change_url,
+            field_names=form.service_field_names,
+        )
+        return response or self.admin_page(
+            request,
+            "admin/applications/application/paper_form.html",
+            title=_("Enter a paper application"),
+            form=form,
+            fieldsets=form.grouped_fields(),
+            media=self.media + form.media,
             **(extra_context or {}),
-        }
-        return TemplateResponse(request, "admin/applications/application/paper_form.html", context)
+        )
 
     def withdraw_view(self, request, object_id):
         """Withdraw on the applicant's written request: the application leaves its queues and is kept."""
-        application = self.get_object(request, unquote(object_id))
-        if not may_act_on(request, application):
-            raise PermissionDenied
-        change_url = reverse("admin:applications_application_change", args=[application.pk])
-        form = ReasonForm(request.POST if request.method == "POST" else None)
-        if form.is_valid():
-            try:
-                services.withdraw_application(
-                    application=application, actor=request.user, reason=form.cleaned_data["reason"]
-                )
-            except (ValidationError, DomainError) as error:
-                add_service_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Application %(number)s is withdrawn and has left every queue.")
-                    % {"number": application.display_number},
-                )
-                return redirect(change_url)
-        return _action_form(
+        application = self.object_to_act_on(request, object_id)
+        form = ReasonForm(posted(request))
+        response = self.submit(
             request,
-            self.admin_site,
+            form,
+            lambda data: services.withdraw_application(
+                application=application, actor=request.user, reason=data["reason"]
+            ),
+            done=_("Application %(number)s is withdrawn and has left every queue.")
+            % {"number": application.display_number},
+            then=self.change_url(application),
+        )
+        return response or self.action_form_page(
+            request,
             title=_("Withdraw application %(number)s") % {"number": application.display_number},
             intro=_(
                 "The application will leave every queue it stands in. It is kept, never deleted, "
@@ -240,12 +203,12 @@ class ApplicationAdmin(ScopedAdmin):
             subject=application,
             form=form,
             submit_label=_("Withdraw the application"),
-            cancel_url=change_url,
+            cancel_url=self.change_url(application),
         )
 
 
 @admin.register(BenefitDocument)
-class BenefitDocumentAdmin(ScopedAdmin):
+class BenefitDocumentAdmin(ServiceActions, ScopedAdmin):
     read_only = True
     list_display = ("application", "category", "verification", "issued_on", "uploaded_at")
     list_select_related = ("application",)
@@ -281,29 +244,19 @@ class BenefitDocumentAdmin(ScopedAdmin):
         return format_html('<a href="{}">{}</a>', url, _("Download"))
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/confirm/",
-                self.admin_site.admin_view(self.confirm_view),
-                name="%s_%s_confirm" % info,
-            ),
-            path(
-                "<path:object_id>/reject/",
-                self.admin_site.admin_view(self.reject_view),
-                name="%s_%s_reject" % info,
-            ),
-            path(
-                "<path:object_id>/download/",
-                self.admin_site.admin_view(self.download_view),
-                name="%s_%s_download" % info,
-            ),
+            self.object_url("confirm", "confirm", self.confirm_view),
+            self.object_url("reject", "reject", self.reject_view),
+            self.object_url("download", "download", self.download_view),
             *super().get_urls(),
         ]
 
+    def may_act(self, request, document) -> bool:
+        return may_act_on(request, document.application)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         document = self.get_object(request, unquote(object_id))
-        context = {"may_decide": may_act_on(request, document.application), **(extra_context or {})}
+        context = {"may_decide": self.may_act(request, document), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context=context)
 
     def confirm_view(self, request, object_id):
@@ -338,28 +291,24 @@ class BenefitDocumentAdmin(ScopedAdmin):
         )
 
     def _decision(self, request, object_id, form_class, *, decide, title, intro, submit_label, done):
-        document = self.get_object(request, unquote(object_id))
-        if not may_act_on(request, document.application):
-            raise PermissionDenied
-        form = form_class(request.POST if request.method == "POST" else None)
-        if form.is_valid():
-            try:
-                decide(document, form.cleaned_data)
-            except (ValidationError, DomainError) as error:
-                add_service_error(form, error)
-            else:
-                messages.success(request, done)
-                return redirect("admin:applications_application_change", document.application_id)
-        return _action_form(
+        document = self.object_to_act_on(request, object_id)
+        form = form_class(posted(request))
+        response = self.submit(
             request,
-            self.admin_site,
+            form,
+            lambda data: decide(document, data),
+            done=done,
+            then=reverse("admin:applications_application_change", args=[document.application_id]),
+        )
+        return response or self.action_form_page(
+            request,
             title=title,
             intro=intro,
             subject=f"{document.application.display_number} · {document}",
             download_url=reverse("admin:applications_benefitdocument_download", args=[document.pk]),
             form=form,
             submit_label=submit_label,
-            cancel_url=reverse("admin:applications_benefitdocument_change", args=[document.pk]),
+            cancel_url=self.change_url(document),
         )
 
     def download_view(self, request, object_id):

@@ -1,46 +1,261 @@
-"""Forms of the staff desk: the paper application, and the reasons behind decisions.
+"""Forms of applications: the parent's portal, the paper application of the staff desk, reasons.
 
 Forms only check the shape of the input; the rules themselves live in
-``services`` and come back through ``add_service_error`` as errors on the
+``services`` and come back through ``core.forms.add_service_error`` as errors on the
 input at fault.
 """
 
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Action
 from accounts.forms import CONSENT_VERSION
 from accounts.models import phone_validator
+from core import clock
 from core.errors import DomainError
+from core.forms import add_service_error
 from core.iin import Sex, check_iin_matches, validate_iin
 from directory.choices import GroupLanguage
 from directory.models import Kindergarten, Settlement
 
-from . import services
-from .choices import BenefitCategory, Channel, Relation
-from .models import MAX_PREFERRED_KINDERGARTENS, Application
+from . import selectors, services
+from .choices import BenefitCategory, Relation
+from .intake import ApplicationInput, applicant_from, child_from, uploads
+from .models import MAX_PREFERRED_KINDERGARTENS, Child
+from .uploads import checked_document
+
+NO_BENEFIT = [("", _("No benefit"))]
+#: The PMPK conclusion has a field of its own on the application form.
+OTHER_BENEFITS = [
+    (value, label) for value, label in BenefitCategory.choices if value != BenefitCategory.SPECIAL_NEEDS
+]
 
 
-def add_service_error(form: forms.Form, error: Exception, field_names: dict[str, str] | None = None) -> None:
-    """Show a service's refusal on ``form``: on the input at fault when the form has it, else above the form.
+def _date_widget():
+    """The browser's date picker; it sends ISO dates, and typing one by hand works too."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
-    ``field_names`` maps the names a service uses (``iin``, ``issued_on``) to the form's own.
-    """
-    field_names = field_names or {}
 
-    def form_field(name):
-        name = field_names.get(name, name)
-        return name if name in form.fields else None
+def _check_file(uploaded_file) -> None:
+    """The same type and size check the service makes, so the error lands on the file it is about."""
+    try:
+        checked_document(uploaded_file)
+    except DomainError as error:
+        raise ValidationError(error.message) from None
 
-    if isinstance(error, DomainError):
-        form.add_error(form_field(error.field), error.message)
-    elif hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(form_field(name), errors)
-    else:
-        form.add_error(None, error.messages)
+
+# --- the portal ----------------------------------------------------------------------
+
+
+class PortalForm(forms.Form):
+    required_css_class = "required"
+    error_css_class = "has-error"
+
+
+class ChildForm(PortalForm):
+    iin = forms.CharField(
+        label=_("Child's IIN"),
+        max_length=12,
+        validators=[validate_iin],
+        help_text=_("12 digits, from the birth certificate."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    surname = forms.CharField(label=_("Surname"), max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
+    birth_date = forms.DateField(label=_("Birth date"), widget=_date_widget())
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+    has_special_needs_conclusion = forms.BooleanField(
+        label=_("The child has a conclusion of the PMPK (special educational needs)"),
+        required=False,
+        help_text=_(
+            "Such children may stay in the queue after the age of six. You attach the conclusion when "
+            "applying."
+        ),
+    )
+
+    service_field_names = {"child_iin": "iin"}
+
+    def details(self) -> services.ChildDetails:
+        return child_from(self.cleaned_data)
+
+
+class ChildChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, child):
+        return f"{child.full_name} ({formats.date_format(child.birth_date, 'd.m.Y')})"
+
+
+class KindergartenAddressChoiceField(forms.ModelMultipleChoiceField):
+    """Kindergartens of one settlement, each by its name and address (the portal's checkboxes)."""
+
+    def label_from_instance(self, kindergarten):
+        return f"{kindergarten.name} — {kindergarten.address}"
+
+
+class ApplicationForm(PortalForm):
+    """The application of RULES.md section 6, for a child on the parent's list and one settlement."""
+
+    child = ChildChoiceField(
+        label=_("Which child"),
+        queryset=Child.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    relation = forms.ChoiceField(label=_("You are the child's"), choices=Relation.choices)
+    preferred_kindergartens = KindergartenAddressChoiceField(
+        label=_("Preferred kindergartens"),
+        queryset=Kindergarten.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Optional: up to four. Places are offered in every kindergarten of the settlement."),
+    )
+    wants_special = forms.BooleanField(
+        label=_("Special queue (for children with special educational needs)"), required=False
+    )
+    wants_sanatorium = forms.BooleanField(label=_("Sanatorium queue"), required=False)
+    pmpk_file = forms.FileField(
+        label=_("PMPK conclusion"),
+        required=False,
+        help_text=_(
+            "Needed for the special and sanatorium queues; once confirmed it also makes the application "
+            "first-turn. PDF, JPEG or PNG."
+        ),
+    )
+    pmpk_issued_on = forms.DateField(
+        label=_("PMPK conclusion issued on"), required=False, widget=_date_widget()
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred group language"), choices=GroupLanguage.choices, widget=forms.RadioSelect
+    )
+    benefit_category = forms.ChoiceField(
+        label=_("Benefit"), choices=NO_BENEFIT + OTHER_BENEFITS, required=False
+    )
+    benefit_issued_on = forms.DateField(label=_("Document issued on"), required=False, widget=_date_widget())
+    benefit_file = forms.FileField(
+        label=_("Benefit document"),
+        required=False,
+        help_text=_("A scan or photo: PDF, JPEG or PNG. A specialist checks it before the benefit counts."),
+    )
+
+    fieldsets = (
+        (_("Child"), ("child", "relation")),
+        (_("Kindergartens"), ("preferred_kindergartens", "preferred_language")),
+        (_("Queues"), ("wants_special", "wants_sanatorium", "pmpk_file", "pmpk_issued_on")),
+        (_("Benefit (optional)"), ("benefit_category", "benefit_issued_on", "benefit_file")),
+    )
+
+    service_field_names = {
+        "iin": "child",
+        "child_iin": "child",
+        "birth_date": "child",
+        "sex": "child",
+        "category": "benefit_category",
+        "issued_on": "benefit_issued_on",
+        "file": "benefit_file",
+    }
+
+    def __init__(self, *args, applicant, settlement: Settlement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.settlement = settlement
+        children = selectors.children_to_apply_for(applicant)
+        self.fields["child"].queryset = children
+        if not self.initial.get("child") and len(children) == 1:
+            self.initial["child"] = children[0].pk  # the only child needs no choosing
+        self.fields["preferred_kindergartens"].queryset = settlement.kindergartens.order_by("name_kk")
+
+    def grouped_fields(self):
+        return [(title, [self[name] for name in names]) for title, names in self.fieldsets]
+
+    def clean_pmpk_file(self):
+        uploaded = self.cleaned_data.get("pmpk_file")
+        if uploaded:
+            _check_file(uploaded)
+        return uploaded
+
+    def clean_benefit_file(self):
+        uploaded = self.cleaned_data.get("benefit_file")
+        if uploaded:
+            _check_file(uploaded)
+        return uploaded
+
+    def clean(self):
+        data = super().clean()
+        if len(data.get("preferred_kindergartens") or []) > MAX_PREFERRED_KINDERGARTENS:
+            self.add_error(
+                "preferred_kindergartens",
+                _("Choose at most %(count)s kindergartens.") % {"count": MAX_PREFERRED_KINDERGARTENS},
+            )
+        for name in ("pmpk_issued_on", "benefit_issued_on"):
+            if data.get(name) and data[name] > clock.today():
+                self.add_error(name, _("The document's date of issue cannot be in the future."))
+        self._require_together(
+            ("pmpk_file", "pmpk_issued_on"), _("Attach the conclusion and give its date of issue.")
+        )
+        self._require_together(
+            ("benefit_category", "benefit_file", "benefit_issued_on"),
+            _("A benefit needs its kind, the document and its date of issue."),
+        )
+        return data
+
+    def _require_together(self, names, message):
+        data = self.cleaned_data
+        if any(data.get(name) for name in names):
+            for name in names:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+
+    def intake(self, applicant) -> ApplicationInput:
+        """The application as every channel describes one (``applications.intake``): the child on the
+        parent's list, the parent as the applicant."""
+        data = self.cleaned_data
+        return ApplicationInput(
+            child=child_from(data["child"]),
+            applicant=applicant_from(applicant),
+            relation=data["relation"],
+            settlement=self.settlement,
+            preferred_language=data["preferred_language"],
+            wants_special=data["wants_special"],
+            wants_sanatorium=data["wants_sanatorium"],
+            preferred_kindergartens=list(data["preferred_kindergartens"]),
+            documents=uploads(
+                (BenefitCategory.SPECIAL_NEEDS, data["pmpk_file"], data["pmpk_issued_on"]),
+                (data["benefit_category"], data["benefit_file"], data["benefit_issued_on"]),
+            ),
+        )
+
+
+class DocumentForm(PortalForm):
+    category = forms.ChoiceField(
+        label=_("Benefit"), choices=[("", _("Choose the benefit")), *BenefitCategory.choices]
+    )
+    issued_on = forms.DateField(label=_("Document issued on"), widget=_date_widget())
+    file = forms.FileField(
+        label=_("Document"),
+        help_text=_("A scan or photo: PDF, JPEG or PNG. The submission time of the application stays."),
+    )
+
+    def upload(self) -> services.DocumentUpload:
+        data = self.cleaned_data
+        return services.DocumentUpload(
+            category=data["category"], file=data["file"], issued_on=data["issued_on"]
+        )
+
+
+class CheckForm(forms.Form):
+    """The public check of an application by its number."""
+
+    # No length limit of the form's own: a number too long is "not found", like any other wrong one.
+    number = forms.CharField(
+        label=_("Application number"),
+        help_text=_("Ten digits, as on the receipt; dashes and spaces are fine."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20}),
+    )
+
+
+# --- the staff desk ------------------------------------------------------------------
 
 
 class KindergartenChoiceField(forms.ModelMultipleChoiceField):
@@ -194,44 +409,19 @@ class PaperApplicationForm(forms.Form):
                     )
         return data
 
-    def submit(self, *, actor) -> Application:
+    def intake(self) -> ApplicationInput:
+        """The paper application as every channel describes one (``applications.intake``)."""
         data = self.cleaned_data
-        documents = []
-        if data["document_file"]:
-            documents.append(
-                services.DocumentUpload(
-                    category=data["document_category"],
-                    file=data["document_file"],
-                    issued_on=data["document_issued_on"],
-                )
-            )
-        return services.submit_application(
-            child=services.ChildDetails(
-                iin=data["child_iin"],
-                surname=data["child_surname"],
-                name=data["child_name"],
-                patronymic=data["child_patronymic"],
-                birth_date=data["child_birth_date"],
-                sex=data["child_sex"],
-            ),
-            applicant=services.ApplicantDetails(
-                iin=data["applicant_iin"],
-                surname=data["applicant_surname"],
-                name=data["applicant_name"],
-                patronymic=data["applicant_patronymic"],
-                phone=data["applicant_phone"],
-                phone2=data["applicant_phone2"],
-                email=data["applicant_email"],
-            ),
+        return ApplicationInput(
+            child=child_from(data, prefix="child_"),
+            applicant=applicant_from(data, prefix="applicant_"),
             relation=data["relation"],
             settlement=data["settlement"],
             preferred_language=data["preferred_language"],
-            channel=Channel.EDUCATION_DEPARTMENT,
-            actor=actor,
             wants_special=data["wants_special"],
             wants_sanatorium=data["wants_sanatorium"],
             preferred_kindergartens=list(data["preferred_kindergartens"]),
-            documents=documents,
+            documents=uploads((data["document_category"], data["document_file"], data["document_issued_on"])),
             received_at=data["received_at"],
             consent_version=CONSENT_VERSION,
         )

@@ -2,14 +2,13 @@
 
 Pages are thin (STYLE.md): every change goes through ``services``, every read
 through ``selectors``, and a service's refusal comes back as an error next to
-the input at fault (``forms.add_service_error``). A parent reaches only their
+the input at fault (``core.forms.add_service_error``). A parent reaches only their
 own records; another family's application number gives the same 404 as a
 number that does not exist (issue 3, "How it is checked").
 """
 
 from zoneinfo import ZoneInfo
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,21 +25,19 @@ from accounts.decorators import parent_required
 from core import clock
 from core.addresses import client_address
 from core.errors import DomainError
-from core.iin import Sex, validate_iin
+from core.forms import add_service_error
 from core.pagecache import shared_page
 from core.ratelimit import within_limit
 from directory import selectors as directory_selectors
-from directory.choices import GroupLanguage
-from directory.models import Kindergarten, Settlement
+from directory.models import Settlement
 from queues.explanation import explain
 from queues.selectors import positions_of_application, positions_of_applications
 
-from . import selectors, services
-from .choices import BenefitCategory, Channel, Relation, Verification
+from . import intake, selectors, services
+from .choices import Channel, Verification
 from .downloads import document_response
-from .forms import add_service_error
-from .models import MAX_PREFERRED_KINDERGARTENS, Application, Child
-from .uploads import checked_document
+from .forms import ApplicationForm, CheckForm, ChildForm, DocumentForm
+from .models import Application
 
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -51,270 +48,9 @@ CHECK_WINDOW_SECONDS = 10 * 60
 #: how long a page made by the previous release's templates can be served after a deployment.
 CHECK_PAGE_SECONDS = 10 * 60
 
-NO_BENEFIT = [("", _("No benefit"))]
-#: The PMPK conclusion has a field of its own on the application form.
-OTHER_BENEFITS = [
-    (value, label) for value, label in BenefitCategory.choices if value != BenefitCategory.SPECIAL_NEEDS
-]
-
-
-def _date_widget():
-    """The browser's date picker; it sends ISO dates, and typing one by hand works too."""
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 def _in_almaty(moment) -> str:
     return formats.date_format(timezone.localtime(moment, ALMATY), "d.m.Y H:i:s")
-
-
-def _check_file(uploaded_file) -> None:
-    """The same type and size check the service makes, so the error lands on the file it is about."""
-    try:
-        checked_document(uploaded_file)
-    except DomainError as error:
-        raise ValidationError(error.message) from None
-
-
-# --- forms ----------------------------------------------------------------------------
-
-
-class PortalForm(forms.Form):
-    required_css_class = "required"
-    error_css_class = "has-error"
-
-
-class ChildForm(PortalForm):
-    iin = forms.CharField(
-        label=_("Child's IIN"),
-        max_length=12,
-        validators=[validate_iin],
-        help_text=_("12 digits, from the birth certificate."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    surname = forms.CharField(label=_("Surname"), max_length=100)
-    name = forms.CharField(label=_("Name"), max_length=100)
-    patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
-    birth_date = forms.DateField(label=_("Birth date"), widget=_date_widget())
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
-    has_special_needs_conclusion = forms.BooleanField(
-        label=_("The child has a conclusion of the PMPK (special educational needs)"),
-        required=False,
-        help_text=_(
-            "Such children may stay in the queue after the age of six. You attach the conclusion when "
-            "applying."
-        ),
-    )
-
-    service_field_names = {"child_iin": "iin"}
-
-    def details(self) -> services.ChildDetails:
-        data = self.cleaned_data
-        return services.ChildDetails(
-            iin=data["iin"].strip(),
-            surname=data["surname"],
-            name=data["name"],
-            patronymic=data["patronymic"],
-            birth_date=data["birth_date"],
-            sex=data["sex"],
-        )
-
-
-class ChildChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, child):
-        return f"{child.full_name} ({formats.date_format(child.birth_date, 'd.m.Y')})"
-
-
-class KindergartenChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, kindergarten):
-        return f"{kindergarten.name} — {kindergarten.address}"
-
-
-class ApplicationForm(PortalForm):
-    """The application of RULES.md section 6, for a child on the parent's list and one settlement."""
-
-    child = ChildChoiceField(
-        label=_("Which child"),
-        queryset=Child.objects.none(),
-        widget=forms.RadioSelect,
-        empty_label=None,
-    )
-    relation = forms.ChoiceField(label=_("You are the child's"), choices=Relation.choices)
-    preferred_kindergartens = KindergartenChoiceField(
-        label=_("Preferred kindergartens"),
-        queryset=Kindergarten.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Optional: up to four. Places are offered in every kindergarten of the settlement."),
-    )
-    wants_special = forms.BooleanField(
-        label=_("Special queue (for children with special educational needs)"), required=False
-    )
-    wants_sanatorium = forms.BooleanField(label=_("Sanatorium queue"), required=False)
-    pmpk_file = forms.FileField(
-        label=_("PMPK conclusion"),
-        required=False,
-        help_text=_(
-            "Needed for the special and sanatorium queues; once confirmed it also makes the application "
-            "first-turn. PDF, JPEG or PNG."
-        ),
-    )
-    pmpk_issued_on = forms.DateField(
-        label=_("PMPK conclusion issued on"), required=False, widget=_date_widget()
-    )
-    preferred_language = forms.ChoiceField(
-        label=_("Preferred group language"), choices=GroupLanguage.choices, widget=forms.RadioSelect
-    )
-    benefit_category = forms.ChoiceField(
-        label=_("Benefit"), choices=NO_BENEFIT + OTHER_BENEFITS, required=False
-    )
-    benefit_issued_on = forms.DateField(label=_("Document issued on"), required=False, widget=_date_widget())
-    benefit_file = forms.FileField(
-        label=_("Benefit document"),
-        required=False,
-        help_text=_("A scan or photo: PDF, JPEG or PNG. A specialist checks it before the benefit counts."),
-    )
-
-    fieldsets = (
-        (_("Child"), ("child", "relation")),
-        (_("Kindergartens"), ("preferred_kindergartens", "preferred_language")),
-        (_("Queues"), ("wants_special", "wants_sanatorium", "pmpk_file", "pmpk_issued_on")),
-        (_("Benefit (optional)"), ("benefit_category", "benefit_issued_on", "benefit_file")),
-    )
-
-    service_field_names = {
-        "iin": "child",
-        "child_iin": "child",
-        "birth_date": "child",
-        "sex": "child",
-        "category": "benefit_category",
-        "issued_on": "benefit_issued_on",
-        "file": "benefit_file",
-    }
-
-    def __init__(self, *args, applicant, settlement: Settlement, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.settlement = settlement
-        children = selectors.children_to_apply_for(applicant)
-        self.fields["child"].queryset = children
-        if not self.initial.get("child") and len(children) == 1:
-            self.initial["child"] = children[0].pk  # the only child needs no choosing
-        self.fields["preferred_kindergartens"].queryset = settlement.kindergartens.order_by("name_kk")
-
-    def grouped_fields(self):
-        return [(title, [self[name] for name in names]) for title, names in self.fieldsets]
-
-    def clean_pmpk_file(self):
-        uploaded = self.cleaned_data.get("pmpk_file")
-        if uploaded:
-            _check_file(uploaded)
-        return uploaded
-
-    def clean_benefit_file(self):
-        uploaded = self.cleaned_data.get("benefit_file")
-        if uploaded:
-            _check_file(uploaded)
-        return uploaded
-
-    def clean(self):
-        data = super().clean()
-        if len(data.get("preferred_kindergartens") or []) > MAX_PREFERRED_KINDERGARTENS:
-            self.add_error(
-                "preferred_kindergartens",
-                _("Choose at most %(count)s kindergartens.") % {"count": MAX_PREFERRED_KINDERGARTENS},
-            )
-        for name in ("pmpk_issued_on", "benefit_issued_on"):
-            if data.get(name) and data[name] > clock.today():
-                self.add_error(name, _("The document's date of issue cannot be in the future."))
-        self._require_together(
-            ("pmpk_file", "pmpk_issued_on"), _("Attach the conclusion and give its date of issue.")
-        )
-        self._require_together(
-            ("benefit_category", "benefit_file", "benefit_issued_on"),
-            _("A benefit needs its kind, the document and its date of issue."),
-        )
-        return data
-
-    def _require_together(self, names, message):
-        data = self.cleaned_data
-        if any(data.get(name) for name in names):
-            for name in names:
-                if not data.get(name) and name not in self.errors:
-                    self.add_error(name, message)
-
-    def submit(self, *, applicant, actor) -> Application:
-        data = self.cleaned_data
-        child = data["child"]
-        documents = []
-        if data["pmpk_file"]:
-            documents.append(
-                services.DocumentUpload(
-                    category=BenefitCategory.SPECIAL_NEEDS,
-                    file=data["pmpk_file"],
-                    issued_on=data["pmpk_issued_on"],
-                )
-            )
-        if data["benefit_file"]:
-            documents.append(
-                services.DocumentUpload(
-                    category=data["benefit_category"],
-                    file=data["benefit_file"],
-                    issued_on=data["benefit_issued_on"],
-                )
-            )
-        return services.submit_application(
-            child=services.ChildDetails(
-                iin=child.iin,
-                surname=child.surname,
-                name=child.name,
-                patronymic=child.patronymic,
-                birth_date=child.birth_date,
-                sex=child.sex,
-            ),
-            applicant=services.ApplicantDetails(
-                iin=applicant.iin,
-                surname=applicant.surname,
-                name=applicant.name,
-                patronymic=applicant.patronymic,
-                phone=applicant.phone,
-                phone2=applicant.phone2,
-                email=applicant.email,
-            ),
-            relation=data["relation"],
-            settlement=self.settlement,
-            preferred_language=data["preferred_language"],
-            channel=Channel.PORTAL,
-            actor=actor,
-            wants_special=data["wants_special"],
-            wants_sanatorium=data["wants_sanatorium"],
-            preferred_kindergartens=list(data["preferred_kindergartens"]),
-            documents=documents,
-        )
-
-
-class DocumentForm(PortalForm):
-    category = forms.ChoiceField(
-        label=_("Benefit"), choices=[("", _("Choose the benefit")), *BenefitCategory.choices]
-    )
-    issued_on = forms.DateField(label=_("Document issued on"), widget=_date_widget())
-    file = forms.FileField(
-        label=_("Document"),
-        help_text=_("A scan or photo: PDF, JPEG or PNG. The submission time of the application stays."),
-    )
-
-    def upload(self) -> services.DocumentUpload:
-        data = self.cleaned_data
-        return services.DocumentUpload(
-            category=data["category"], file=data["file"], issued_on=data["issued_on"]
-        )
-
-
-class CheckForm(forms.Form):
-    # No length limit of the form's own: a number too long is "not found", like any other wrong one.
-    number = forms.CharField(
-        label=_("Application number"),
-        help_text=_("Ten digits, as on the receipt; dashes and spaces are fine."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20}),
-    )
 
 
 # --- the cabinet ----------------------------------------------------------------------
@@ -405,7 +141,9 @@ def apply(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            application = form.submit(applicant=request.applicant, actor=request.user)
+            application = intake.submit(
+                form.intake(request.applicant), channel=Channel.PORTAL, actor=request.user
+            )
         except (ValidationError, DomainError) as error:
             add_service_error(form, error, form.service_field_names)
         else:

@@ -7,27 +7,36 @@ with ``is_staff``); which rows they see and change follows from
 object outside the user's scope answers 404, as if it did not exist, so a URL
 typed by hand tells nothing about another district. Nothing is ever deleted
 through the admin (RULES.md section 5: records are archived, never deleted).
+The pages an admin adds for its use cases (a small form, a confirmation, an
+extra URL) are written with one kit, ``ServiceActions``, never by hand.
 The admin pages are the top of the app graph, so this module, alone in
 ``core``, imports the audit trail.
 """
 
+from collections.abc import Callable
 from functools import update_wrapper
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import Signal
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_search import PostedSearchMixin
+from core.errors import DomainError
+from core.forms import add_service_error
 
 VIEW, CHANGE = "view", "change"
+#: The page of every small form of the admin's use cases (a reason, a date, a choice).
+ACTION_FORM_TEMPLATE = "admin/applications/action_form.html"
 
 
 def uses_admin(user) -> bool:
@@ -236,6 +245,86 @@ class ScopedAdmin(ForbidsDelete, AnnouncesChanges, ScopedPermissionsMixin, admin
         if queryset is not None:
             kwargs.setdefault("queryset", queryset)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ServiceActions:
+    """The staff admin kit: a model admin's use cases on pages of their own, written once.
+
+    Every write of the admin is a service behind an extra URL of the model admin
+    (``object_url``), reached through ``object_to_act_on`` (404 outside the view
+    scope, 403 inside it without the right to change), shown as a small form
+    (``action_form_page``) or a confirmation page (``admin_page``), and carried out
+    by ``submit``: a refusal of the service comes back as an error on the form,
+    never as a server error. Mixed in before ``ScopedAdmin``.
+    """
+
+    def may_act(self, request, obj) -> bool:
+        """Whether the user may change ``obj`` through a service: staff of the admin, in change scope."""
+        return uses_admin(request.user) and self.in_scope(request, obj, CHANGE)
+
+    def object_to_act_on(self, request, object_id):
+        """The record, 404 outside the view scope, 403 inside it without the right to act on it."""
+        obj = self.get_object(request, unquote(object_id))
+        if not self.may_act(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def change_url(self, obj) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+
+    def object_url(self, route: str, name: str, view):
+        """``<object_id>/<route>/`` behind the admin's guard, named ``admin:<app>_<model>_<name>``."""
+        return path(
+            f"<path:object_id>/{route}/",
+            self.admin_site.admin_view(view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_{name}",
+        )
+
+    def admin_page(self, request, template: str, *, title, **context) -> TemplateResponse:
+        """A page of its own in the admin's look: a confirmation, a choice, a form of several parts."""
+        return TemplateResponse(
+            request,
+            template,
+            {**self.admin_site.each_context(request), "title": title, "opts": self.opts, **context},
+        )
+
+    def action_form_page(
+        self, request, *, title, intro, subject, form, submit_label, cancel_url, download_url=None
+    ) -> TemplateResponse:
+        """The page of one small form: what it is about (``subject``), why, the form, and a way back."""
+        return self.admin_page(
+            request,
+            ACTION_FORM_TEMPLATE,
+            title=title,
+            intro=intro,
+            subject=subject,
+            download_url=download_url,
+            form=form,
+            submit_label=submit_label,
+            cancel_url=cancel_url,
+        )
+
+    def submit(self, request, form, act: Callable, *, done, then, field_names=None):
+        """Carry out ``act(cleaned_data)`` for a valid form; the redirect after it, or None to show the form.
+
+        ``done`` (the success message) and ``then`` (where to go) are text, or
+        functions of what ``act`` returned. A refusal of the service lands on the
+        form, on the input at fault (``field_names`` as in ``add_service_error``).
+        """
+        if not form.is_valid():
+            return None
+        try:
+            result = act(form.cleaned_data)
+        except (ValidationError, DomainError) as error:
+            add_service_error(form, error, field_names)
+            return None
+        messages.success(request, done(result) if callable(done) else done)
+        return redirect(then(result) if callable(then) else then)
+
+
+def posted(request):
+    """The form's data on a POST; nothing (an unbound form) otherwise."""
+    return request.POST if request.method == "POST" else None
 
 
 class ScopedTabularInline(ScopedPermissionsMixin, admin.TabularInline):

@@ -11,18 +11,15 @@ Enrolment belongs to the kindergarten's own desk (``placements.desk``).
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from applications.admin import may_act_on
-from applications.forms import ReasonForm, add_service_error
-from core.admin import ScopedAdmin
-from core.errors import DomainError
+from applications.forms import ReasonForm
+from core.admin import ScopedAdmin, ServiceActions, posted
 
 from . import services
 from .choices import ReferralStatus
@@ -30,7 +27,7 @@ from .models import Enrolment, Referral, StopListEntry
 
 
 @admin.register(Referral)
-class ReferralAdmin(ScopedAdmin):
+class ReferralAdmin(ServiceActions, ScopedAdmin):
     read_only = True
     list_display = (
         "display_number",
@@ -86,20 +83,14 @@ class ReferralAdmin(ScopedAdmin):
         return super().get_queryset(request).select_related("application", "child", "kindergarten", "group")
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/confirm-benefit/",
-                self.admin_site.admin_view(self.confirm_benefit_view),
-                name="%s_%s_confirm_benefit" % info,
-            ),
-            path(
-                "<path:object_id>/refuse-benefit/",
-                self.admin_site.admin_view(self.refuse_benefit_view),
-                name="%s_%s_refuse_benefit" % info,
-            ),
+            self.object_url("confirm-benefit", "confirm_benefit", self.confirm_benefit_view),
+            self.object_url("refuse-benefit", "refuse_benefit", self.refuse_benefit_view),
             *super().get_urls(),
         ]
+
+    def may_act(self, request, referral) -> bool:
+        return may_act_on(request, referral.application)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         referral = self.get_object(request, unquote(object_id))
@@ -144,41 +135,30 @@ class ReferralAdmin(ScopedAdmin):
         )
 
     def _may_decide(self, request, referral) -> bool:
-        return referral.status == ReferralStatus.AWAITING_CONFIRMATION and may_act_on(
-            request, referral.application
-        )
+        return referral.status == ReferralStatus.AWAITING_CONFIRMATION and self.may_act(request, referral)
 
     def _decision(self, request, object_id, form_class, *, decide, title, intro, submit_label, done):
-        referral = self.get_object(request, unquote(object_id))
-        if not may_act_on(request, referral.application):
-            raise PermissionDenied
-        change_url = reverse("admin:placements_referral_change", args=[referral.pk])
+        referral = self.object_to_act_on(request, object_id)
         if referral.status != ReferralStatus.AWAITING_CONFIRMATION:
             messages.info(request, gettext("This referral is not waiting for a benefit to be confirmed."))
-            return redirect(change_url)
-        form = form_class(request.POST if request.method == "POST" else None)
-        if form.is_valid():
-            try:
-                decide(referral, form.cleaned_data)
-            except (ValidationError, DomainError) as error:
-                add_service_error(form, error)
-            else:
-                messages.success(request, done)
-                return redirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "intro": intro,
-            "referral": referral,
-            "documents": referral.application.benefit_documents.filter(
+            return redirect(self.change_url(referral))
+        form = form_class(posted(request))
+        response = self.submit(
+            request, form, lambda data: decide(referral, data), done=done, then=self.change_url(referral)
+        )
+        return response or self.admin_page(
+            request,
+            "admin/placements/referral/decision.html",
+            title=title,
+            intro=intro,
+            referral=referral,
+            documents=referral.application.benefit_documents.filter(
                 category__in=services.OUT_OF_TURN_CATEGORIES
             ).order_by("-issued_on"),
-            "form": form,
-            "submit_label": submit_label,
-            "cancel_url": change_url,
-            "opts": self.opts,
-        }
-        return TemplateResponse(request, "admin/placements/referral/decision.html", context)
+            form=form,
+            submit_label=submit_label,
+            cancel_url=self.change_url(referral),
+        )
 
 
 @admin.register(Enrolment)

@@ -22,11 +22,11 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.choices import Role
 from accounts.decorators import role_required
-from applications.forms import add_service_error
 from bulletins import services as bulletin_services
 from bulletins.models import VacancyReport
 from core import clock
 from core.errors import DomainError
+from core.forms import add_service_error
 from directory.models import Group
 
 from . import selectors, services

@@ -1,13 +1,16 @@
-"""Reads of referrals, and the one check of whether an application may take a place now.
+"""Reads of referrals, and the verdicts the parent's pages show: may a place be taken, what a referral is.
 
 ``take_refusal`` is the rule ``services.take_referral`` enforces, as a read:
 the parent's pages call it to decide whether to show **Get referral** on a
-place, so the button and the use case can never disagree.
+place (``place_offers``), so the button and the use case can never disagree.
+``verdict`` says what a referral amounts to now and ``may_extend`` whether the
+parent may still extend it; the pages only show what these decide.
 """
 
 import datetime
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -15,6 +18,7 @@ from django.utils.translation import gettext
 from applications.choices import Status
 from applications.models import Application
 from applications.services import age_ineligibility_of
+from bulletins import selectors as bulletin_selectors
 from bulletins.choices import AccessStatus
 from bulletins.errors import AugustFreeze, BulletinNotPublished
 from bulletins.models import Access, BulletinPlace
@@ -85,6 +89,39 @@ def take_refusals(
         )
         for place in places
     }
+
+
+@dataclass(frozen=True)
+class PlaceOffer:
+    """A free place as the parent's places page offers it."""
+
+    place: BulletinPlace
+    #: Why the application may not take it now, or None: then **Get referral** is shown.
+    refusal: DomainError | None
+    #: Whether the bulletin's priority window is still open (only applicants with access may take it).
+    in_priority_window: bool
+    #: When the application's own open access to this bulletin in this queue ends, if it holds one.
+    my_access_ends: datetime.datetime | None
+
+
+def place_offers(application: Application, accesses, *, now: datetime.datetime) -> list[PlaceOffer]:
+    """The free places of the child's queues, each with whether (and why not) it may be taken now.
+
+    ``accesses`` are the application's open accesses (``bulletins.selectors.open_accesses``),
+    which the page shows as well.
+    """
+    access_ends = {(access.bulletin_id, access.queue_id): access.ends_at for access in accesses}
+    places = list(bulletin_selectors.free_places_for(application))
+    refusals = take_refusals(application, places, now=now)
+    return [
+        PlaceOffer(
+            place=place,
+            refusal=refusals[place.pk],
+            in_priority_window=now < place.bulletin.priority_until,
+            my_access_ends=access_ends.get((place.bulletin_id, place.queue_id)),
+        )
+        for place in places
+    ]
 
 
 def _age_reason(application: Application, now: datetime.datetime) -> Callable[[], str | None]:
@@ -172,6 +209,32 @@ def referral_by_verification_code(code: str) -> Referral | None:
         .select_related("kindergarten", "group", "child")
         .first()
     )
+
+
+def verdict(referral: Referral, *, now: datetime.datetime) -> str:
+    """What a referral amounts to now, in one word the pages switch on.
+
+    ``valid`` only while issued and inside its validity; one still issued or
+    awaiting confirmation after midnight of its last day is ``expired``, even
+    before the hourly job annuls or cancels it.
+    """
+    if referral.is_active and now >= referral.expires_at:
+        return "expired"
+    return {
+        ReferralStatus.ISSUED: "valid",
+        ReferralStatus.AWAITING_CONFIRMATION: "awaiting_confirmation",
+        ReferralStatus.ENROLLED: "enrolled",
+        ReferralStatus.ANNULLED: "annulled",
+        ReferralStatus.CANCELLED: "cancelled",
+    }[referral.status]
+
+
+def may_extend(referral: Referral, *, now: datetime.datetime) -> bool:
+    """Whether the parent may still extend the referral: active, never extended, not yet expired.
+
+    The conditions ``services.extend_referral`` refuses otherwise, read before the form is shown.
+    """
+    return referral.is_active and referral.extended_until is None and now < referral.expires_at
 
 
 def _group_year_message(birth_year: int) -> str:

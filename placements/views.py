@@ -36,7 +36,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import services as account_services
 from accounts.decorators import parent_required
 from accounts.models import CodePurpose
-from applications.forms import add_service_error
 from applications.models import Application
 from applications.selectors import ROLE_LABELS, own_application
 from audit.models import AuditEvent
@@ -46,10 +45,10 @@ from bulletins.models import BulletinPlace
 from core import clock, outbox
 from core.addresses import client_address
 from core.errors import DomainError
+from core.forms import add_service_error
 from core.ratelimit import within_limit
 
 from . import gate, pdf, selectors, services
-from .choices import ReferralStatus
 from .errors import PlaceAlreadyTaken
 from .forms import ExtendForm, PlaceForm, TakeReferralForm
 from .models import Referral
@@ -91,34 +90,33 @@ def places(request, number):
     accesses = list(bulletin_selectors.open_accesses(application, now=now))
     context = {
         "application": application,
-        "kindergartens": _places_by_kindergarten(application, accesses, now=now),
+        "kindergartens": _places_by_kindergarten(selectors.place_offers(application, accesses, now=now)),
         "accesses": [{"access": access, "last_day": last_day(access.ends_at)} for access in accesses],
         "referral": selectors.active_referral(application),
     }
     return render(request, "placements/places.html", context)
 
 
-def _places_by_kindergarten(application: Application, accesses, *, now: datetime.datetime) -> list[dict]:
-    """The free places grouped by kindergarten, each with its refusal (None: the button) and its words.
+def _places_by_kindergarten(offers: list[selectors.PlaceOffer]) -> list[dict]:
+    """The offers grouped by kindergarten, each with its words.
 
-    The words of a row depend on its queue and bulletin only, so they are made
-    once per pair here rather than per place in the template: on bulletin day the
-    page lists a city's hundred places, and the template's translation tags were
-    most of its cost (issue 11).
+    The words of a row depend on its queue, bulletin and the parent's access
+    there only, so they are made once per such pair here rather than per place
+    in the template: on bulletin day the page lists a city's hundred places, and
+    the template's translation tags were most of its cost (issue 11).
     """
-    access_ends = {(access.bulletin_id, access.queue_id): access.ends_at for access in accesses}
     kindergartens: dict[int, dict] = {}
-    places = list(bulletin_selectors.free_places_for(application))
-    refusals = selectors.take_refusals(application, places, now=now)
-    words = functools.cache(lambda place_key: _place_words(*place_key, access_ends=access_ends, now=now))
-    for place in places:
-        kindergarten = place.group.kindergarten
+    words = functools.cache(_place_words)
+    for offer in offers:
+        kindergarten = offer.place.group.kindergarten
         shown = kindergartens.setdefault(kindergarten.pk, {"kindergarten": kindergarten, "places": []})
-        queue_label, who = words((place.bulletin, place.queue, place.group.birth_year))
+        place = offer.place
+        queue_label, who = words(place.bulletin, place.queue, place.group.birth_year,
+                                 offer.my_access_ends, offer.in_priority_window)  # fmt: skip
         shown["places"].append(
             {
-                "place": place,
-                "refusal": refusals[place.pk],
+                "place": offer.place,
+                "refusal": offer.refusal,
                 "queue_label": queue_label,
                 "who_may_take": who,
             }
@@ -127,17 +125,16 @@ def _places_by_kindergarten(application: Application, accesses, *, now: datetime
 
 
 def _place_words(
-    bulletin, queue, birth_year: int, *, access_ends: dict, now: datetime.datetime
+    bulletin, queue, birth_year: int, my_access_ends, in_priority_window: bool
 ) -> tuple[str, str]:
     """The queue a place belongs to, and who may take it now, in the parent's language."""
     queue_label = _("%(kind)s, children born in %(year)s") % {
         "kind": queue.get_kind_display(),
         "year": birth_year,
     }
-    my_access_ends = access_ends.get((bulletin.pk, queue.pk))
     if my_access_ends:
         who = _("You, with priority access, through %(date)s") % {"date": _day(last_day(my_access_ends))}
-    elif now < bulletin.priority_until:
+    elif in_priority_window:
         who = _(
             "Applicants at the head of the queue with access, through %(date)s; then everyone in the queue"
         ) % {"date": _day(last_day(bulletin.priority_until))}
@@ -314,12 +311,11 @@ def referral(request, number):
             )
             return redirect("placements:referral", number=referral.number)
     now = clock.now()
-    may_extend = referral.is_active and referral.extended_until is None and now < referral.expires_at
     context = {
         "referral": referral,
         "issued_on": timezone.localdate(referral.issued_at, ALMATY),
-        "verdict": verdict(referral, now=now),
-        "extend_form": form if may_extend else None,
+        "verdict": selectors.verdict(referral, now=now),
+        "extend_form": form if selectors.may_extend(referral, now=now) else None,
         "max_days": settings.REFERRAL_MAX_DAYS_FROM_ISSUE,
         "stop_list_days": settings.STOP_LIST_DAYS,
         "verification_url": request.build_absolute_uri(
@@ -406,30 +402,12 @@ def verify(request, code):
     if found is not None:
         context.update(
             {
-                "verdict": verdict(found, now=clock.now()),
+                "verdict": selectors.verdict(found, now=clock.now()),
                 "child": f"{found.child.name} {found.child.surname[:1]}.",
                 "issued_on": timezone.localdate(found.issued_at, ALMATY),
             }
         )
     return _private(render(request, "placements/verify.html", context))
-
-
-def verdict(referral: Referral, *, now: datetime.datetime) -> str:
-    """What a referral amounts to now, in one word the pages switch on.
-
-    ``valid`` only while issued and inside its validity; one still issued or
-    awaiting confirmation after midnight of its last day is ``expired``, even
-    before the hourly job annuls or cancels it.
-    """
-    if referral.is_active and now >= referral.expires_at:
-        return "expired"
-    return {
-        ReferralStatus.ISSUED: "valid",
-        ReferralStatus.AWAITING_CONFIRMATION: "awaiting_confirmation",
-        ReferralStatus.ENROLLED: "enrolled",
-        ReferralStatus.ANNULLED: "annulled",
-        ReferralStatus.CANCELLED: "cancelled",
-    }[referral.status]
 
 
 def _within_verify_limit(request) -> bool:

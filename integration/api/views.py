@@ -24,9 +24,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.choices import Action
+from applications import intake
 from applications.choices import Channel
+from applications.intake import ApplicationInput, applicant_from, child_from, uploads
 from applications.models import Application
-from applications.services import ApplicantDetails, ChildDetails, DocumentUpload, submit_application
 from audit.services import record
 from bulletins.choices import BulletinStatus
 from bulletins.models import Bulletin, BulletinPlace
@@ -152,29 +153,27 @@ class ApplicationSubmitView(IntegrationView):
         settlement = Settlement.objects.filter(kato_code=data["settlement"]).first()
         if settlement is None:
             raise exceptions.ValidationError({"settlement": [_("No settlement has this KATO code.")]})
-        applicant = dict(data["applicant"])
-        relation = applicant.pop("relation")
         document_serializer = serializers.DocumentSerializer()
-        application = submit_application(
-            child=ChildDetails(**data["child"]),
-            applicant=ApplicantDetails(**applicant),
-            relation=relation,
-            settlement=settlement,
-            preferred_language=data["language"],
+        application = intake.submit(
+            ApplicationInput(
+                child=child_from(data["child"]),
+                applicant=applicant_from(data["applicant"]),
+                relation=data["applicant"]["relation"],
+                settlement=settlement,
+                preferred_language=data["language"],
+                wants_special=KindergartenKind.SPECIAL in data["queue_kinds"],
+                wants_sanatorium=KindergartenKind.SANATORIUM in data["queue_kinds"],
+                documents=uploads(
+                    *(
+                        (document["category"], document_serializer.to_upload(document), document["issued_on"])
+                        for document in data["documents"]
+                    )
+                ),
+                received_at=data["received_at"],
+                consent_version=data["consent_version"],
+            ),
             channel=CHANNEL_OF_ROLE[identity.role],
             actor=identity.service_user,
-            wants_special=KindergartenKind.SPECIAL in data["queue_kinds"],
-            wants_sanatorium=KindergartenKind.SANATORIUM in data["queue_kinds"],
-            documents=[
-                DocumentUpload(
-                    category=document["category"],
-                    file=document_serializer.to_upload(document),
-                    issued_on=document["issued_on"],
-                )
-                for document in data["documents"]
-            ],
-            received_at=data["received_at"],
-            consent_version=data["consent_version"],
         )
         result = {
             "number": application.number,

@@ -15,7 +15,7 @@ from bulletins import selectors as bulletin_selectors
 from core import clock
 from placements import selectors
 from placements.models import Referral
-from placements.views import last_day, verdict
+from placements.views import last_day
 
 register = template.Library()
 
@@ -38,7 +38,7 @@ def referral_state(application, open_places: bool = False):
         if access is not None:
             state["access_last_day"] = last_day(access.ends_at)
     if state["referral"] is not None:
-        state["verdict"] = verdict(state["referral"], now=now)
+        state["verdict"] = selectors.verdict(state["referral"], now=now)
     if open_places and application.status == Status.IN_QUEUE:
         state["open_to_all"] = bulletin_selectors.takeable_places_for(application, now=now).exists()
     return state
