@@ -95,6 +95,7 @@ FORM = "application/x-www-form-urlencoded"
 PUBLIC_PAGES_TO_COME = (
     ("public bulletin", "bulletins:public"),
     ("statistics", "bulletins:statistics"),
+    ("log of openings (/openings/)", "bulletins:openings"),
 )
 # The bench server only: limits per address or token raised (every request comes from 127.0.0.1).
 SERVER_ENVIRONMENT = {
