@@ -408,9 +408,7 @@ class _Country:
         for k, _settlement, kind, *_rest in kindergartens:
             # One group for each age from one to five; the language follows the settlement's mix.
             for offset, birth_year in enumerate(range(year - 5, year)):
-                language = rng.choices(
-                    (GroupLanguage.KAZAKH, GroupLanguage.RUSSIAN, GroupLanguage.MIXED), (6, 3, 1)
-                )[0]
+                language = rng.choices(LANGUAGES, LANGUAGE_WEIGHTS)[0]
                 name = f"{GROUP_NAMES[offset % len(GROUP_NAMES)]} ({birth_year})"
                 groups.append((first + k, name, birth_year, language, kind, rng.randint(15, 25)))
         first_group = self._reserve(Group, len(groups))
