@@ -8,7 +8,11 @@ needs it fails loudly instead of quietly running somewhere else.
 the code of a confirmed authenticator device had been accepted (the session
 carries the device, as ``django_otp.login`` leaves it). Tests of a session
 that has given only the password sign in through the admin's password form
-instead (``accounts/tests/test_second_factor.py``).
+instead (``accounts/tests/test_second_factor.py``). A parent's page is read
+through ``parent_client``, signed in as the one-time code leaves a parent.
+
+Time is held by one fixture, ``clock``, at the moment of a ``clock`` mark on
+the test or its module; no test module builds its own frozen clock.
 """
 
 import os
@@ -18,15 +22,26 @@ from pathlib import Path
 
 import pytest
 import redis
+import time_machine
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
 from accounts.choices import Role
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import ApplicantFactory, UserFactory
+from applications import services as application_services
+from applications.tests.factories import child_details
 from directory.tests.factories import DistrictFactory, KindergartenFactory, SettlementFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+#: How a parent's session is signed in: by the one-time code, as the sign-in page leaves it.
+PARENT_BACKEND = "accounts.backends.OneTimeCodeBackend"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "clock(moment, tick=False): the moment at which the ``clock`` fixture holds time"
+    )
 
 
 def pytest_sessionstart(session):
@@ -86,6 +101,53 @@ def english_pages(settings):
     """Pages in English, the message ids, for tests that read text whatever the translations say."""
     settings.LANGUAGES = [("en", "English"), *settings.LANGUAGES]
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def clock(request):
+    """Time held at the moment of the test's (or its module's) ``clock`` mark while the test runs.
+
+    ``pytest.mark.clock(NOW)`` says when, asking for ``clock`` (as an argument or
+    with ``usefixtures``, which sets it before every other fixture) says that:
+    ``pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock")]``
+    holds a whole module at NOW. Time stands still unless the mark says
+    ``tick=True`` (a browser test, whose pages wait on time passing). The
+    fixture is time-machine's traveller: ``clock.shift(seconds)`` moves it on.
+    """
+    mark = request.node.get_closest_marker("clock")
+    if mark is None:
+        pytest.fail(
+            "The clock fixture needs a moment: mark the test or its module with pytest.mark.clock(moment)"
+        )
+    with time_machine.travel(*mark.args, **{"tick": False, **mark.kwargs}) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def parent(db):
+    """A signed-up parent: the applicant record, linked to a user of role parent (username "parent")."""
+    return ApplicantFactory(user=UserFactory(username="parent", role=Role.PARENT))
+
+
+@pytest.fixture
+def other_parent(db):
+    """Another family's parent, whose applications and children ``parent`` must never see."""
+    return ApplicantFactory(
+        user=UserFactory(username="other_parent", role=Role.PARENT), surname="Бекова", name="Гүлнар"
+    )
+
+
+@pytest.fixture
+def child(parent):
+    """A child on ``parent``'s list (born in 2022), ready to apply for."""
+    return application_services.add_child(applicant=parent, details=child_details(), actor=parent.user).child
+
+
+@pytest.fixture
+def parent_client(client, parent):
+    """The test client signed in as ``parent``, as the one-time code of the sign-in page leaves it."""
+    client.force_login(parent.user, backend=PARENT_BACKEND)
+    return client
 
 
 @pytest.fixture

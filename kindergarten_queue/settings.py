@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "bulletins",
     "placements",
     "integration",  # Integration API (see that section)
+    "generation",  # load_demo and generate_national_dataset: generated data, no models
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",  # Parent sign-in: counts failed checks and locks (see that section)

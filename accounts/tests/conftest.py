@@ -1,12 +1,10 @@
-"""Shared set-up of the sign-in tests: fresh IINs, a clock that stands still, and SMS that really leave."""
+"""Shared set-up of the sign-in tests: fresh IINs and SMS that really leave."""
 
 import datetime
 from itertools import count
 
 import pytest
-import time_machine
 
-from accounts.tests.helpers import START
 from core.iin import Sex, synthetic_iins
 
 # Parents nobody has registered: a birth date no factory uses, so no IIN is made twice.
@@ -24,13 +22,6 @@ def new_iin():
 def new_phone():
     """A mobile number nobody uses, different in every call."""
     return lambda: f"+7705{next(_new_phones):07d}"
-
-
-@pytest.fixture
-def clock():
-    """Time stands still at START until the test moves it with ``clock.shift(seconds)``."""
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

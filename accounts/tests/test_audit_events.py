@@ -5,10 +5,14 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.tests.factories import ApplicantFactory, UserFactory
-from accounts.tests.helpers import code_sent_to, wrong
+from accounts.tests.helpers import START, code_sent_to, wrong
 from audit.models import AuditEvent
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages", "clock")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.clock(START),
+    pytest.mark.usefixtures("english_pages", "clock"),
+]
 
 ADMIN_LOGIN = reverse("admin:login")
 PASSWORD = "a-long-test-password"  # accounts.tests.factories.UserFactory

@@ -15,7 +15,7 @@ from accounts.tests.helpers import START, code_sent_to, wrong
 from audit.models import AuditEvent
 from core import outbox
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(START)]
 
 ADDRESS = "198.51.100.7"
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from accounts.tests.helpers import totp_device
+from accounts.tests.helpers import START, totp_device
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(START)]
 
 PASSWORD = "a-long-test-password"  # accounts.tests.factories.UserFactory
 

@@ -6,10 +6,14 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.tests.factories import ApplicantFactory
-from accounts.tests.helpers import code_sent_to, wrong
+from accounts.tests.helpers import START, code_sent_to, wrong
 from audit.models import AuditEvent
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages", "clock")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.clock(START),
+    pytest.mark.usefixtures("english_pages", "clock"),
+]
 
 SIGN_IN = reverse("accounts:sign_in")
 CODE = reverse("accounts:sign_in_code")

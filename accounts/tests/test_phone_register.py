@@ -20,13 +20,17 @@ from accounts.choices import Role
 from accounts.models import Applicant, OneTimeCode
 from accounts.services import PhoneNotRegistered, request_code
 from accounts.tests.factories import ApplicantFactory, UserFactory
-from accounts.tests.helpers import code_sent_to
+from accounts.tests.helpers import START, code_sent_to
 from applications.choices import Channel
 from applications.tests.factories import applicant_details, submit
 from audit.models import AuditEvent
 from core import outbox
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages", "clock")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.clock(START),
+    pytest.mark.usefixtures("english_pages", "clock"),
+]
 
 SIGN_IN = reverse("accounts:sign_in")
 CODE = reverse("accounts:sign_in_code")

@@ -18,10 +18,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.choices import Role
 from accounts.tests.factories import UserFactory
-from accounts.tests.helpers import code_of, totp_device, wrong
+from accounts.tests.helpers import START, code_of, totp_device, wrong
 from audit.models import AuditEvent
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages", "clock")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.clock(START),
+    pytest.mark.usefixtures("english_pages", "clock"),
+]
 
 PASSWORD = "a-long-test-password"  # accounts.tests.factories.UserFactory
 SECOND_FACTOR = "/admin/second-factor/"
@@ -161,13 +165,9 @@ def test_wrong_codes_and_wrong_passwords_lock_the_account_together(client, speci
     assert again.status_code == 429
 
 
-def test_a_parent_is_never_asked_for_a_second_factor(client):
-    from accounts.tests.factories import ApplicantFactory
-
-    parent = ApplicantFactory(user=UserFactory()).user
-    client.force_login(parent)
-    assert client.get("/cabinet/").status_code == 200
-    assert client.get(SECOND_FACTOR).status_code == 403
+def test_a_parent_is_never_asked_for_a_second_factor(parent_client):
+    assert parent_client.get("/cabinet/").status_code == 200
+    assert parent_client.get(SECOND_FACTOR).status_code == 403
 
 
 # --- Recovery: a superuser resets another staff member's device ------------------------------

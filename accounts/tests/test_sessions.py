@@ -14,25 +14,18 @@ from django.utils import timezone
 
 from accounts import sessions
 from accounts.models import UserSession
-from accounts.tests.factories import ApplicantFactory, UserFactory
+from accounts.tests.helpers import START
 from audit.models import AuditEvent
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.clock(START),
+    pytest.mark.usefixtures("clock", "english_pages"),
+]
 
 MINUTE = datetime.timedelta(minutes=1)
 HOUR = datetime.timedelta(hours=1)
 CABINET = "/cabinet/"
-
-
-@pytest.fixture
-def parent(db):
-    return ApplicantFactory(user=UserFactory()).user
-
-
-@pytest.fixture
-def parent_client(clock, client, parent):
-    client.force_login(parent)
-    return client
 
 
 @pytest.fixture
@@ -70,10 +63,10 @@ def test_the_absolute_limit_holds_even_where_the_session_store_would_keep_a_sess
     """The cookie and the stored session expire at the limit; the middleware's check stands behind them."""
     signed_in = datetime.datetime(2026, 11, 24, 5, 0, tzinfo=datetime.UTC)
     session = SessionStore()
-    sessions.start(session, parent, signed_in)
+    sessions.start(session, parent.user, signed_in)
     for minutes in range(10, 12 * 60 + 1, 10):
-        assert sessions.expiry_reason(session, parent, signed_in + minutes * MINUTE) is None
-    assert sessions.expiry_reason(session, parent, signed_in + 12 * HOUR + MINUTE) == sessions.ABSOLUTE
+        assert sessions.expiry_reason(session, parent.user, signed_in + minutes * MINUTE) is None
+    assert sessions.expiry_reason(session, parent.user, signed_in + 12 * HOUR + MINUTE) == sessions.ABSOLUTE
 
 
 def test_staff_idle_for_14_minutes_are_still_signed_in(clock, staff_client):
@@ -168,8 +161,8 @@ def test_a_disabled_staff_member_is_signed_out_of_every_browser_at_once(
 
 def test_a_user_disabled_outside_the_admin_is_signed_out_too(parent_client, parent):
     key = parent_client.session.session_key
-    parent.is_active = False
-    parent.save()
+    parent.user.is_active = False
+    parent.user.save()
     assert not Session.objects.filter(session_key=key).exists()
 
 

@@ -12,11 +12,15 @@ from accounts.choices import Role
 from accounts.forms import CONSENT_VERSION
 from accounts.models import Applicant, OneTimeCode
 from accounts.tests.factories import ApplicantFactory, UserFactory
-from accounts.tests.helpers import code_sent_to, wrong
+from accounts.tests.helpers import START, code_sent_to, wrong
 from audit.models import AuditEvent
 from core import outbox
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages", "clock")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.clock(START),
+    pytest.mark.usefixtures("english_pages", "clock"),
+]
 
 SIGN_IN = reverse("accounts:sign_in")
 CODE = reverse("accounts:sign_in_code")

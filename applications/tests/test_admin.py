@@ -4,7 +4,6 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -15,17 +14,12 @@ from audit.models import AuditEvent
 from core.iin import Sex
 from core.tests.admin_search import admin_search
 
-pytestmark = pytest.mark.usefixtures("english_pages")
-
 ALMATY = ZoneInfo("Asia/Almaty")
 NOW = datetime.datetime(2026, 3, 12, 12, 0, tzinfo=ALMATY)
 TODAY = NOW.date()
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock", "english_pages")]
 
 
 def change_url(application):

@@ -4,7 +4,6 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.shortcuts import resolve_url
 from django.urls import reverse
@@ -19,34 +18,12 @@ from directory.choices import KindergartenKind
 from directory.tests.factories import KindergartenFactory
 from queues.models import QueueEntry
 
-pytestmark = pytest.mark.usefixtures("english_pages")
-
 NOW = datetime.datetime(2026, 3, 12, 12, 0, tzinfo=ZoneInfo("Asia/Almaty"))
 TODAY = NOW.date()
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def parent(db):
-    return ApplicantFactory(user=UserFactory(username="parent", role=Role.PARENT))
-
-
-@pytest.fixture
-def child(parent):
-    """A child on the parent's list, born in 2022."""
-    return services.add_child(applicant=parent, details=child_details(), actor=parent.user).child
-
-
-@pytest.fixture
-def signed_in(client, parent):
-    client.force_login(parent.user)
-    return client
+pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock", "english_pages")]
 
 
 def apply_url(settlement, **params):
@@ -67,8 +44,8 @@ def field_errors(response, name):
 # --- step 1: the settlement ---------------------------------------------------------
 
 
-def test_the_search_narrows_the_settlements_server_side(signed_in, child, settlement_a, settlement_b):
-    response = signed_in.get(reverse("applications:apply"), {"q": "түрг"})
+def test_the_search_narrows_the_settlements_server_side(parent_client, child, settlement_a, settlement_b):
+    response = parent_client.get(reverse("applications:apply"), {"q": "түрг"})
 
     assert response.status_code == 200
     assert "Step 1 of 2" in response.text
@@ -76,14 +53,14 @@ def test_the_search_narrows_the_settlements_server_side(signed_in, child, settle
     assert f"settlement={settlement_b.pk}" in response.text
 
 
-def test_the_search_keeps_the_chosen_child(signed_in, child, settlement_a):
-    response = signed_in.get(reverse("applications:apply"), {"child": child.pk})
+def test_the_search_keeps_the_chosen_child(parent_client, child, settlement_a):
+    response = parent_client.get(reverse("applications:apply"), {"child": child.pk})
 
     assert f"settlement={settlement_a.pk}&amp;child={child.pk}" in response.text
 
 
-def test_without_a_child_the_page_sends_the_parent_to_add_one(signed_in, settlement_a):
-    response = signed_in.get(reverse("applications:apply"))
+def test_without_a_child_the_page_sends_the_parent_to_add_one(parent_client, settlement_a):
+    response = parent_client.get(reverse("applications:apply"))
 
     assert "First add your child" in response.text
     assert reverse("applications:children") in response.text
@@ -93,11 +70,11 @@ def test_without_a_child_the_page_sends_the_parent_to_add_one(signed_in, settlem
 
 
 def test_the_form_offers_the_parents_children_and_the_settlements_kindergartens(
-    signed_in, child, settlement_a, settlement_b, kindergarten_a
+    parent_client, child, settlement_a, settlement_b, kindergarten_a
 ):
     elsewhere = KindergartenFactory(settlement=settlement_b)
 
-    response = signed_in.get(apply_url(settlement_a))
+    response = parent_client.get(apply_url(settlement_a))
 
     assert response.status_code == 200
     assert "Step 2 of 2" in response.text
@@ -109,9 +86,9 @@ def test_the_form_offers_the_parents_children_and_the_settlements_kindergartens(
 
 
 def test_applying_registers_the_application_and_shows_its_position_and_explanation(
-    signed_in, parent, child, settlement_a, kindergarten_a
+    parent_client, parent, child, settlement_a, kindergarten_a
 ):
-    response = signed_in.post(
+    response = parent_client.post(
         apply_url(settlement_a),
         application_data(child, preferred_kindergartens=[kindergarten_a.pk]),
         follow=True,
@@ -128,17 +105,17 @@ def test_applying_registers_the_application_and_shows_its_position_and_explanati
     assert "Your application is general" in response.text
 
 
-def test_a_child_with_an_application_is_not_offered_again(signed_in, child, settlement_a):
-    signed_in.post(apply_url(settlement_a), application_data(child))
+def test_a_child_with_an_application_is_not_offered_again(parent_client, child, settlement_a):
+    parent_client.post(apply_url(settlement_a), application_data(child))
 
-    response = signed_in.get(apply_url(settlement_a))
+    response = parent_client.get(apply_url(settlement_a))
 
     assert list(response.context["form"].fields["child"].queryset) == []
     assert "There is no child on your list to apply for" in response.text
 
 
-def test_applying_with_a_benefit_document(signed_in, child, settlement_a):
-    signed_in.post(
+def test_applying_with_a_benefit_document(parent_client, child, settlement_a):
+    parent_client.post(
         apply_url(settlement_a),
         application_data(
             child,
@@ -153,8 +130,8 @@ def test_applying_with_a_benefit_document(signed_in, child, settlement_a):
     assert document.content_type == "application/pdf"
 
 
-def test_a_benefit_without_its_document_is_refused(signed_in, child, settlement_a):
-    response = signed_in.post(
+def test_a_benefit_without_its_document_is_refused(parent_client, child, settlement_a):
+    response = parent_client.post(
         apply_url(settlement_a), application_data(child, benefit_category=BenefitCategory.LARGE_FAMILY)
     )
 
@@ -163,17 +140,17 @@ def test_a_benefit_without_its_document_is_refused(signed_in, child, settlement_
 
 
 def test_the_special_queue_without_a_pmpk_conclusion_shows_the_services_refusal_on_the_field(
-    signed_in, child, settlement_a
+    parent_client, child, settlement_a
 ):
-    response = signed_in.post(apply_url(settlement_a), application_data(child, wants_special="on"))
+    response = parent_client.post(apply_url(settlement_a), application_data(child, wants_special="on"))
 
     assert response.status_code == 200
     assert any("PMPK" in error for error in field_errors(response, "wants_special"))
     assert not Application.objects.exists()
 
 
-def test_the_special_queue_with_a_pmpk_conclusion_stands_in_both_queues(signed_in, child, settlement_a):
-    signed_in.post(
+def test_the_special_queue_with_a_pmpk_conclusion_stands_in_both_queues(parent_client, child, settlement_a):
+    parent_client.post(
         apply_url(settlement_a),
         application_data(
             child, wants_special="on", pmpk_file=pdf_upload("pmpk.pdf"), pmpk_issued_on=TODAY.isoformat()
@@ -186,8 +163,8 @@ def test_the_special_queue_with_a_pmpk_conclusion_stands_in_both_queues(signed_i
     assert kinds == {KindergartenKind.GENERAL, KindergartenKind.SPECIAL}
 
 
-def test_an_executable_renamed_pdf_is_refused_on_its_field(signed_in, child, settlement_a):
-    response = signed_in.post(
+def test_an_executable_renamed_pdf_is_refused_on_its_field(parent_client, child, settlement_a):
+    response = parent_client.post(
         apply_url(settlement_a),
         application_data(
             child,
@@ -201,11 +178,11 @@ def test_an_executable_renamed_pdf_is_refused_on_its_field(signed_in, child, set
     assert not Application.objects.exists()
 
 
-def test_a_file_over_the_size_limit_is_refused(signed_in, child, settlement_a, settings):
+def test_a_file_over_the_size_limit_is_refused(parent_client, child, settlement_a, settings):
     settings.BENEFIT_DOCUMENT_MAX_BYTES = 1024 * 1024
     too_big = PDF_BYTES + b"0" * (1024 * 1024)
 
-    response = signed_in.post(
+    response = parent_client.post(
         apply_url(settlement_a),
         application_data(
             child,
@@ -219,33 +196,33 @@ def test_a_file_over_the_size_limit_is_refused(signed_in, child, settlement_a, s
     assert not Application.objects.exists()
 
 
-def test_a_child_too_old_is_refused_with_the_reason(signed_in, parent, settlement_a):
+def test_a_child_too_old_is_refused_with_the_reason(parent_client, parent, settlement_a):
     old = child_details(birth_date=datetime.date(2018, 5, 1))
     guardianship = services.add_child(
         applicant=parent, details=old, actor=parent.user, has_special_needs_conclusion=True
     )
 
-    response = signed_in.post(apply_url(settlement_a), application_data(guardianship.child))
+    response = parent_client.post(apply_url(settlement_a), application_data(guardianship.child))
 
     assert any("7 full years old" in error for error in field_errors(response, "child"))
     assert not Application.objects.exists()
 
 
-def test_more_than_four_kindergartens_are_refused(signed_in, child, settlement_a):
+def test_more_than_four_kindergartens_are_refused(parent_client, child, settlement_a):
     kindergartens = [KindergartenFactory(settlement=settlement_a).pk for _ in range(5)]
 
-    response = signed_in.post(
+    response = parent_client.post(
         apply_url(settlement_a), application_data(child, preferred_kindergartens=kindergartens)
     )
 
     assert field_errors(response, "preferred_kindergartens") == ["Choose at most 4 kindergartens."]
 
 
-def test_another_parents_child_cannot_be_chosen(signed_in, settlement_a, db):
+def test_another_parents_child_cannot_be_chosen(parent_client, settlement_a, db):
     stranger = ApplicantFactory(user=UserFactory(username="stranger", role=Role.PARENT))
     their_child = services.add_child(applicant=stranger, details=child_details(), actor=stranger.user).child
 
-    response = signed_in.post(apply_url(settlement_a), application_data(their_child))
+    response = parent_client.post(apply_url(settlement_a), application_data(their_child))
 
     assert field_errors(response, "child")
     assert not Application.objects.exists()

@@ -8,13 +8,10 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
-from accounts.choices import Role
-from accounts.tests.factories import ApplicantFactory, UserFactory
 from applications import services
 from applications.choices import BenefitCategory, Channel, Status
 from applications.tests.factories import PDF_BYTES, child_details, document, pdf_upload, submit
@@ -26,24 +23,7 @@ TODAY = NOW.date()
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def make_parent(username, **fields):
-    return ApplicantFactory(user=UserFactory(username=username, role=Role.PARENT), **fields)
-
-
-@pytest.fixture
-def parent(db):
-    return make_parent("parent")
-
-
-@pytest.fixture
-def other_parent(db):
-    return make_parent("other_parent", surname="Бекова", name="Гүлнар")
+pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock")]
 
 
 def apply_for(parent, settlement, **kwargs):
@@ -91,10 +71,8 @@ def sign_in_url():
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_my_applications_shows_each_with_status_position_and_explanation(client, parent, application):
-    client.force_login(parent.user)
-
-    response = client.get(reverse("applications:cabinet"))
+def test_my_applications_shows_each_with_status_position_and_explanation(application, parent_client):
+    response = parent_client.get(reverse("applications:cabinet"))
 
     assert response.status_code == 200
     assert f'Application <span class="number">{application.display_number}</span>' in response.text
@@ -107,10 +85,8 @@ def test_my_applications_shows_each_with_status_position_and_explanation(client,
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_my_applications_shows_only_the_parents_own(client, parent, application, others_application):
-    client.force_login(parent.user)
-
-    response = client.get(reverse("applications:cabinet"))
+def test_my_applications_shows_only_the_parents_own(application, others_application, parent_client):
+    response = parent_client.get(reverse("applications:cabinet"))
 
     assert others_application.display_number not in response.text
     assert "Тимур" not in response.text
@@ -118,17 +94,16 @@ def test_my_applications_shows_only_the_parents_own(client, parent, application,
 
 @pytest.mark.usefixtures("english_pages")
 def test_my_applications_reads_a_bounded_number_of_queries(
-    client, parent, settlement_a, superuser, django_assert_max_num_queries
+    parent, settlement_a, superuser, django_assert_max_num_queries, parent_client
 ):
     for name in ("Әлихан", "Мирас", "Айсұлу"):
         apply_for(parent, settlement_a, child=child_details(name=name))
     withdrawn = apply_for(parent, settlement_a, child=child_details(name="Ерасыл"))
     services.withdraw_application(application=withdrawn, actor=superuser)
-    client.force_login(parent.user)
 
     # session, user, applicant, applications, entries, then two counts per standing entry
     with django_assert_max_num_queries(5 + 2 * 3):
-        response = client.get(reverse("applications:cabinet"))
+        response = parent_client.get(reverse("applications:cabinet"))
 
     assert response.text.count("Position ") == 3
 
@@ -137,10 +112,8 @@ def test_my_applications_reads_a_bounded_number_of_queries(
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_the_application_page_shows_queues_documents_and_history(client, parent, application):
-    client.force_login(parent.user)
-
-    response = client.get(url("detail", application))
+def test_the_application_page_shows_queues_documents_and_history(application, parent_client):
+    response = parent_client.get(url("detail", application))
 
     assert response.status_code == 200
     assert application.display_number in response.text
@@ -157,13 +130,12 @@ def test_the_application_page_shows_queues_documents_and_history(client, parent,
 
 @pytest.mark.usefixtures("english_pages")
 def test_a_rejected_document_shows_its_reason_and_the_history_names_no_staff(
-    client, parent, application, specialist_a
+    application, specialist_a, parent_client
 ):
     certificate = application.benefit_documents.get()
     services.reject_benefit(document=certificate, actor=specialist_a, reason="The certificate is unreadable.")
-    client.force_login(parent.user)
 
-    response = client.get(url("detail", application))
+    response = parent_client.get(url("detail", application))
 
     assert "Rejected" in response.text
     assert "waiting for a specialist's check" not in response.text
@@ -188,10 +160,8 @@ def test_the_history_is_oldest_first_with_readable_labels(parent, application, s
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_a_benefit_document_added_on_the_page(client, parent, application):
-    client.force_login(parent.user)
-
-    response = client.post(
+def test_a_benefit_document_added_on_the_page(application, parent_client):
+    response = parent_client.post(
         url("detail", application),
         {"category": BenefitCategory.DISABLED_PARENT, "issued_on": TODAY.isoformat(), "file": pdf_upload()},
         follow=True,
@@ -203,10 +173,8 @@ def test_a_benefit_document_added_on_the_page(client, parent, application):
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_an_executable_renamed_pdf_is_refused_on_the_application_page(client, parent, application):
-    client.force_login(parent.user)
-
-    response = client.post(
+def test_an_executable_renamed_pdf_is_refused_on_the_application_page(application, parent_client):
+    response = parent_client.post(
         url("detail", application),
         {
             "category": BenefitCategory.DISABLED_PARENT,
@@ -222,12 +190,11 @@ def test_an_executable_renamed_pdf_is_refused_on_the_application_page(client, pa
 
 @pytest.mark.usefixtures("english_pages")
 def test_a_document_over_the_size_limit_is_refused_on_the_application_page(
-    client, parent, application, settings
+    application, settings, parent_client
 ):
     settings.BENEFIT_DOCUMENT_MAX_BYTES = 1024 * 1024
-    client.force_login(parent.user)
 
-    response = client.post(
+    response = parent_client.post(
         url("detail", application),
         {
             "category": BenefitCategory.DISABLED_PARENT,
@@ -240,11 +207,10 @@ def test_a_document_over_the_size_limit_is_refused_on_the_application_page(
     assert application.benefit_documents.count() == 1
 
 
-def test_the_parent_downloads_their_document_and_the_opening_is_recorded(client, parent, application):
+def test_the_parent_downloads_their_document_and_the_opening_is_recorded(parent, application, parent_client):
     certificate = application.benefit_documents.get()
-    client.force_login(parent.user)
 
-    response = client.get(url("document", application, certificate.pk))
+    response = parent_client.get(url("document", application, certificate.pk))
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
@@ -259,12 +225,11 @@ def test_the_parent_downloads_their_document_and_the_opening_is_recorded(client,
 
 
 def test_a_document_of_another_application_is_not_found_under_ones_own(
-    client, parent, application, others_application
+    application, others_application, parent_client
 ):
-    client.force_login(parent.user)
     theirs = others_application.benefit_documents.get()
 
-    response = client.get(url("document", application, theirs.pk))
+    response = parent_client.get(url("document", application, theirs.pk))
 
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(action="document.opened").exists()
@@ -274,10 +239,8 @@ def test_a_document_of_another_application_is_not_found_under_ones_own(
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_the_receipt_shows_what_was_registered_and_when_in_almaty_time(client, parent, application):
-    client.force_login(parent.user)
-
-    response = client.get(url("receipt", application))
+def test_the_receipt_shows_what_was_registered_and_when_in_almaty_time(application, parent_client):
+    response = parent_client.get(url("receipt", application))
 
     assert response.status_code == 200
     assert application.display_number in response.text
@@ -292,10 +255,8 @@ def test_the_receipt_shows_what_was_registered_and_when_in_almaty_time(client, p
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_withdrawal_asks_first(client, parent, application):
-    client.force_login(parent.user)
-
-    response = client.get(url("withdraw", application))
+def test_withdrawal_asks_first(application, parent_client):
+    response = parent_client.get(url("withdraw", application))
 
     assert response.status_code == 200
     assert "will leave every queue" in response.text
@@ -303,7 +264,7 @@ def test_withdrawal_asks_first(client, parent, application):
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_withdrawing_leaves_every_queue_and_keeps_the_application(client, parent, settlement_a):
+def test_withdrawing_leaves_every_queue_and_keeps_the_application(parent, settlement_a, parent_client):
     special = apply_for(
         parent,
         settlement_a,
@@ -311,9 +272,8 @@ def test_withdrawing_leaves_every_queue_and_keeps_the_application(client, parent
         documents=[document(BenefitCategory.SPECIAL_NEEDS, issued_on=TODAY)],
     )
     assert QueueEntry.objects.filter(application=special, left_at__isnull=True).count() == 2
-    client.force_login(parent.user)
 
-    response = client.post(url("withdraw", special), follow=True)
+    response = parent_client.post(url("withdraw", special), follow=True)
 
     special.refresh_from_db()
     assert special.status == Status.WITHDRAWN
@@ -325,11 +285,10 @@ def test_withdrawing_leaves_every_queue_and_keeps_the_application(client, parent
     assert AuditEvent.objects.get(action="application.withdrawn").actor == parent.user
 
 
-def test_a_withdrawn_application_cannot_be_withdrawn_again(client, parent, application):
-    client.force_login(parent.user)
-    client.post(url("withdraw", application))
+def test_a_withdrawn_application_cannot_be_withdrawn_again(application, parent_client):
+    parent_client.post(url("withdraw", application))
 
-    response = client.post(url("withdraw", application))
+    response = parent_client.post(url("withdraw", application))
 
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="application.withdrawn").count() == 1
@@ -339,49 +298,40 @@ def test_a_withdrawn_application_cannot_be_withdrawn_again(client, parent, appli
 
 
 @pytest.mark.parametrize("name", ["detail", "receipt", "withdraw"])
-def test_another_parents_application_is_not_found(client, parent, others_application, name):
-    client.force_login(parent.user)
-
-    response = client.get(url(name, others_application))
+def test_another_parents_application_is_not_found(others_application, name, parent_client):
+    response = parent_client.get(url(name, others_application))
 
     assert response.status_code == 404
     assert "Тимур" not in response.text
     assert "Бекова" not in response.text
 
 
-def test_another_parent_cannot_withdraw_by_posting(client, parent, others_application):
-    client.force_login(parent.user)
-
-    response = client.post(url("withdraw", others_application))
+def test_another_parent_cannot_withdraw_by_posting(others_application, parent_client):
+    response = parent_client.post(url("withdraw", others_application))
 
     assert response.status_code == 404
     others_application.refresh_from_db()
     assert others_application.status == Status.IN_QUEUE
 
 
-def test_another_parents_document_is_not_found(client, parent, others_application):
-    client.force_login(parent.user)
+def test_another_parents_document_is_not_found(others_application, parent_client):
     theirs = others_application.benefit_documents.get()
 
-    response = client.get(url("document", others_application, theirs.pk))
+    response = parent_client.get(url("document", others_application, theirs.pk))
 
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(action="document.opened").exists()
 
 
 @pytest.mark.parametrize("number", ["12345", "not-a-number", "1234567890"])
-def test_a_malformed_number_is_not_found(client, parent, application, number):
-    client.force_login(parent.user)
-
-    response = client.get(reverse("applications:detail", args=[number]))
+def test_a_malformed_number_is_not_found(application, number, parent_client):
+    response = parent_client.get(reverse("applications:detail", args=[number]))
 
     assert response.status_code == 404
 
 
-def test_the_number_may_carry_dashes(client, parent, application):
-    client.force_login(parent.user)
-
-    response = client.get(reverse("applications:detail", args=[application.display_number]))
+def test_the_number_may_carry_dashes(application, parent_client):
+    response = parent_client.get(reverse("applications:detail", args=[application.display_number]))
 
     assert response.status_code == 200
 
@@ -411,7 +361,7 @@ def test_staff_get_no_cabinet(client, specialist_a, application):
 
 
 def test_a_paper_application_shows_in_the_cabinet_of_its_applicant(
-    client, parent, settlement_a, specialist_a
+    parent, settlement_a, specialist_a, parent_client
 ):
     paper = apply_for(
         parent,
@@ -420,9 +370,8 @@ def test_a_paper_application_shows_in_the_cabinet_of_its_applicant(
         channel=Channel.EDUCATION_DEPARTMENT,
         received_at=NOW - datetime.timedelta(hours=2),
     )
-    client.force_login(parent.user)
 
-    response = client.get(url("detail", paper))
+    response = parent_client.get(url("detail", paper))
 
     assert response.status_code == 200
     assert specialist_a.username not in response.text
@@ -432,10 +381,8 @@ def test_a_paper_application_shows_in_the_cabinet_of_its_applicant(
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_a_signed_in_parent_sees_the_cabinet_menu(client, parent):
-    client.force_login(parent.user)
-
-    response = client.get(reverse("applications:cabinet"))
+def test_a_signed_in_parent_sees_the_cabinet_menu(parent_client):
+    response = parent_client.get(reverse("applications:cabinet"))
 
     assert 'aria-current="page">My applications</a>' in response.text
     assert f'href="{reverse("applications:children")}"' in response.text
@@ -443,19 +390,17 @@ def test_a_signed_in_parent_sees_the_cabinet_menu(client, parent):
     assert f'action="{reverse("accounts:sign_out")}" method="post"' in response.text
 
 
-def test_a_page_requested_in_russian_is_rendered_in_russian(client, parent, application):
-    client.force_login(parent.user)
-    client.cookies["django_language"] = "ru"
+def test_a_page_requested_in_russian_is_rendered_in_russian(application, parent_client):
+    parent_client.cookies["django_language"] = "ru"
 
-    response = client.get(url("detail", application))
+    response = parent_client.get(url("detail", application))
 
     assert '<html lang="ru">' in response.text
 
 
-def test_a_page_requested_in_kazakh_is_rendered_in_kazakh(client, parent):
-    client.force_login(parent.user)
-    client.cookies["django_language"] = "kk"
+def test_a_page_requested_in_kazakh_is_rendered_in_kazakh(parent_client):
+    parent_client.cookies["django_language"] = "kk"
 
-    response = client.get(reverse("applications:cabinet"))
+    response = parent_client.get(reverse("applications:cabinet"))
 
     assert '<html lang="kk">' in response.text

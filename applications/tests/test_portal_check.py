@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import ApplicantFactory, UserFactory
 from applications import numbers, services
 from applications.tests.factories import applicant_details, child_details, submit
 from applications.views import CHECK_LOOKUPS_PER_WINDOW
+from conftest import PARENT_BACKEND
 
 pytestmark = pytest.mark.usefixtures("english_pages")
 
@@ -23,11 +23,6 @@ def application(settlement_a, kindergarten_a):
         applicant=applicant_details(surname="Қасымова", name="Динара"),
         preferred_kindergartens=[kindergarten_a],
     )
-
-
-@pytest.fixture
-def parent_user(db):
-    return ApplicantFactory(user=UserFactory()).user
 
 
 def check(client, number, address="203.0.113.5"):
@@ -154,9 +149,9 @@ def test_a_cached_page_is_never_served_once_the_status_has_changed(client, appli
 
 
 @pytest.mark.usefixtures("shared_cache")
-def test_a_signed_in_parent_gets_their_own_menu_not_a_cached_page(client, application, parent_user):
+def test_a_signed_in_parent_gets_their_own_menu_not_a_cached_page(client, application, parent):
     rendered(client, application.number)
-    client.force_login(parent_user, backend="accounts.backends.OneTimeCodeBackend")
+    client.force_login(parent.user, backend=PARENT_BACKEND)
 
     page, _ = rendered(client, application.number)
 

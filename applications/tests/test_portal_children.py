@@ -4,13 +4,10 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
-from accounts.choices import Role
-from accounts.tests.factories import ApplicantFactory, UserFactory
 from applications import services
 from applications.errors import ChildAlreadyInQueue, NotEligible, OutOfScope
 from applications.models import Child, Guardianship
@@ -22,21 +19,7 @@ NOW = datetime.datetime(2026, 3, 12, 12, 0, tzinfo=ZoneInfo("Asia/Almaty"))
 TOO_OLD = datetime.date(2018, 5, 1)  # seven full years on 1 September 2025
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def parent(db):
-    """A signed-up parent: a user of role parent linked to their applicant record."""
-    return ApplicantFactory(user=UserFactory(username="parent", role=Role.PARENT))
-
-
-@pytest.fixture
-def other_parent(db):
-    return ApplicantFactory(user=UserFactory(username="other_parent", role=Role.PARENT), surname="Бекова")
+pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock")]
 
 
 def add(parent, **overrides):
@@ -162,16 +145,15 @@ def test_nobody_adds_a_child_to_another_parents_list(parent, other_parent):
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_the_page_lists_added_children_and_those_of_own_applications(client, parent, settlement_a):
+def test_the_page_lists_added_children_and_those_of_own_applications(parent, settlement_a, parent_client):
     add(parent, name="Әлихан")
     submit(
         settlement_a,
         child=child_details(name="Мирас"),
         applicant=applicant_details(iin=parent.iin, surname=parent.surname, name=parent.name),
     )
-    client.force_login(parent.user)
 
-    response = client.get(reverse("applications:children"))
+    response = parent_client.get(reverse("applications:children"))
 
     assert response.status_code == 200
     assert "Ахметов Әлихан" in response.text
@@ -181,10 +163,8 @@ def test_the_page_lists_added_children_and_those_of_own_applications(client, par
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_adding_a_child_through_the_page(client, parent):
-    client.force_login(parent.user)
-
-    response = client.post(reverse("applications:children"), form_data(), follow=True)
+def test_adding_a_child_through_the_page(parent, parent_client):
+    response = parent_client.post(reverse("applications:children"), form_data(), follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("applications:children")
     assert "Омарова Аружан is on your list" in response.text
@@ -192,11 +172,10 @@ def test_adding_a_child_through_the_page(client, parent):
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_a_wrong_check_digit_shows_on_the_iin_field(client, parent):
-    client.force_login(parent.user)
+def test_a_wrong_check_digit_shows_on_the_iin_field(parent_client):
     good = child_iin(datetime.date(2022, 4, 12), Sex.FEMALE)
 
-    response = client.post(
+    response = parent_client.post(
         reverse("applications:children"), form_data(iin=good[:11] + str((int(good[11]) + 1) % 10))
     )
 
@@ -206,28 +185,24 @@ def test_a_wrong_check_digit_shows_on_the_iin_field(client, parent):
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_an_iin_disagreeing_with_the_birth_date_shows_on_the_birth_date(client, parent):
-    client.force_login(parent.user)
-
+def test_an_iin_disagreeing_with_the_birth_date_shows_on_the_birth_date(parent_client):
     data = form_data()
     data["birth_date"] = "2022-04-13"
 
-    response = client.post(reverse("applications:children"), data)
+    response = parent_client.post(reverse("applications:children"), data)
 
     assert any("does not match the IIN" in error for error in field_errors(response, "birth_date"))
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_a_child_too_old_shows_the_reason(client, parent):
-    client.force_login(parent.user)
-
-    response = client.post(reverse("applications:children"), form_data(birth_date=TOO_OLD))
+def test_a_child_too_old_shows_the_reason(parent_client):
+    response = parent_client.post(reverse("applications:children"), form_data(birth_date=TOO_OLD))
 
     assert any("7 full years old" in error for error in field_errors(response, "birth_date"))
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_a_child_in_another_familys_queue_gets_a_message_and_nothing_of_theirs(client, parent, settlement_a):
+def test_a_child_in_another_familys_queue_gets_a_message_and_nothing_of_theirs(settlement_a, parent_client):
     data = form_data()
     other = submit(
         settlement_a,
@@ -240,9 +215,8 @@ def test_a_child_in_another_familys_queue_gets_a_message_and_nothing_of_theirs(c
         ),
         applicant=applicant_details(surname="Жанова", name="Сәуле"),
     )
-    client.force_login(parent.user)
 
-    response = client.post(reverse("applications:children"), data)
+    response = parent_client.post(reverse("applications:children"), data)
 
     assert any("already has an active application" in error for error in field_errors(response, "iin"))
     assert "Жанова" not in response.text

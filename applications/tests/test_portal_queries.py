@@ -10,7 +10,6 @@ sign-in leaves them: through ``OneTimeCodeBackend``.
 import datetime
 
 import pytest
-import time_machine
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,11 +18,10 @@ from django.urls import reverse
 from applications import services
 from applications.choices import BenefitCategory
 from applications.tests.factories import child_details, document
-from applications.tests.test_portal_cabinet import NOW, TODAY, apply_for, make_parent
+from applications.tests.test_portal_cabinet import NOW, TODAY, apply_for
 from queues import ranks
 from queues.models import Queue
 
-PARENT_BACKEND = "accounts.backends.OneTimeCodeBackend"
 BIRTH_DATES = (datetime.date(2022, 4, 12), datetime.date(2021, 6, 1), datetime.date(2023, 5, 5))
 EXTRA_DOCUMENTS = (BenefitCategory.TEACHER, BenefitCategory.ORPHAN, BenefitCategory.DISABLED_PARENT)
 
@@ -34,21 +32,7 @@ CABINET_QUERIES = 3
 DETAIL_QUERIES = 7
 
 
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def parent(db):
-    return make_parent("parent")
-
-
-@pytest.fixture
-def signed_in(client, parent):
-    client.force_login(parent.user, backend=PARENT_BACKEND)
-    return client
+pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock")]
 
 
 def family_application(parent, settlement, specialist, *, birth_date, queues: int, documents: int):
@@ -80,14 +64,14 @@ def ranks_in_step() -> None:
 @pytest.mark.usefixtures("english_pages", "ranks_redis")
 @pytest.mark.parametrize("count", [1, 3])
 def test_my_applications_read_the_same_few_queries_however_many_applications_and_queues(
-    signed_in, parent, settlement_a, specialist_a, count, django_assert_max_num_queries
+    parent_client, parent, settlement_a, specialist_a, count, django_assert_max_num_queries
 ):
     for birth_date in BIRTH_DATES[:count]:
         family_application(parent, settlement_a, specialist_a, birth_date=birth_date, queues=2, documents=1)
     ranks_in_step()
 
     with django_assert_max_num_queries(CABINET_QUERIES):
-        response = signed_in.get(reverse("applications:cabinet"))
+        response = parent_client.get(reverse("applications:cabinet"))
 
     assert response.status_code == 200
     assert response.text.count("Position 1 of 1 in this queue.") == 2 * count
@@ -97,7 +81,7 @@ def test_my_applications_read_the_same_few_queries_however_many_applications_and
 @pytest.mark.usefixtures("english_pages", "ranks_redis")
 @pytest.mark.parametrize(("queues", "documents"), [(1, 1), (3, 3)])
 def test_an_application_page_reads_the_same_few_queries_however_many_queues_and_documents(
-    signed_in, parent, settlement_a, specialist_a, queues, documents, django_assert_max_num_queries
+    parent_client, parent, settlement_a, specialist_a, queues, documents, django_assert_max_num_queries
 ):
     application = family_application(
         parent, settlement_a, specialist_a, birth_date=BIRTH_DATES[0], queues=queues, documents=documents
@@ -105,7 +89,7 @@ def test_an_application_page_reads_the_same_few_queries_however_many_queues_and_
     ranks_in_step()
 
     with django_assert_max_num_queries(DETAIL_QUERIES):
-        response = signed_in.get(reverse("applications:detail", args=[application.number]))
+        response = parent_client.get(reverse("applications:detail", args=[application.number]))
 
     assert response.status_code == 200
     assert response.text.count("in this queue.") == queues
@@ -114,11 +98,11 @@ def test_an_application_page_reads_the_same_few_queries_however_many_queues_and_
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_reloading_a_page_writes_the_session_at_most_once_a_minute(signed_in, clock):
+def test_reloading_a_page_writes_the_session_at_most_once_a_minute(parent_client, clock):
     def session_writes(seconds_later: int) -> int:
         clock.shift(datetime.timedelta(seconds=seconds_later))
         with CaptureQueriesContext(connection) as queries:
-            assert signed_in.get(reverse("applications:cabinet")).status_code == 200
+            assert parent_client.get(reverse("applications:cabinet")).status_code == 200
         table = Session._meta.db_table
         return sum(f'UPDATE "{table}"' in query["sql"] for query in queries.captured_queries)
 

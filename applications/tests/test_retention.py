@@ -16,9 +16,7 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from accounts import services as account_services
-from accounts.choices import Role
 from accounts.models import OneTimeCode, UserSession
-from accounts.tests.factories import ApplicantFactory, UserFactory
 from applications import services, tasks
 from applications.choices import BenefitCategory, Status
 from applications.models import BenefitDocument
@@ -30,11 +28,6 @@ APPLIED = datetime.datetime(2026, 3, 12, 12, 0, tzinfo=ALMATY)
 WITHDRAWN = datetime.datetime(2026, 4, 1, 9, 30, tzinfo=ALMATY)
 # Three years (the default) after the withdrawal, to the minute.
 THREE_YEARS_ON = datetime.datetime(2029, 4, 1, 9, 30, tzinfo=ALMATY)
-
-
-@pytest.fixture
-def parent(db):
-    return ApplicantFactory(user=UserFactory(username="parent", role=Role.PARENT))
 
 
 def apply(parent, settlement, *categories):

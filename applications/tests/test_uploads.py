@@ -19,7 +19,6 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -27,30 +26,18 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
 
-from accounts.choices import Role
-from accounts.tests.factories import ApplicantFactory, UserFactory
 from applications import services
 from applications.choices import BenefitCategory, Channel
 from applications.errors import InvalidDocument
 from applications.models import BenefitDocument
 from applications.tests.factories import PDF_BYTES, child_details, document, submit
 
-pytestmark = pytest.mark.usefixtures("english_pages")
-
 NOW = datetime.datetime(2026, 3, 12, 12, 0, tzinfo=ZoneInfo("Asia/Almaty"))
 TODAY = NOW.date()
 SCRIPT = b"<script>alert(document.cookie)</script>"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def parent(db):
-    return ApplicantFactory(user=UserFactory(username="parent", role=Role.PARENT))
+pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock", "english_pages")]
 
 
 @pytest.fixture
@@ -338,16 +325,15 @@ def test_a_decompression_bomb_is_refused_before_it_is_unpacked(client, applicati
     ]
 
 
-def test_the_eleventh_document_of_an_application_is_refused(client, application, parent):
+def test_the_eleventh_document_of_an_application_is_refused(application, parent, parent_client):
     for _number in range(9):
         services.add_benefit_document(
             application=application,
             upload=document(BenefitCategory.ORPHAN, issued_on=TODAY),
             actor=parent.user,
         )
-    client.force_login(parent.user)
 
-    response = post_document(client, application, "photo.jpg", jpeg())
+    response = post_document(parent_client, application, "photo.jpg", jpeg())
 
     assert response.context["form"].errors["file"] == [
         "An application holds at most 10 documents. If one must be replaced, contact the education "

@@ -12,8 +12,6 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
-from accounts.choices import Role
-from accounts.tests.factories import ApplicantFactory, UserFactory
 from applications import services
 from applications.choices import BenefitCategory
 from applications.errors import InvalidDocument
@@ -25,8 +23,7 @@ NOW = datetime.datetime(2026, 3, 12, 12, 0, tzinfo=datetime.UTC)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_uploads_at_once_to_an_application_one_short_of_the_limit_add_exactly_one(settlement_a):
-    parent = ApplicantFactory(user=UserFactory(username="parent", role=Role.PARENT))
+def test_uploads_at_once_to_an_application_one_short_of_the_limit_add_exactly_one(settlement_a, parent):
     application = submit(
         settlement_a,
         actor=parent.user,

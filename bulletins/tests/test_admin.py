@@ -21,15 +21,10 @@ from bulletins.tests.factories import (
 )
 from directory.tests.factories import KindergartenFactory
 
-pytestmark = pytest.mark.usefixtures("english_pages")
-
 NOW = MONDAY_14_DECEMBER
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock", "english_pages")]
 
 
 @pytest.fixture

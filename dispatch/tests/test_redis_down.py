@@ -6,11 +6,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from accounts.choices import Role
-from accounts.tests.factories import ApplicantFactory, UserFactory
-from applications import services as application_services
 from applications.models import Application
-from applications.tests.factories import child_details, submit
+from applications.tests.factories import submit
 from applications.tests.test_portal_apply import application_data, apply_url
 from applications.views import CHECK_LOOKUPS_PER_WINDOW
 from dispatch.models import PendingTask
@@ -33,16 +30,6 @@ def redis_down(settings, broker):
     return broker
 
 
-@pytest.fixture
-def parent(db):
-    return ApplicantFactory(user=UserFactory(username="parent", role=Role.PARENT))
-
-
-@pytest.fixture
-def child(parent):
-    return application_services.add_child(applicant=parent, details=child_details(), actor=parent.user).child
-
-
 def timed(request):
     started = time.monotonic()
     response = request()
@@ -51,12 +38,10 @@ def timed(request):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_application_submitted_with_redis_down_is_registered_and_its_notice_sent_when_redis_is_back(
-    client, parent, child, settlement_a, redis_down, worker
+    child, settlement_a, redis_down, worker, parent_client
 ):
-    client.force_login(parent.user)
-
     response, seconds = timed(
-        lambda: client.post(apply_url(settlement_a), application_data(child), follow=True)
+        lambda: parent_client.post(apply_url(settlement_a), application_data(child), follow=True)
     )
 
     assert response.status_code == 200
@@ -80,13 +65,12 @@ def test_an_application_submitted_with_redis_down_is_registered_and_its_notice_s
     assert row.done_at is not None
 
 
-def test_the_cabinet_and_the_public_check_answer_with_redis_down(client, parent, settlement_a, redis_down):
+def test_the_cabinet_and_the_public_check_answer_with_redis_down(settlement_a, redis_down, parent_client):
     application = submit(settlement_a)
-    client.force_login(parent.user)
 
-    cabinet, cabinet_seconds = timed(lambda: client.get(reverse("applications:cabinet")))
+    cabinet, cabinet_seconds = timed(lambda: parent_client.get(reverse("applications:cabinet")))
     check, check_seconds = timed(
-        lambda: client.get(reverse("applications:check"), {"number": application.number})
+        lambda: parent_client.get(reverse("applications:check"), {"number": application.number})
     )
 
     assert (cabinet.status_code, check.status_code) == (200, 200)

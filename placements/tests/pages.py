@@ -1,8 +1,5 @@
 """What a parent does on the referral pages, for the page tests: sign in, press Get referral, read the SMS."""
 
-from contextlib import contextmanager
-
-import time_machine
 from django.test import TestCase
 from django.urls import reverse
 
@@ -10,15 +7,9 @@ from accounts.tests.helpers import code_sent_to
 from bulletins.tests.factories import at, parent_of
 
 #: The world of placements/tests/conftest.py: a bulletin published on Monday 14 December 2026 at 10:00,
-#: G1 and G2 holding access through 18 December. The pages are looked at an hour later.
+#: G1 and G2 holding access through 18 December. The pages are looked at an hour later, on a clock that
+#: ticks, so each SMS in the outbox is in order: ``pytest.mark.clock(AN_HOUR_LATER, tick=True)``.
 AN_HOUR_LATER = at(14, 11)
-
-
-@contextmanager
-def an_hour_after_publication():
-    """The clock at 11:00 on the day of publication; it ticks, so each SMS in the outbox is in order."""
-    with time_machine.travel(AN_HOUR_LATER, tick=True):
-        yield
 
 
 def signed_in(client, application):

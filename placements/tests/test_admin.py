@@ -14,17 +14,12 @@ from placements.choices import ReferralStatus
 from placements.models import Referral
 from placements.tests.factories import take
 
-pytestmark = pytest.mark.usefixtures("english_pages")
-
 NOW = MONDAY_14_DECEMBER
 TUESDAY = at(15, 11)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    """Pages read the clock: Tuesday 15 December, the referrals taken the day before are valid."""
-    with time_machine.travel(TUESDAY, tick=False):
-        yield
+# Pages read the clock: Tuesday 15 December, the referrals taken the day before are valid.
+pytestmark = [pytest.mark.clock(TUESDAY), pytest.mark.usefixtures("clock", "english_pages")]
 
 
 @pytest.fixture

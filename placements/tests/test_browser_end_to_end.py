@@ -12,7 +12,6 @@ import re
 import zoneinfo
 
 import pytest
-import time_machine
 
 from accounts.tests.helpers import code_sent_to, enter_authenticator_code
 from bulletins.models import Access, Bulletin
@@ -21,17 +20,13 @@ from conftest import screenshot
 from placements.models import Referral
 from queues.models import QueueEntry
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
 PASSWORD = "a-long-test-password"  # the factories' password
 
 
-@pytest.fixture
-def working_day():
-    """Tuesday 1 December 2026, 10:00 in Almaty: outside the August freeze; the clock ticks on."""
-    with time_machine.travel(datetime.datetime(2026, 12, 1, 10, tzinfo=ALMATY), tick=True):
-        yield
+#: Tuesday 1 December 2026, 10:00 in Almaty: outside the August freeze; the clock ticks on.
+WORKING_DAY = datetime.datetime(2026, 12, 1, 10, tzinfo=ALMATY)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.clock(WORKING_DAY, tick=True)]
 
 
 def go(page, url):
@@ -53,7 +48,7 @@ def sign_in_to_admin(page, base, user, next_path="/admin/"):
 
 
 def test_from_publication_to_enrolment(
-    chromium, browser_page, live_server, working_day, specialist_a, settlement_a, kindergarten_a
+    chromium, browser_page, live_server, clock, specialist_a, settlement_a, kindergarten_a
 ):
     base = live_server.url
     group = group_in(kindergarten_a, birth_year=2022, name="Күншуақ")

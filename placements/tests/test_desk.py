@@ -25,18 +25,13 @@ from placements.models import Enrolment, StopListEntry
 from placements.tests.factories import take
 from queues.models import QueueEntry
 
-pytestmark = pytest.mark.usefixtures("english_pages")
-
 NOW = MONDAY_14_DECEMBER
 TUESDAY = at(15, 11)
 DESK = "/kindergarten/"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    """Tuesday 15 December: the referrals taken the day before are valid through 22 December."""
-    with time_machine.travel(TUESDAY, tick=False):
-        yield
+# Tuesday 15 December: the referrals taken the day before are valid through 22 December.
+pytestmark = [pytest.mark.clock(TUESDAY), pytest.mark.usefixtures("clock", "english_pages")]
 
 
 @pytest.fixture

@@ -15,24 +15,20 @@ from placements import gate
 from placements.errors import PlaceAlreadyTaken
 from placements.models import Referral
 from placements.tests.pages import (
-    an_hour_after_publication,
+    AN_HOUR_LATER,
     confirm_url,
     places_url,
     press_get_referral,
     signed_in,
 )
 
-pytestmark = pytest.mark.usefixtures("english_pages")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 #: The session and the signed-in user, for the page's menu: not the application, the place or the code.
 MAX_QUERIES_OF_THE_WAITING_PAGE = 2
 
 
-@pytest.fixture(autouse=True)
-def _clock():
-    with an_hour_after_publication():
-        yield
+pytestmark = [pytest.mark.clock(AN_HOUR_LATER, tick=True), pytest.mark.usefixtures("clock", "english_pages")]
 
 
 @pytest.fixture(autouse=True)

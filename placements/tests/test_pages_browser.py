@@ -9,7 +9,6 @@ points at. Screenshots of each page go to var/screenshots/.
 import re
 
 import pytest
-import time_machine
 
 from accounts.tests.helpers import code_sent_to
 from bulletins.tests.factories import parent_of
@@ -18,14 +17,8 @@ from placements.choices import ReferralStatus
 from placements.models import Referral
 from placements.tests.pages import AN_HOUR_LATER, places_url
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def clock():
-    """An hour after the bulletin of placements/tests/conftest.py was published; the clock ticks on."""
-    with time_machine.travel(AN_HOUR_LATER, tick=True):
-        yield
+# An hour after the bulletin of placements/tests/conftest.py was published; the clock ticks on.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.clock(AN_HOUR_LATER, tick=True)]
 
 
 def click(page, selector):

@@ -6,9 +6,7 @@ from django.urls import reverse
 
 from bulletins.tests.factories import at
 from placements.tests.factories import take
-from placements.tests.pages import AN_HOUR_LATER, an_hour_after_publication, places_url, signed_in
-
-pytestmark = pytest.mark.usefixtures("english_pages")
+from placements.tests.pages import AN_HOUR_LATER, places_url, signed_in
 
 CABINET = reverse("applications:cabinet")
 
@@ -17,13 +15,10 @@ def detail_url(application) -> str:
     return reverse("applications:detail", args=[application.number])
 
 
-@pytest.fixture
-def at_publication_hour():
-    with an_hour_after_publication():
-        yield
+pytestmark = [pytest.mark.clock(AN_HOUR_LATER, tick=True), pytest.mark.usefixtures("english_pages")]
 
 
-@pytest.mark.usefixtures("at_publication_hour")
+@pytest.mark.usefixtures("clock")
 def test_with_access_open_the_cabinet_says_until_when_and_links_the_places(client, waiting_four, place):
     g1 = waiting_four[0]
     signed_in(client, g1)
@@ -34,7 +29,7 @@ def test_with_access_open_the_cabinet_says_until_when_and_links_the_places(clien
         assert places_url(g1) in page
 
 
-@pytest.mark.usefixtures("at_publication_hour")
+@pytest.mark.usefixtures("clock")
 def test_without_access_in_the_priority_window_there_is_nothing_to_take(client, waiting_four, place):
     g3 = waiting_four[2]
     page = signed_in(client, g3).get(detail_url(g3)).content.decode()
@@ -52,7 +47,7 @@ def test_after_the_window_the_application_page_says_free_places_are_open_to_ever
     assert places_url(g3) in page
 
 
-@pytest.mark.usefixtures("at_publication_hour")
+@pytest.mark.usefixtures("clock")
 def test_a_referral_is_linked_from_the_cabinet_and_the_application(client, waiting_four, place):
     g1 = waiting_four[0]
     referral = take(g1, place, now=AN_HOUR_LATER)
@@ -70,7 +65,7 @@ def test_a_referral_is_linked_from_the_cabinet_and_the_application(client, waiti
     assert reverse("placements:referrals") in page  # the menu
 
 
-@pytest.mark.usefixtures("at_publication_hour")
+@pytest.mark.usefixtures("clock")
 def test_the_cabinet_reads_a_bounded_number_of_queries(
     client, waiting_four, place, django_assert_max_num_queries
 ):

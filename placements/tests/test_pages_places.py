@@ -10,15 +10,9 @@ from django.urls import reverse
 from bulletins.tests.factories import group_in, parent_of, published_bulletin
 from directory.choices import GroupLanguage
 from directory.tests.factories import KindergartenFactory
-from placements.tests.pages import an_hour_after_publication, places_url, signed_in
+from placements.tests.pages import AN_HOUR_LATER, places_url, signed_in
 
-pytestmark = pytest.mark.usefixtures("english_pages")
-
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with an_hour_after_publication():
-        yield
+pytestmark = [pytest.mark.clock(AN_HOUR_LATER, tick=True), pytest.mark.usefixtures("clock", "english_pages")]
 
 
 def test_the_parent_with_access_sees_the_places_with_get_referral(client, waiting_four, place):

@@ -11,15 +11,9 @@ from django.urls import reverse
 from bulletins.tests.factories import parent_of
 from placements import pdf
 from placements.tests.factories import take
-from placements.tests.pages import AN_HOUR_LATER, an_hour_after_publication, signed_in
+from placements.tests.pages import AN_HOUR_LATER, signed_in
 
-pytestmark = pytest.mark.usefixtures("english_pages")
-
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with an_hour_after_publication():
-        yield
+pytestmark = [pytest.mark.clock(AN_HOUR_LATER, tick=True), pytest.mark.usefixtures("clock", "english_pages")]
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from placements.models import Referral
 from placements.tests.factories import take
 from placements.tests.pages import (
     AN_HOUR_LATER,
-    an_hour_after_publication,
     confirm_url,
     places_url,
     press_get_referral,
@@ -22,13 +21,7 @@ from placements.tests.pages import (
 )
 from placements.views import SESSION_TAKE
 
-pytestmark = pytest.mark.usefixtures("english_pages")
-
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with an_hour_after_publication():
-        yield
+pytestmark = [pytest.mark.clock(AN_HOUR_LATER, tick=True), pytest.mark.usefixtures("clock", "english_pages")]
 
 
 def test_the_parent_takes_a_referral_with_the_code_from_the_sms(client, waiting_four, place):

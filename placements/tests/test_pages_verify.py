@@ -12,16 +12,10 @@ from applications.tests.factories import child_details, document, submit
 from bulletins.tests.factories import at
 from placements import services
 from placements.tests.factories import take
-from placements.tests.pages import AN_HOUR_LATER, an_hour_after_publication
+from placements.tests.pages import AN_HOUR_LATER
 from placements.views import VERIFY_LOOKUPS_PER_WINDOW
 
-pytestmark = pytest.mark.usefixtures("english_pages")
-
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with an_hour_after_publication():
-        yield
+pytestmark = [pytest.mark.clock(AN_HOUR_LATER, tick=True), pytest.mark.usefixtures("clock", "english_pages")]
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fill PostgreSQL with a synthetic country for benchmarks (issue 7): ``applications.national_dataset``."""
+"""Fill PostgreSQL with a synthetic country for benchmarks (issue 7): ``generation.national``."""
 
 import time
 
@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from applications import national_dataset
+from generation import national
 from queues import summary as area_summary
 
 
@@ -33,11 +33,11 @@ class Command(BaseCommand):
             raise CommandError("The national data set needs PostgreSQL (it is loaded with COPY), not SQLite.")
         if applications < 1:
             raise CommandError("--applications must be at least 1.")
-        if national_dataset.holds_generated_country():
+        if national.holds_generated_country():
             raise CommandError("This database already holds a generated country; load into a fresh one.")
-        if national_dataset.holds_applications() and not force:
+        if national.holds_applications() and not force:
             raise CommandError("This database already holds applications; --force adds a country anyway.")
-        summary = national_dataset.generate(
+        summary = national.generate(
             applications=applications,
             seed=seed,
             largest_queue=largest_queue,
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             f"in {summary.seconds:.1f} s. Largest queue: {summary.largest_queue_size:,} (id "
             f"{summary.largest_queue_id})."
         )
-        national_dataset.rebuild_rank_cache(self.stdout.write)
+        national.rebuild_rank_cache(self.stdout.write)
         started = time.monotonic()
         area_summary.refresh()  # the front page's figures now, not at the next beat
         self.stdout.write(f"Front page figures counted in {time.monotonic() - started:.2f} s.")

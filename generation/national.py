@@ -1,6 +1,6 @@
 """A synthetic country for load tests and benchmarks (issue 7): directory, parents, children, queues.
 
-``load_demo`` plays a few hundred applications through the services; a national
+``generation.demo`` plays a few hundred applications through the services; a national
 data set has a million, which the services would take hours to write one by
 one. So this module draws every row in Python from a seeded random generator
 and streams it into PostgreSQL with ``COPY``, in one transaction: the database
@@ -19,7 +19,8 @@ Shape of the country, chosen to resemble Kazakhstan's queue:
   with a PMPK conclusion stand in special and sanatorium queues too;
 - ids follow registration order, as the order of equal submission times needs.
 
-Everything synthetic is marked so it cannot be mistaken for real data: KATO
+People, IINs, phones and documents follow ``generation.rules``, as the demo's
+do. Everything synthetic is marked so it cannot be mistaken for real data: KATO
 codes start with 9 (no region has that code), phones use the unused operator
 code 799, IIN serials lie in a range the demo and the test factories never use,
 and the benefit documents name files that were never uploaded.
@@ -43,25 +44,17 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import Applicant, Language, User
-from applications.choices import BenefitCategory, Channel, Relation, Status, Verification
-from applications.management.commands.load_demo import (
-    GROUP_NAMES,
-    KAZAKH,
-    PHONE_PREFIX,
-    RUSSIAN,
-    WITHDRAWAL_REASONS,
-)
+from applications.choices import BenefitCategory, Channel, Status, Verification
 from applications.models import Application, BenefitDocument, Child, Guardianship
-from core.iin import Sex, synthetic_iins
+from core.iin import Sex
 from directory.choices import GroupLanguage, KindergartenKind, Ownership, SettlementKind
 from directory.models import District, Group, Kindergarten, Region, Settlement, region_kato
+from generation import rules
+from generation.rules import GROUP_NAMES, KAZAKH, REJECTION_REASONS, RUSSIAN, STREETS, WITHDRAWAL_REASONS
 from queues.choices import BenefitClass, LeaveReason
 from queues.models import Queue, QueueEntry
 
 SYNTHETIC_KATO_PREFIX = "9"
-# IIN serials of generated people: the test factories count from 0, the demo from 7000.
-SERIAL_FROM = 2000
-SERIAL_TO = 6999
 CHUNK = 50_000
 # Children per birth year, by age in years (0 = born this year): most wait at one to four.
 AGE_WEIGHTS = (0.10, 0.22, 0.24, 0.20, 0.13, 0.08, 0.03)
@@ -92,13 +85,6 @@ CITY_NAMES = (
     ("Семей", "Семей"), ("Атырау", "Атырау"), ("Қостанай", "Костанай"), ("Қызылорда", "Кызылорда"),
     ("Орал", "Уральск"), ("Петропавл", "Петропавловск"), ("Ақтау", "Актау"), ("Түркістан", "Туркестан"),
 )  # fmt: skip
-STREETS = ("Абай көшесі", "Төле би көшесі", "Жамбыл көшесі", "Тәуелсіздік көшесі", "Мектеп көшесі")
-REJECTION_REASONS = {
-    BenefitCategory.LARGE_FAMILY: "Анықтамада үш бала көрсетілген: төрт және одан да көп бала керек.",
-    BenefitCategory.TEACHER: "Справка с места работы не подписана руководителем.",
-    BenefitCategory.SPECIAL_NEEDS: "ПМПК қорытындысы басқа балаға берілген: ЖСН сәйкес емес.",
-}
-EXPIRING = {BenefitCategory.DISABLED_PARENT, BenefitCategory.DISABLED_CHILD_FAMILY}
 GENERAL, SPECIAL, SANATORIUM = KindergartenKind.GENERAL, KindergartenKind.SPECIAL, KindergartenKind.SANATORIUM
 
 
@@ -280,7 +266,7 @@ class _Country:
         self.now_ts = self.now.timestamp()
         self.today = timezone.localdate(self.now)
         self.sizes = settlement_sizes(applications, largest_queue)
-        self.iins: dict[tuple[datetime.date, str], Iterable[str]] = {}
+        self.iins = rules.IinSource(rules.NATIONAL_SERIALS)
         self.summary = Summary(applications=applications, settlements=len(self.sizes))
 
     # --- ids and COPY ---
@@ -422,9 +408,7 @@ class _Country:
         for k, _settlement, kind, *_rest in kindergartens:
             # One group for each age from one to five; the language follows the settlement's mix.
             for offset, birth_year in enumerate(range(year - 5, year)):
-                language = rng.choices(
-                    (GroupLanguage.KAZAKH, GroupLanguage.RUSSIAN, GroupLanguage.MIXED), (6, 3, 1)
-                )[0]
+                language = rng.choices(LANGUAGES, LANGUAGE_WEIGHTS)[0]
                 name = f"{GROUP_NAMES[offset % len(GROUP_NAMES)]} ({birth_year})"
                 groups.append((first + k, name, birth_year, language, kind, rng.randint(15, 25)))
         first_group = self._reserve(Group, len(groups))
@@ -472,22 +456,15 @@ class _Country:
             birth = rng.randint(first_day, last_day)
             born_ts = time.mktime(datetime.date.fromordinal(birth).timetuple())
             # Most parents apply within months of the birth.
-            registered = born_ts + 14 * 86400 + rng.expovariate(1 / (240 * 86400))
+            registered = (
+                born_ts + rules.APPLY_AFTER_BIRTH.total_seconds() + rng.expovariate(1 / (240 * 86400))
+            )
             registered = min(
                 max(registered, earliest_registration), self.now_ts - 3600 - rng.random() * 86400
             )
             drawn.append((int(registered), settlement, birth, rng.random() < 0.49, plan))
         drawn.sort()
         return drawn
-
-    def _iin(self, birth_date: datetime.date, sex: str) -> str:
-        key = (birth_date, sex)
-        if key not in self.iins:
-            self.iins[key] = synthetic_iins(birth_date, sex, start=SERIAL_FROM)
-        iin = next(self.iins[key])
-        if int(iin[7:11]) > SERIAL_TO:
-            raise RuntimeError(f"More than {SERIAL_TO - SERIAL_FROM} people born on {birth_date}.")
-        return iin
 
     def _people_and_applications(self, progress: Progress) -> None:
         drawn = self._draw_registrations()
@@ -499,7 +476,7 @@ class _Country:
         rng, n = self.rng, self.n
         channels = rng.choices(list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values()), k=n)
         languages = rng.choices(LANGUAGES, LANGUAGE_WEIGHTS, k=n)
-        self.relations = rng.choices((Relation.MOTHER, Relation.FATHER, Relation.GUARDIAN), (70, 25, 5), k=n)
+        self.relations = rules.relations(rng, n)
         last_applicant: dict[int, tuple] = {}
         # Ids for the most rows each table can get; the ones left unused are a gap in the sequence.
         ids = _Ids(
@@ -554,26 +531,20 @@ class _Country:
             return previous
         names = KAZAKH if rng.random() < KAZAKH_SHARE else RUSSIAN
         relation = self.relations[index]
-        father = rng.choice(names.men)
-        surname = rng.choice(names.surnames)
-        if relation == Relation.FATHER:
-            sex, name, born = Sex.MALE, father, (1980, 2000)
-        else:
-            sex, name = Sex.FEMALE, rng.choice(names.women)
-            born = (1960, 1975) if relation == Relation.GUARDIAN else (1984, 2003)
-        birth_date = datetime.date(rng.randint(*born), rng.randint(1, 12), rng.randint(1, 28))
+        father, family = rng.choice(names.men), rng.choice(names.surnames)
+        person = rules.parent(rng, names, relation, family=family, father=father, year=self.today.year)
         portal = rng.random() < 0.8
         next_id = ids.take_applicant()
         moment = _ts(registered)
         batch.applicants.append(
             (
                 next_id,
-                self._iin(birth_date, sex),
-                names.surname(surname, sex),
-                name,
-                names.patronymic(rng.choice(names.men), sex),
-                f"{PHONE_PREFIX}{next_id % 10**7:07d}",
-                f"{PHONE_PREFIX}{(next_id + 5 * 10**6) % 10**7:07d}" if rng.random() < 0.4 else "",
+                self.iins.take(person.birth_date, person.sex),
+                person.surname,
+                person.name,
+                person.patronymic,
+                rules.mobile_number(next_id),
+                rules.mobile_number(next_id + 5 * 10**6) if rng.random() < 0.4 else "",
                 "",
                 Language.KAZAKH if names is KAZAKH else Language.RUSSIAN,
                 "2026-01" if portal else "",
@@ -581,23 +552,23 @@ class _Country:
                 moment,
             )
         )
-        applicant = (next_id, relation, names, surname)
+        applicant = (next_id, relation, names, family, father)
         last[settlement] = applicant
         return applicant
 
     def _application_rows(self, app: "_Drawn", batch: "_Batch", ids: "_Ids") -> None:
         rng = self.rng
-        applicant_id, relation, names, surname = app.applicant
-        sex = app.sex
+        applicant_id, relation, names, family, father = app.applicant
+        person = rules.child(rng, names, family=family, father=father, sex=app.sex, birth_date=app.birth)
         batch.children.append(
             (
                 app.child_id,
-                self._iin(app.birth, sex),
-                names.surname(surname, sex),
-                rng.choice(names.girls if sex == Sex.FEMALE else names.boys),
-                names.patronymic(rng.choice(names.men), sex),
-                app.birth.isoformat(),
-                sex,
+                self.iins.take(person.birth_date, person.sex),
+                person.surname,
+                person.name,
+                person.patronymic,
+                person.birth_date.isoformat(),
+                person.sex,
             )
         )
         app.registered_text = _ts(app.registered)
@@ -607,7 +578,9 @@ class _Country:
         clerk = None
         district = self.district_ids[app.settlement]
         if channel in PAPER_CHANNELS:
-            submitted -= rng.randint(300, 3 * 86400)  # received on paper before it was registered
+            submitted -= int(
+                rules.received_before(rng).total_seconds()
+            )  # received on paper before registration
             clerk = self.specialist_of_district[district] if channel == Channel.EDUCATION_DEPARTMENT else None
         app.submitted = submitted
         app.submitted_text = _ts(submitted)
@@ -648,17 +621,16 @@ class _Country:
         rng = self.rng
         uploaded = app.registered
         uploaded_on = datetime.date.fromtimestamp(uploaded)
-        if plan.category.needs_employer_certificate:
-            issued_on = uploaded_on - datetime.timedelta(days=rng.randint(0, 25))
-        else:
-            issued_on = max(app.birth, uploaded_on - datetime.timedelta(days=rng.randint(3, 300)))
+        issued_on = rules.issued_on(rng, plan.category, uploaded_on, app.birth)
         decided = None
         outcome = plan.outcome
         if outcome != Verification.PENDING:
-            decided = min(uploaded + rng.randint(7200, 6 * 86400), int(self.now_ts) - 60)
+            soonest, latest = (int(delay.total_seconds()) for delay in rules.DECIDED_AFTER)
+            decided = min(uploaded + rng.randint(soonest, latest), int(self.now_ts) - 60)
         valid_until = None
-        if outcome == Verification.CONFIRMED and plan.category in EXPIRING:
-            valid_until = (self.today + datetime.timedelta(days=rng.randint(150, 700))).isoformat()
+        if outcome == Verification.CONFIRMED:
+            last_day = rules.valid_until(rng, plan.category, self.today)
+            valid_until = last_day.isoformat() if last_day else None
         if outcome == Verification.CONFIRMED:
             app.benefit_class, app.benefit_until = plan.category.benefit_class, valid_until
         if outcome == Verification.REJECTED and plan.queues:

@@ -13,11 +13,11 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Applicant, User
-from applications.management.commands.load_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from applications.models import Application, BenefitDocument, Child
 from audit.models import AuditEvent
 from directory.choices import KindergartenKind, SettlementKind
 from directory.models import District, Group, Kindergarten, Settlement
+from generation.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from queues.choices import BenefitClass
 from queues.models import QueueEntry
 

@@ -1,10 +1,11 @@
-"""Fill a development database with a demo data set: a city, four villages, kindergartens and queues.
+"""The demo data set of ``manage.py load_demo``: a city, four villages, kindergartens, queues and logins.
 
 Applications are made only through ``applications.services``, at moments spread over
 the last three years and in the order they happened, so submission times, classes,
 the four-eyes check of benefit documents and the audit trail are exactly what the
 service itself produces. A fixed seed makes the data the same on every machine
-(relative to the day it is loaded); IINs are synthetic (RULES.md section 6). The
+(relative to the day it is loaded); people, IINs, phones and documents are drawn
+by the rules of ``generation.rules`` (RULES.md section 6: no real IIN). The
 staff logins share one published password and one published authenticator key
 (their second factor), so production mode refuses the command.
 """
@@ -13,35 +14,29 @@ import base64
 import datetime
 import itertools
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.choices import Role
 from accounts.forms import CONSENT_VERSION
-from accounts.models import Applicant, User
+from accounts.models import User
 from applications import services
-from applications.choices import BenefitCategory, Channel, Relation, Status, Verification
+from applications.choices import BenefitCategory, Channel, Relation, Verification
 from applications.models import Application, BenefitDocument
 from applications.samples import blank_pdf
 from core import clock
-from core.iin import Sex, synthetic_iins
+from core.iin import Sex
 from directory.choices import GroupLanguage, KindergartenKind, Ownership, SettlementKind
 from directory.models import District, Group, Kindergarten, Settlement
 from directory.regions import region_of
-from dispatch.models import PendingTask
-from queues import summary
-from queues.choices import BenefitClass
-from queues.models import QueueEntry
+from generation import rules
+from generation.rules import GROUP_NAMES, KAZAKH, RUSSIAN, STREETS, WITHDRAWAL_REASONS, Names
 
 SEED = 2026
 DEMO_PASSWORD = "kezek-demo-2026"  # noqa: S105 - printed on purpose; production refuses the command
@@ -53,12 +48,6 @@ SIGN_IN_URL = "http://127.0.0.1:8000/sign-in/"
 DESK_URL = "http://127.0.0.1:8000/admin/login/?next=/kindergarten/"
 RANDOM_APPLICATIONS = 297
 HISTORY = datetime.timedelta(days=3 * 365)
-# No Kazakh mobile operator uses the code 799: an SMS gateway wired up by mistake texts nobody.
-PHONE_PREFIX = "+7799"
-# Serials of synthetic IINs: the demo parents take the first from 7000, everyone else from 7100,
-# far from the serials test factories use.
-DEMO_PARENT_SERIALS = 7000
-RANDOM_SERIALS = 7100
 
 KK, RU, MIXED = GroupLanguage.KAZAKH, GroupLanguage.RUSSIAN, GroupLanguage.MIXED
 GENERAL, SPECIAL, SANATORIUM = KindergartenKind.GENERAL, KindergartenKind.SPECIAL, KindergartenKind.SANATORIUM
@@ -156,66 +145,7 @@ CITY_STREETS = (
     "Қонаев көшесі", "Абай көшесі", "Наурызбай батыр көшесі", "Төле би көшесі", "Жамбыл көшесі",
     "Индустриялық көшесі", "Сейфуллин көшесі", "Момышұлы көшесі", "1 шағын аудан", "4 шағын аудан",
 )  # fmt: skip
-VILLAGE_STREETS = (
-    "Абай көшесі",
-    "Бейбітшілік көшесі",
-    "Тәуелсіздік көшесі",
-    "Жібек жолы көшесі",
-    "Мектеп көшесі",
-)
-GROUP_NAMES = (
-    "Балапан", "Құлыншақ", "Ботақан", "Қарлығаш", "Күншуақ", "Бөбектер",
-    "Жұлдызай", "Гүлдер", "Шұғыла", "Аққу", "Көбелек", "Ерке",
-)  # fmt: skip
-
 # --- People -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Names:
-    boys: tuple[str, ...]
-    girls: tuple[str, ...]
-    men: tuple[str, ...]
-    women: tuple[str, ...]
-    surnames: tuple[str, ...]  # the male form; the female form adds "а"
-    patronymics: dict[str, tuple[str, str]] | None = None  # Russian: the father's name -> (son's, daughter's)
-
-    def surname(self, surname: str, sex: str) -> str:
-        return surname if sex == Sex.MALE else f"{surname}а"
-
-    def patronymic(self, father: str, sex: str) -> str:
-        if self.patronymics is None:
-            return f"{father}{'ұлы' if sex == Sex.MALE else 'қызы'}"
-        return self.patronymics[father][sex != Sex.MALE]
-
-
-KAZAKH = Names(
-    boys=("Алихан", "Нұрислам", "Айсұлтан", "Ерасыл", "Алдияр", "Омар", "Иса", "Рамазан", "Әлинұр", "Нұрали"),
-    girls=("Айару", "Айша", "Аяла", "Медина", "Томирис", "Інжу", "Жансая", "Асылым", "Раяна", "Аружан"),
-    men=("Ерлан", "Асқар", "Данияр", "Бауыржан", "Ержан", "Нұрлан", "Талғат", "Серік", "Қайрат", "Болат"),
-    women=("Айгерім", "Гүлнар", "Динара", "Жанар", "Әсем", "Мадина", "Сәуле", "Ақмарал", "Алия", "Назерке"),
-    surnames=(
-        "Ахметов", "Омаров", "Жұмабаев", "Нұрланов", "Төлеуов", "Серікбаев", "Қасымов",
-        "Әбдірахманов", "Бекмұханов", "Мұратов", "Сәрсенов", "Ермеков", "Оспанов", "Исаев",
-    ),
-)  # fmt: skip
-RUSSIAN = Names(
-    boys=("Артём", "Максим", "Александр", "Михаил", "Дмитрий", "Иван", "Матвей"),
-    girls=("София", "Анна", "Мария", "Алиса", "Виктория", "Ева", "Полина"),
-    men=("Сергей", "Андрей", "Алексей", "Дмитрий", "Евгений", "Владимир", "Николай", "Игорь"),
-    women=("Елена", "Ольга", "Наталья", "Татьяна", "Анастасия", "Екатерина"),
-    surnames=("Иванов", "Петров", "Смирнов", "Кузнецов", "Попов", "Ковалёв", "Морозов", "Волков"),
-    patronymics={
-        "Сергей": ("Сергеевич", "Сергеевна"),
-        "Андрей": ("Андреевич", "Андреевна"),
-        "Алексей": ("Алексеевич", "Алексеевна"),
-        "Дмитрий": ("Дмитриевич", "Дмитриевна"),
-        "Евгений": ("Евгеньевич", "Евгеньевна"),
-        "Владимир": ("Владимирович", "Владимировна"),
-        "Николай": ("Николаевич", "Николаевна"),
-        "Игорь": ("Игоревич", "Игоревна"),
-    },
-)
 
 
 @dataclass(frozen=True)
@@ -248,7 +178,7 @@ DISTRICT_SPECIALISTS = {CITY: CITY_SPECIALISTS, RURAL: ("specialist.rural",)}
 
 
 def _demo_parent(surname, name, patronymic, birth_date, sex, phone) -> services.ApplicantDetails:
-    iin = next(synthetic_iins(birth_date, sex, start=DEMO_PARENT_SERIALS))
+    iin = rules.IinSource(rules.DEMO_PARENT_SERIALS).take(birth_date, sex)
     return services.ApplicantDetails(iin=iin, surname=surname, name=name, patronymic=patronymic, phone=phone)
 
 
@@ -268,7 +198,6 @@ class Benefit:
 
     category: BenefitCategory
     outcome: Verification
-    reason: str = ""  # a rejection's reason, which the parent reads
     late: bool = False  # brought to the department after applying: the submission time stays (RULES.md 6)
     queues: tuple[str, ...] = ()  # special or sanatorium queues, which need the PMPK conclusion
 
@@ -302,27 +231,14 @@ BENEFITS = (
     Benefit(_B.DISABLED_PARENT, _P),
     Benefit(_B.SPECIAL_NEEDS, _P, queues=(SPECIAL,)),
     # Rejected, with the reason the parent reads.
-    Benefit(
-        _B.LARGE_FAMILY, _R,
-        "Анықтамада үш бала көрсетілген: көп балалы отбасы үшін төрт және одан да көп бала керек.",
-    ),
-    Benefit(_B.TEACHER, _R, "Справка с места работы не подписана руководителем и не заверена печатью."),
-    Benefit(_B.DISABLED_CHILD_FAMILY, _R, "Скан нечитаем: загрузите справку МСЭ целиком, все страницы."),
-    Benefit(
-        _B.SPECIAL_NEEDS, _R, "ПМПК қорытындысы басқа балаға берілген: ЖСН сәйкес емес.", queues=(SPECIAL,)
-    ),
+    Benefit(_B.LARGE_FAMILY, _R),
+    Benefit(_B.TEACHER, _R),
+    Benefit(_B.DISABLED_CHILD_FAMILY, _R),
+    Benefit(_B.SPECIAL_NEEDS, _R, queues=(SPECIAL,)),
 )  # fmt: skip
-# Benefits that end (a disability is re-examined); the others stand until the referral.
-EXPIRING = {BenefitCategory.DISABLED_PARENT, BenefitCategory.DISABLED_CHILD_FAMILY}
 
 WITHDRAWN, MOVED = "withdrawn", "moved"  # MOVED: withdrawn in a village, applied again in the city
 WITHDRAWALS = 5
-WITHDRAWAL_REASONS = (
-    "Ата-ананың жазбаша өтініші бойынша.",
-    "Ребёнок устроен в частный детский сад, родитель отозвал заявление.",
-    "Письменное заявление родителя об отзыве.",
-    "Отбасы шетелге көшті.",
-)
 MOVED_REASON = "Семья переехала в Конаев; заявление подано там заново."
 
 PORTAL_HOURS = (7, 23)
@@ -356,123 +272,6 @@ class Plan:
     document: BenefitDocument | None = None
 
 
-class Command(BaseCommand):
-    help = "Fill a development database with demo districts, kindergartens, applications and logins (once)."
-
-    def handle(self, *args, **options):
-        if settings.IS_PRODUCTION:
-            raise CommandError(
-                "load_demo refuses to run in production mode (DJANGO_ENV=production): "
-                "its staff logins share a published password."
-            )
-        started = time.monotonic()
-        with transaction.atomic():
-            if District.objects.filter(kato_code=MARKER_KATO).exists():
-                self.stdout.write(
-                    f"The demo data is already loaded (district KATO {MARKER_KATO}); nothing added."
-                )
-            else:
-                taken = User.objects.filter(username__in=[spec.username for spec in STAFF])
-                if taken.exists():
-                    raise CommandError(
-                        f"Users {', '.join(taken.values_list('username', flat=True))} already exist and "
-                        "the demo needs those usernames; load it into a fresh database."
-                    )
-                DemoLoader(random.Random(SEED)).load()
-                # Three years of made-up history are news to nobody: drop the notices the
-                # use cases scheduled for after the commit, rather than "send" hundreds.
-                transaction.get_connection().run_on_commit.clear()
-                PendingTask.objects.filter(sent_at__isnull=True).delete()  # not in production: none real
-                self.stdout.write(
-                    self.style.SUCCESS(
-                        f"Demo data loaded in {time.monotonic() - started:.1f} s (seed {SEED})."
-                    )
-                )
-        summary.refresh()  # the front page's figures at once, not at the next beat
-        self._write_summary()
-        self._write_logins()
-
-    def _write_summary(self) -> None:
-        settlements = Settlement.objects.filter(
-            district__kato_code__in=[kato for kato, *_ in DISTRICTS.values()]
-        )
-        kinds = dict(settlements.values_list("kind").annotate(n=Count("id")).order_by())
-        kindergartens = Kindergarten.objects.filter(settlement__in=settlements)
-        groups = Group.objects.filter(kindergarten__in=kindergartens).aggregate(
-            n=Count("id"), places=Sum("capacity")
-        )
-        applications = Application.objects.filter(settlement__in=settlements)
-        statuses = applications.values_list("status").annotate(n=Count("id")).order_by("status")
-        entries = QueueEntry.objects.standing().filter(queue__settlement__in=settlements)
-        classes = dict(
-            entries.filter(queue__kind=GENERAL)
-            .values_list("benefit_class")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        other_queues = (
-            entries.exclude(queue__kind=GENERAL)
-            .values_list("queue__kind")
-            .annotate(n=Count("id"))
-            .order_by("queue__kind")
-        )
-        documents = (
-            BenefitDocument.objects.filter(application__in=applications)
-            .values_list("verification")
-            .annotate(n=Count("id"))
-            .order_by("verification")
-        )
-
-        def listing(pairs, label) -> str:
-            return ", ".join(f"{label(value)} {count}" for value, count in pairs) or "none"
-
-        write = self.stdout.write
-        write(
-            f"Settlements: {kinds.get(SettlementKind.CITY, 0)} city,"
-            f" {kinds.get(SettlementKind.VILLAGE, 0)} villages in {len(DISTRICTS)} districts"
-        )
-        write(
-            f"Kindergartens: {kindergartens.count()}"
-            f" ({listing(kindergartens.values_list('kind').annotate(n=Count('id')).order_by(), str)};"
-            f" {listing(kindergartens.values_list('ownership').annotate(n=Count('id')).order_by(), str)})"
-        )
-        write(f"Groups: {groups['n']}, {groups['places'] or 0} places")
-        write(f"Applications: {applications.count()}")
-        write(f"  by status: {listing(statuses, lambda value: Status(value).label)}")
-        write(
-            "  by class in the general queues: "
-            + listing(
-                ((cls, classes.get(cls, 0)) for cls in BenefitClass), lambda value: BenefitClass(value).label
-            )
-        )
-        write(f"  also standing in: {listing(other_queues, lambda value: f'{value} queues')}")
-        write(f"Benefit documents: {listing(documents, lambda value: Verification(value).label)}")
-
-    def _write_logins(self) -> None:
-        write = self.stdout.write
-        write("")
-        write(self.style.MIGRATE_HEADING("Demo logins"))
-        write(f"  Admin site: {ADMIN_URL}")
-        write(f"  Password of every staff login: {DEMO_PASSWORD}")
-        width = max(len(spec.username) for spec in STAFF)
-        for spec in STAFF:
-            write(f"  {spec.username:<{width}}  {spec.description}")
-        write("  After the password, staff give the code of an authenticator app: print the current one with")
-        write("    .venv/bin/python manage.py demo_totp_code <username>")
-        write(f"  or add the key {DEMO_TOTP_SECRET} (time-based) to an authenticator app.")
-        write(f"  Parents sign in at {SIGN_IN_URL} with their IIN and phone; the one-time code")
-        write("  arrives as a file in var/outbox/ (no SMS leaves this machine):")
-        parents = Applicant.objects.filter(iin__in=[DEMO_MOTHER.iin, DEMO_FATHER.iin]).prefetch_related(
-            "applications__settlement", "applications__child"
-        )
-        for parent in sorted(parents, key=lambda parent: parent.phone):
-            children = "; ".join(
-                f"{application.child.name}, № {application.display_number}, {application.settlement.name_kk}"
-                for application in sorted(parent.applications.all(), key=lambda application: application.pk)
-            )
-            write(f"  IIN {parent.iin}  phone {parent.phone}  {parent.full_name}: {children}")
-
-
 class DemoLoader:
     """Builds the directory and the staff, plans every application, then plays the plans in time order."""
 
@@ -482,7 +281,7 @@ class DemoLoader:
         self.today = clock.today()
         # RULES.md section 4: children born in these years are of queue age the whole school year.
         self.birth_years = tuple(range(self.today.year - settings.QUEUE_MAX_AGE_YEARS, self.today.year))
-        self._iins: dict[tuple, object] = {}
+        self.iins = rules.IinSource(rules.DEMO_SERIALS)
         self.settlements: list[Settlement] = []
         self.kindergartens: list[Kindergarten] = []
         self.staff: dict[str, User] = {}
@@ -552,9 +351,7 @@ class DemoLoader:
         number = self.rng.randint(1, 60)
         if settlement == THE_CITY:
             return f"Қонаев қ., {self.rng.choice(CITY_STREETS)}, {number}"
-        return (
-            f"Іле ауданы, {SETTLEMENTS[settlement].name_kk} а., {self.rng.choice(VILLAGE_STREETS)}, {number}"
-        )
+        return f"Іле ауданы, {SETTLEMENTS[settlement].name_kk} а., {self.rng.choice(STREETS)}, {number}"
 
     def _landline(self, settlement: int) -> str:
         code = "72772" if settlement == THE_CITY else "72752"
@@ -599,32 +396,17 @@ class DemoLoader:
     def _demo_parent_plans(self) -> list[Plan]:
         """Two parents to sign in as: a mother of two in the city, a father in a village (on paper)."""
         year = self.today.year
-        older = self._child("Сейітов", "Алихан", "Ерланұлы", datetime.date(year - 4, 3, 18), Sex.MALE)
-        younger = self._child("Сейітова", "Айша", "Ерланқызы", datetime.date(year - 1, 5, 9), Sex.FEMALE)
-        daughter = self._child("Петрова", "София", "Сергеевна", datetime.date(year - 3, 2, 27), Sex.FEMALE)
-        city_kindergartens = (0, 1, 4)
-        first = Plan(
-            child=older,
-            applicant=DEMO_MOTHER,
-            relation=Relation.MOTHER,
-            settlement=THE_CITY,
-            language=KK,
-            preferred=city_kindergartens,
-            channel=Channel.PORTAL,
-            now=self._moment(self._earliest(older.birth_date), self.now - datetime.timedelta(days=400)),
+        older = self._child(
+            rules.Person("Сейітов", "Алихан", "Ерланұлы", datetime.date(year - 4, 3, 18), Sex.MALE)
         )
-        self._add_benefit(first, Benefit(BenefitCategory.LARGE_FAMILY, Verification.CONFIRMED))
-        second = Plan(
-            child=younger,
-            applicant=DEMO_MOTHER,
-            relation=Relation.MOTHER,
-            settlement=THE_CITY,
-            language=KK,
-            preferred=city_kindergartens,
-            channel=Channel.PORTAL,
-            now=self._moment(self._earliest(younger.birth_date), self.now - datetime.timedelta(days=30)),
+        younger = self._child(
+            rules.Person("Сейітова", "Айша", "Ерланқызы", datetime.date(year - 1, 5, 9), Sex.FEMALE)
         )
-        self._add_benefit(second, Benefit(BenefitCategory.LARGE_FAMILY, Verification.PENDING))
+        daughter = self._child(
+            rules.Person("Петрова", "София", "Сергеевна", datetime.date(year - 3, 2, 27), Sex.FEMALE)
+        )
+        first = self._mothers_plan(older, datetime.timedelta(days=400), Verification.CONFIRMED)
+        second = self._mothers_plan(younger, datetime.timedelta(days=30), Verification.PENDING)
         third = Plan(
             child=daughter,
             applicant=DEMO_FATHER,
@@ -640,6 +422,21 @@ class DemoLoader:
         self._enter_on_paper(third)
         return [first, second, third]
 
+    def _mothers_plan(self, child, before: datetime.timedelta, verification: Verification) -> Plan:
+        """One of the demo mother's two applications in the city, each with a large-family certificate."""
+        plan = Plan(
+            child=child,
+            applicant=DEMO_MOTHER,
+            relation=Relation.MOTHER,
+            settlement=THE_CITY,
+            language=KK,
+            preferred=(0, 1, 4),
+            channel=Channel.PORTAL,
+            now=self._moment(self._earliest(child.birth_date), self.now - before),
+        )
+        self._add_benefit(plan, Benefit(BenefitCategory.LARGE_FAMILY, verification))
+        return plan
+
     def _random_plan(self, slot) -> Plan:
         rng = self.rng
         benefit = slot if isinstance(slot, Benefit) else None
@@ -652,16 +449,12 @@ class DemoLoader:
                 0
             ]
         names = KAZAKH if rng.random() < (0.7 if settlement == THE_CITY else 0.85) else RUSSIAN
-        surname, father = rng.choice(names.surnames), rng.choice(names.men)
+        family, father = rng.choice(names.surnames), rng.choice(names.men)
         sex = rng.choice((Sex.MALE, Sex.FEMALE))
         child = self._child(
-            names.surname(surname, sex),
-            rng.choice(names.boys if sex == Sex.MALE else names.girls),
-            names.patronymic(father, sex),
-            self._birth_date(),
-            sex,
+            rules.child(rng, names, family=family, father=father, sex=sex, birth_date=self._birth_date())
         )
-        relation, applicant = self._applicant(names, surname, father)
+        relation, applicant = self._applicant(names, family, father)
         if names is KAZAKH:
             language = rng.choices((KK, RU, MIXED), weights=(85, 10, 5))[0]
         else:
@@ -722,8 +515,7 @@ class DemoLoader:
 
     def _enter_on_paper(self, plan: Plan) -> None:
         """A paper application, received a little before a specialist of the district registers it."""
-        limit = min(3 * 24 * 60, settings.PAPER_APPLICATION_MAX_BACKDATE_DAYS * 24 * 60)
-        plan.received_at = plan.now - datetime.timedelta(minutes=self.rng.randint(min(5, limit), limit))
+        plan.received_at = plan.now - rules.received_before(self.rng)
         plan.clerk = self.rng.choice(DISTRICT_SPECIALISTS[SETTLEMENTS[plan.settlement].district])
 
     def _add_benefit(self, plan: Plan, benefit: Benefit) -> None:
@@ -738,60 +530,43 @@ class DemoLoader:
             uploader = CITY_SPECIALISTS[0]
         else:
             plan.uploaded_at = plan.now
-        uploaded_on = timezone.localdate(plan.uploaded_at)
-        if benefit.category.needs_employer_certificate:
-            plan.issued_on = uploaded_on - datetime.timedelta(days=rng.randint(0, 25))
-        else:
-            plan.issued_on = max(
-                plan.child.birth_date, uploaded_on - datetime.timedelta(days=rng.randint(3, 300))
-            )
+        plan.issued_on = rules.issued_on(
+            rng, benefit.category, timezone.localdate(plan.uploaded_at), plan.child.birth_date
+        )
         specialists = DISTRICT_SPECIALISTS[SETTLEMENTS[plan.settlement].district]
         plan.verifier = rng.choice([username for username in specialists if username != uploader])
         if benefit.outcome != Verification.PENDING:
+            soonest, latest = rules.DECIDED_AFTER
             plan.decided_at = self._moment(
-                plan.uploaded_at + datetime.timedelta(hours=2),
-                min(plan.uploaded_at + datetime.timedelta(days=6), self.now),
-                OFFICE_HOURS,
+                plan.uploaded_at + soonest, min(plan.uploaded_at + latest, self.now), OFFICE_HOURS
             )
-        if benefit.category in EXPIRING:
-            plan.valid_until = self.today + datetime.timedelta(days=rng.randint(150, 700))
+        plan.valid_until = rules.valid_until(rng, benefit.category, self.today)
 
-    def _applicant(self, names: Names, surname: str, father: str) -> tuple[str, services.ApplicantDetails]:
+    def _applicant(self, names: Names, family: str, father: str) -> tuple[str, services.ApplicantDetails]:
         rng = self.rng
-        relation = rng.choices((Relation.MOTHER, Relation.FATHER, Relation.GUARDIAN), weights=(70, 25, 5))[0]
-        if relation == Relation.FATHER:
-            sex, name, born = Sex.MALE, father, (1980, 1998)
-        else:
-            sex, name = Sex.FEMALE, rng.choice(names.women)
-            born = (1958, 1972) if relation == Relation.GUARDIAN else (1984, 2001)
-        birth_date = datetime.date(rng.randint(*born), rng.randint(1, 12), rng.randint(1, 28))
+        (relation,) = rules.relations(rng)
+        person = rules.parent(rng, names, relation, family=family, father=father, year=self.today.year)
         return relation, services.ApplicantDetails(
-            iin=self._iin(birth_date, sex),
-            surname=names.surname(surname, sex),
-            name=name,
-            patronymic=names.patronymic(rng.choice(names.men), sex),
+            iin=self.iins.take(person.birth_date, person.sex),
+            surname=person.surname,
+            name=person.name,
+            patronymic=person.patronymic,
             phone=self._phone(),
             phone2=self._phone() if rng.random() < 0.4 else "",
         )
 
-    def _child(self, surname, name, patronymic, birth_date, sex) -> services.ChildDetails:
+    def _child(self, person: rules.Person) -> services.ChildDetails:
         return services.ChildDetails(
-            iin=self._iin(birth_date, sex),
-            surname=surname,
-            name=name,
-            patronymic=patronymic,
-            birth_date=birth_date,
-            sex=sex,
+            iin=self.iins.take(person.birth_date, person.sex),
+            surname=person.surname,
+            name=person.name,
+            patronymic=person.patronymic,
+            birth_date=person.birth_date,
+            sex=person.sex,
         )
 
-    def _iin(self, birth_date: datetime.date, sex: str) -> str:
-        key = (birth_date, sex)
-        if key not in self._iins:
-            self._iins[key] = synthetic_iins(birth_date, sex, start=RANDOM_SERIALS)
-        return next(self._iins[key])
-
     def _phone(self) -> str:
-        return f"{PHONE_PREFIX}{self.rng.randrange(10**7):07d}"
+        return rules.mobile_number(self.rng.randrange(10**7))
 
     def _birth_date(self) -> datetime.date:
         """A birth date in one of the queue's birth years, at least four months ago."""
@@ -802,7 +577,7 @@ class DemoLoader:
     def _earliest(self, birth_date: datetime.date) -> datetime.datetime:
         """Parents apply from two weeks after the birth; the demo's history goes three years back."""
         after_birth = timezone.make_aware(datetime.datetime.combine(birth_date, datetime.time()))
-        return max(after_birth + datetime.timedelta(days=14), self.now - HISTORY)
+        return max(after_birth + rules.APPLY_AFTER_BIRTH, self.now - HISTORY)
 
     def _moment(self, earliest, latest, hours=PORTAL_HOURS) -> datetime.datetime:
         """A moment between the two, at a whole second and (where the bounds allow) within ``hours``."""
@@ -872,7 +647,10 @@ class DemoLoader:
             )
         else:
             services.reject_benefit(
-                document=plan.document, actor=verifier, reason=plan.benefit.reason, now=plan.decided_at
+                document=plan.document,
+                actor=verifier,
+                reason=rules.REJECTION_REASONS[plan.benefit.category],
+                now=plan.decided_at,
             )
 
     def _withdraw(self, plan: Plan) -> None:

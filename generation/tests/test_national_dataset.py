@@ -11,12 +11,12 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Applicant, phone_validator
-from applications import national_dataset
 from applications.age import is_age_eligible
 from applications.choices import Status, Verification
 from applications.models import Application, BenefitDocument, Child
 from core.iin import check_iin_matches, parse_iin
 from directory.choices import KindergartenKind
+from generation import national
 from queues import selectors
 from queues.choices import BenefitClass
 from queues.models import Queue, QueueEntry
@@ -128,4 +128,4 @@ def test_positions_agree_with_the_plain_reference_on_a_sample_of_queues(country)
 def test_a_second_load_is_refused_without_force_and_with_it(country):
     with pytest.raises(CommandError, match="already holds a generated country"):
         call_command("generate_national_dataset", applications=10, stdout=io.StringIO(), verbosity=0)
-    assert national_dataset.holds_applications()
+    assert national.holds_applications()
