@@ -8,7 +8,6 @@ number that does not exist (issue 3, "How it is checked").
 """
 
 import hashlib
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import parent_required
 from core import clock
 from core.addresses import client_address
+from core.dates import format_date, format_datetime
 from core.errors import DomainError
 from core.iin import Sex, validate_iin
 from core.ratelimit import within_limit
@@ -42,8 +42,6 @@ from .downloads import document_response
 from .forms import add_service_error
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, Child
 from .uploads import checked_document
-
-ALMATY = ZoneInfo("Asia/Almaty")
 
 #: The public check: look-ups allowed per client address in a window (against walking through numbers).
 CHECK_LOOKUPS_PER_WINDOW = settings.PUBLIC_CHECK_LOOKUPS_PER_WINDOW
@@ -62,10 +60,6 @@ OTHER_BENEFITS = [
 def _date_widget():
     """The browser's date picker; it sends ISO dates, and typing one by hand works too."""
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _in_almaty(moment) -> str:
-    return formats.date_format(timezone.localtime(moment, ALMATY), "d.m.Y H:i:s")
 
 
 def _check_file(uploaded_file) -> None:
@@ -122,7 +116,7 @@ class ChildForm(PortalForm):
 
 class ChildChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, child):
-        return f"{child.full_name} ({formats.date_format(child.birth_date, 'd.m.Y')})"
+        return f"{child.full_name} ({format_date(child.birth_date)})"
 
 
 class KindergartenChoiceField(forms.ModelMultipleChoiceField):
@@ -416,7 +410,10 @@ def apply(request):
                     "Application %(number)s is registered. Submitted on %(time)s (Almaty time); it stands "
                     "in its queues from this moment."
                 )
-                % {"number": application.display_number, "time": _in_almaty(application.submitted_at)},
+                % {
+                    "number": application.display_number,
+                    "time": format_datetime(application.submitted_at, seconds=True),
+                },
             )
             return redirect("applications:detail", number=application.number)
     change_url = reverse("applications:apply")
@@ -495,8 +492,7 @@ def receipt(request, number):
     context = {
         "application": application,
         "positions": positions,
-        "submitted_at": _in_almaty(application.submitted_at),
-        "printed_at": _in_almaty(clock.now()),
+        "printed_at": clock.now(),
     }
     return render(request, "applications/receipt.html", context)
 

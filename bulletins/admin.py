@@ -8,8 +8,6 @@ left to do with it is withdraw places nobody took. A refusal of a service
 comes back as an error on the form or as a message, never as a server error.
 """
 
-import datetime
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -18,7 +16,6 @@ from django.db.models import Case, Count, Q, Sum, Value, When
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +24,7 @@ from accounts.choices import Action
 from applications.forms import add_service_error
 from core import clock
 from core.admin import ScopedAdmin, ScopedTabularInline, remembered, uses_admin
+from core.dates import format_date, last_day
 from core.errors import DomainError
 from directory.models import District, Group
 from queues.models import Queue
@@ -60,7 +58,7 @@ class DraftChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, bulletin):
         return gettext("%(bulletin)s, started %(date)s") % {
             "bulletin": bulletin,
-            "date": formats.date_format(timezone.localtime(bulletin.created_at), "d.m.Y"),
+            "date": format_date(bulletin.created_at),
         }
 
 
@@ -165,8 +163,7 @@ def window(end) -> dict:
     """The end of a priority window, and its last day (it ends at midnight Asia/Almaty after that day)."""
     if end is None:
         return {"window_end": None, "window_last_day": None}
-    end = timezone.localtime(end)
-    return {"window_end": end, "window_last_day": (end - datetime.timedelta(microseconds=1)).date()}
+    return {"window_end": end, "window_last_day": last_day(end)}
 
 
 def publish_refusal(places, *, now):

@@ -35,8 +35,8 @@ from applications.selectors import age_fit_sql
 from applications.transitions import transition as transition_application
 from audit.services import record, record_select
 from core import clock
+from core.dates import end_of, last_working_day_of_period
 from core.inserts import insert_select, json_array_sql, json_object_sql
-from core.workdays import end_of, last_working_day_of_period
 from directory.models import District, Group, Kindergarten
 from dispatch.services import enqueue, enqueue_select
 from queues import bulk as queue_bulk

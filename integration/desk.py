@@ -145,7 +145,7 @@ def _readable(answer: dict) -> dict:
 
 
 def _history(application):
-    """``application_history``, with look-ups (desk and API) named in words, their reason as the note."""
+    """``application_history``, with the reason of each look-up (desk and API) as its note."""
     items = []
     for item in application_history(application):
         if item.event.action == "application.looked_up":

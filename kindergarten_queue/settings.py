@@ -114,6 +114,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "core.context_processors.service_contacts",
             ],
+            # ``|local_date`` and ``|local_datetime``: every date a page shows (core/dates.py).
+            "builtins": ["core.templatetags.dates"],
         },
     },
 ]

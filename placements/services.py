@@ -33,8 +33,7 @@ from bulletins import services as bulletin_services
 from bulletins.errors import AugustFreeze
 from bulletins.models import BulletinPlace
 from core import clock
-from core.dates import add_months
-from core.workdays import end_of, last_working_day_of_period
+from core.dates import add_months, end_of, format_date, last_working_day_of_period
 from dispatch.services import enqueue
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason
@@ -251,7 +250,7 @@ def extend_referral(
         raise ValidationError(
             {
                 "until": gettext("A referral can be extended to %(date)s at the latest.")
-                % {"date": latest.strftime("%d.%m.%Y")}
+                % {"date": format_date(latest)}
             }
         )
     if until <= referral.valid_until:

@@ -17,7 +17,6 @@ date; look-ups are counted per client address.
 
 import datetime
 import re
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,7 +24,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -44,6 +42,7 @@ from bulletins import selectors as bulletin_selectors
 from bulletins.models import BulletinPlace
 from core import clock, outbox
 from core.addresses import client_address
+from core.dates import format_date, last_day, local_date
 from core.errors import DomainError
 from core.ratelimit import within_limit
 
@@ -53,7 +52,6 @@ from .errors import PlaceAlreadyTaken
 from .forms import ExtendForm, PlaceForm, TakeReferralForm
 from .models import Referral
 
-ALMATY = ZoneInfo("Asia/Almaty")
 #: The pending **Get referral**: {"application": pk, "place": pk, "code": one-time code id}.
 SESSION_TAKE = "take_referral"
 #: The public check: look-ups allowed per client address in a window (against guessing codes).
@@ -206,7 +204,7 @@ def confirm(request, number):
             messages.success(
                 request,
                 _("Referral %(number)s is yours. Take the documents to the kindergarten by %(date)s.")
-                % {"number": referral.display_number, "date": _date(referral.valid_through)},
+                % {"number": referral.display_number, "date": format_date(referral.valid_through)},
             )
             return redirect("placements:referral", number=referral.number)
     context = {
@@ -279,14 +277,14 @@ def referral(request, number):
             messages.success(
                 request,
                 _("The referral is extended: it is valid through %(date)s.")
-                % {"date": _date(extended.valid_through)},
+                % {"date": format_date(extended.valid_through)},
             )
             return redirect("placements:referral", number=referral.number)
     now = clock.now()
     may_extend = referral.is_active and referral.extended_until is None and now < referral.expires_at
     context = {
         "referral": referral,
-        "issued_on": timezone.localdate(referral.issued_at, ALMATY),
+        "issued_on": local_date(referral.issued_at),
         "verdict": verdict(referral, now=now),
         "extend_form": form if may_extend else None,
         "max_days": settings.REFERRAL_MAX_DAYS_FROM_ISSUE,
@@ -377,7 +375,7 @@ def verify(request, code):
             {
                 "verdict": verdict(found, now=clock.now()),
                 "child": f"{found.child.name} {found.child.surname[:1]}.",
-                "issued_on": timezone.localdate(found.issued_at, ALMATY),
+                "issued_on": local_date(found.issued_at),
             }
         )
     return _private(render(request, "placements/verify.html", context))
@@ -425,12 +423,3 @@ def _own_application_or_404(request, number: str) -> Application:
     if application is None:
         raise Http404
     return application
-
-
-def last_day(ends_at: datetime.datetime) -> datetime.date:
-    """The last day of a period that ends at midnight Asia/Almaty after it."""
-    return (timezone.localtime(ends_at, ALMATY) - datetime.timedelta(microseconds=1)).date()
-
-
-def _date(day: datetime.date) -> str:
-    return formats.date_format(day, "d.m.Y")

@@ -31,6 +31,7 @@ from audit.services import record
 from bulletins.choices import BulletinStatus
 from bulletins.models import Bulletin, BulletinPlace
 from core import clock
+from core.dates import shift_months
 from directory.choices import KindergartenKind
 from directory.models import Settlement
 from placements.choices import ReferralStatus
@@ -385,13 +386,6 @@ class PublicBulletinListView(BulletinListView):
         return super().get(request)
 
 
-def _twelve_months_before(moment):
-    try:
-        return moment.replace(year=moment.year - 1)
-    except ValueError:  # 29 February
-        return moment.replace(year=moment.year - 1, day=28)
-
-
 class StatisticsView(IntegrationView):
     """Queue length by class and places given in the last 12 months, for dashboards."""
 
@@ -408,7 +402,7 @@ class StatisticsView(IntegrationView):
         )
         if settlement is None:
             raise exceptions.NotFound()
-        since = _twelve_months_before(clock.now())
+        since = shift_months(clock.now(), -12)
         queues = dict(
             Queue.objects.filter(settlement=settlement, birth_year=birth_year).values_list("kind", "pk")
         )
