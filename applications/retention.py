@@ -22,6 +22,7 @@ from django.db.models import Model, QuerySet
 
 from accounts.models import OneTimeCode, UserSession
 from audit.services import record
+from audit.vocabulary import AuditAction
 from core import clock
 from core.dates import local_moment, shift_months
 
@@ -54,7 +55,7 @@ def purge_personal_data(*, now: datetime.datetime | None = None) -> dict[str, in
         ),
     }
     record(
-        action="retention.purged",
+        action=AuditAction.RETENTION_PURGED,
         target=None,
         at=now,
         details={**counts, "applications_ended_before": files_before.isoformat()},

@@ -25,7 +25,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -38,6 +37,7 @@ from applications.models import Application
 from applications.selectors import ROLE_LABELS, own_application
 from audit.models import AuditEvent
 from audit.services import record
+from audit.vocabulary import AuditAction, label_of
 from bulletins import selectors as bulletin_selectors
 from bulletins.models import BulletinPlace
 from core import clock, outbox
@@ -58,15 +58,6 @@ SESSION_TAKE = "take_referral"
 VERIFY_LOOKUPS_PER_WINDOW = 30
 VERIFY_WINDOW_SECONDS = 10 * 60
 VERIFICATION_CODE = re.compile(r"[A-Z0-9]{1,16}")
-#: What the referral's history calls each recorded action (RULES.md section 8: every step visible).
-HISTORY_LABELS = {
-    "referral.taken": gettext_lazy("Referral taken"),
-    "referral.extended": gettext_lazy("Referral extended"),
-    "referral.benefit_confirmed": gettext_lazy("Out-of-turn benefit confirmed"),
-    "referral.cancelled": gettext_lazy("Referral cancelled"),
-    "referral.annulled": gettext_lazy("Referral annulled"),
-    "referral.enrolled": gettext_lazy("Enrolment registered by the kindergarten"),
-}
 
 
 # --- places for a child, and Get referral ---------------------------------------------------
@@ -303,7 +294,7 @@ def _history(referral: Referral) -> list[dict]:
     return [
         {
             "event": event,
-            "label": HISTORY_LABELS.get(event.action, event.action),
+            "label": label_of(event.action),
             "role": ROLE_LABELS.get(event.actor_role, ""),
         }
         for event in events
@@ -321,7 +312,7 @@ def referral_pdf(request, number):
         return redirect("placements:referral", number=referral.number)
     url = request.build_absolute_uri(reverse("placements:verify", args=[referral.verification_code]))
     response = HttpResponse(pdf.referral_pdf(referral, verification_url=url), content_type="application/pdf")
-    record(action="referral.downloaded", target=referral, actor=request.user)
+    record(action=AuditAction.REFERRAL_DOWNLOADED, target=referral, actor=request.user)
     response["Content-Disposition"] = f'attachment; filename="{pdf.file_name(referral)}"'
     response["Cache-Control"] = "no-store"
     return response
@@ -368,7 +359,12 @@ def verify(request, code):
     code = code.strip().upper()
     found = selectors.referral_by_verification_code(code) if VERIFICATION_CODE.fullmatch(code) else None
     # Who checked which referral, and when; the code is not kept: it would open the check again.
-    record(action="referral.verified", target=found, actor=request.user, details={"found": found is not None})
+    record(
+        action=AuditAction.REFERRAL_VERIFIED,
+        target=found,
+        actor=request.user,
+        details={"found": found is not None},
+    )
     context = {"asked": True, "referral": found}
     if found is not None:
         context.update(

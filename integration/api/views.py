@@ -28,6 +28,7 @@ from applications.choices import Channel
 from applications.models import Application
 from applications.services import ApplicantDetails, ChildDetails, DocumentUpload, submit_application
 from audit.services import record
+from audit.vocabulary import AuditAction
 from bulletins.choices import BulletinStatus
 from bulletins.models import Bulletin, BulletinPlace
 from core import clock
@@ -217,14 +218,17 @@ class LookupView(IntegrationView):
             not_found_target = identity.service_user
         if application is None:
             record(
-                action="application.lookup_not_found",
+                action=AuditAction.APPLICATION_LOOKUP_NOT_FOUND,
                 target=not_found_target,
                 actor=identity.service_user,
                 details=details,
             )
             raise exceptions.NotFound(_("No application found within your reach."))
         record(
-            action="application.looked_up", target=application, actor=identity.service_user, details=details
+            action=AuditAction.APPLICATION_LOOKED_UP,
+            target=application,
+            actor=identity.service_user,
+            details=details,
         )
         return Response(serializers.LookupResultSerializer(lookup_answer(application)).data)
 
