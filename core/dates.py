@@ -29,6 +29,9 @@ DATE_FORMAT = "%d.%m.%Y"
 DATETIME_FORMAT = "%d.%m.%Y %H:%M"
 #: For the submission time and the audit trail, where the order to the second matters (RULES.md section 3).
 DATETIME_SECONDS_FORMAT = "%d.%m.%Y %H:%M:%S"
+#: The same two in Django's notation, for what Django formats itself (``kindergarten_queue/formats``).
+DJANGO_DATE_FORMAT = "d.m.Y"
+DJANGO_DATETIME_FORMAT = "d.m.Y H:i"
 
 
 # --- moments and days in Asia/Almaty ----------------------------------------------------------

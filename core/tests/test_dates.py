@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.conf import settings
 from django.template import Context, Template, TemplateSyntaxError
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from core.dates import (
     ALMATY,
@@ -154,3 +154,11 @@ def test_the_datetime_filter_refuses_an_unknown_precision():
 
 def test_the_country_zone_is_the_zone_django_shows_times_in():
     assert str(ALMATY) == settings.TIME_ZONE == settings.CELERY_TIMEZONE
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_django_own_displays_read_like_every_page(language):
+    """The admin's lists show dates through Django's formats (``kindergarten_queue/formats``)."""
+    with translation.override(language):
+        assert formats.localize(timezone.template_localtime(JUST_AFTER_MIDNIGHT)) == "01.01.2027 00:30"
+        assert formats.localize(datetime.date(2026, 3, 8)) == "08.03.2026"
