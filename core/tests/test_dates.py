@@ -1,6 +1,8 @@
 """Time and the calendar (core/dates.py): working days, periods, months, and how a date reads."""
 
 import datetime
+import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -162,3 +164,42 @@ def test_django_own_displays_read_like_every_page(language):
     with translation.override(language):
         assert formats.localize(timezone.template_localtime(JUST_AFTER_MIDNIGHT)) == "01.01.2027 00:30"
         assert formats.localize(datetime.date(2026, 3, 8)) == "08.03.2026"
+
+
+# --- one home: no page or module formats a date or builds the zone by itself -------------------
+
+#: What a copy of these rules looks like outside core/dates.py.
+COPIES = {
+    "py": re.compile(
+        "|".join(
+            (
+                r"ZoneInfo\(",  # the zone
+                r"strftime\(\"%d",  # a date for people
+                r"date_format\(",
+                r"monthrange\(",  # month arithmetic
+                r"- datetime\.timedelta\(microseconds=1\)",  # the last day of a period
+            )
+        )
+    ),
+    "html": re.compile(r"\|date:(?![\"']c[\"'])"),
+}
+
+
+def _project_files(suffix: str):
+    root = Path(settings.BASE_DIR)
+    for path in sorted(root.rglob(f"*.{suffix}")):
+        relative = path.relative_to(root)
+        if relative.parts[0].startswith(".") or "tests" in relative.parts or "migrations" in relative.parts:
+            continue
+        yield relative, path.read_text()
+
+
+@pytest.mark.parametrize("suffix", sorted(COPIES))
+def test_dates_are_formatted_and_the_zone_built_only_in_core_dates(suffix):
+    copies = [
+        f"{relative}:{text.count(chr(10), 0, found.start()) + 1}"
+        for relative, text in _project_files(suffix)
+        if relative != Path("core/dates.py")
+        for found in COPIES[suffix].finditer(text)
+    ]
+    assert copies == [], "use core.dates (format_date, last_day, ALMATY) or |local_date and |local_datetime"
