@@ -24,15 +24,17 @@ SCOPED_TARGET_TYPES = ("applications.application",)
 
 
 class ActionFilter(admin.SimpleListFilter):
-    """The actions recorded so far, in words (``audit.vocabulary``), the code kept in the URL."""
+    """The actions recorded so far, in words (``audit.vocabulary``), the code kept in the URL.
+
+    It replaces Django's filter of the field's values, which listed the codes.
+    """
 
     title = _("action")
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        recorded = (
-            model_admin.get_queryset(request).order_by("action").values_list("action", flat=True).distinct()
-        )
+        # As Django's own filter of a field's values: every action ever recorded (the names are no secret).
+        recorded = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
         return sorted(((action, label_of(action)) for action in recorded), key=lambda choice: choice[1])
 
     def queryset(self, request, queryset):
