@@ -14,6 +14,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from audit.services import record
+from audit.vocabulary import AuditAction
 from core.logging import mask
 
 from .models import User
@@ -28,7 +29,7 @@ def sign_in_succeeded(sender, request, user, **kwargs):
     backend = getattr(user, "backend", "")
     if backend == ONE_TIME_CODE_BACKEND:
         return
-    record(action="sign_in.succeeded", target=user, actor=user, details={"backend": backend})
+    record(action=AuditAction.SIGN_IN_SUCCEEDED, target=user, actor=user, details={"backend": backend})
 
 
 @receiver(user_login_failed, dispatch_uid="audit_sign_in_failed")
@@ -37,7 +38,7 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
         return
     username = str(credentials.get("username") or "")
     record(
-        action="sign_in.failed",
+        action=AuditAction.SIGN_IN_FAILED,
         target=_user_named(username),
         actor=AnonymousUser(),
         details={
@@ -53,7 +54,7 @@ def sign_in_locked_out(sender, request, username, ip_address, **kwargs):
     """Axes locks a username or an address: sent with the failure that reaches the limit, and again with
     each failure during the lock (``sign_in.failed`` then says ``locked``)."""
     record(
-        action="sign_in.locked_out",
+        action=AuditAction.SIGN_IN_LOCKED_OUT,
         target=_user_named(username or ""),
         actor=AnonymousUser(),
         details={"username": mask(username or "")},

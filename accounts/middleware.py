@@ -12,6 +12,7 @@ from django.http import JsonResponse
 from django.utils.translation import ngettext
 
 from audit.services import record
+from audit.vocabulary import AuditAction
 from core import clock
 
 from . import sessions
@@ -35,7 +36,9 @@ class SessionLifetimeMiddleware:
         """Flush the session on the server, then send the person to their own sign-in page (API: 401)."""
         staff = user.is_staff_member
         message = _message(sessions.lifetime_of(user), reason)
-        record(action="sign_in.session_expired", target=user, actor=user, details={"reason": reason})
+        record(
+            action=AuditAction.SIGN_IN_SESSION_EXPIRED, target=user, actor=user, details={"reason": reason}
+        )
         logout(request)
         if request.path_info.startswith(API_PATH_PREFIX):
             body = {"error": {"code": "session_expired", "message": message, "fields": {}}}

@@ -22,6 +22,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import record
+from audit.vocabulary import AuditAction
 from core.errors import DomainError
 
 from . import sessions
@@ -66,7 +67,7 @@ def verify_code(request, *, device: TOTPDevice, code: str) -> bool:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
         record(
-            action="second_factor.enrolled" if enrolled else "second_factor.verified",
+            action=AuditAction.SECOND_FACTOR_ENROLLED if enrolled else AuditAction.SECOND_FACTOR_VERIFIED,
             target=user,
             actor=user,
         )
@@ -87,7 +88,7 @@ def reset_second_factor(*, user: User, actor: User) -> None:
         raise SecondFactorResetRefused(_("You cannot reset your own second factor: ask another superuser."))
     with transaction.atomic():
         removed, _details = TOTPDevice.objects.filter(user=user).delete()
-        record(action="second_factor.reset", target=user, actor=actor, details={"devices": removed})
+        record(action=AuditAction.SECOND_FACTOR_RESET, target=user, actor=actor, details={"devices": removed})
         sessions.end_sessions(user=user, actor=actor, reason="second_factor_reset")
 
 

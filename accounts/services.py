@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from audit.services import record
+from audit.vocabulary import AuditAction
 from core import clock, outbox
 from core.errors import DomainError
 from core.logging import mask
@@ -281,7 +282,7 @@ def verify_code(
             if claimed:
                 row.used_at = now
                 record(
-                    action="one_time_code.accepted",
+                    action=AuditAction.ONE_TIME_CODE_ACCEPTED,
                     target=row,
                     actor=AnonymousUser(),
                     at=now,
@@ -291,7 +292,7 @@ def verify_code(
                 refusal = CodeUsed()
         if refusal is not None and row is not None:
             record(
-                action="one_time_code.check_failed",
+                action=AuditAction.ONE_TIME_CODE_CHECK_FAILED,
                 target=row,
                 actor=AnonymousUser(),
                 at=now,
@@ -319,7 +320,7 @@ def refuse_locked_check(
     """The refusal of a check that django-axes turned away before the code was looked at, recorded."""
     now = now or clock.now()
     record(
-        action="one_time_code.check_failed",
+        action=AuditAction.ONE_TIME_CODE_CHECK_FAILED,
         target=code,
         actor=AnonymousUser(),
         at=now,
@@ -388,7 +389,7 @@ def lift_lockout(*, attempts, actor: User) -> int:
         )
         for row in rows:
             record(
-                action="sign_in.lockout_lifted",
+                action=AuditAction.SIGN_IN_LOCKOUT_LIFTED,
                 target=row,
                 actor=actor,
                 details={
@@ -428,7 +429,7 @@ def sign_in_user(*, code: OneTimeCode, now: datetime.datetime | None = None) -> 
         if not user.is_active or user.role != Role.PARENT:
             raise CabinetClosed()
         record(
-            action="sign_in.succeeded",
+            action=AuditAction.SIGN_IN_SUCCEEDED,
             target=applicant,
             actor=user,
             at=now,
@@ -501,14 +502,14 @@ def register_applicant(
             OneTimeCode.objects.filter(pk=code.pk).update(applicant=applicant)
             details = {"iin": mask_iin(applicant.iin)}
             record(
-                action="applicant.registered",
+                action=AuditAction.APPLICANT_REGISTERED,
                 target=applicant,
                 actor=applicant.user,
                 at=now,
                 details={**details, "consent_version": consent_version},
             )
             record(
-                action="sign_in.succeeded",
+                action=AuditAction.SIGN_IN_SUCCEEDED,
                 target=applicant,
                 actor=applicant.user,
                 at=now,
@@ -524,7 +525,7 @@ def record_sign_out(*, user) -> None:
     """Signing out ends the session on the server (the view); the trail keeps that it happened."""
     applicant = getattr(user, "applicant", None)
     if applicant is not None:
-        record(action="sign_in.signed_out", target=applicant, actor=user)
+        record(action=AuditAction.SIGN_IN_SIGNED_OUT, target=applicant, actor=user)
 
 
 def mask_iin(iin: str) -> str:
@@ -564,7 +565,7 @@ def _issue_code(*, iin, phone, purpose, client_ip, now) -> tuple[OneTimeCode, st
     if refusal is not None:
         details["reason"] = refusal.code
     record(
-        action="one_time_code.sent" if deliverable else "one_time_code.withheld",
+        action=AuditAction.ONE_TIME_CODE_SENT if deliverable else AuditAction.ONE_TIME_CODE_WITHHELD,
         target=code,
         actor=AnonymousUser(),
         at=now,
@@ -620,7 +621,7 @@ def _send_limit_refusal(*, iin, phone, purpose, client_ip, now) -> TooManyCodes 
         return None
     retry_at, field, window, blocking = max(reached, key=lambda limit: limit[0])
     record(
-        action="one_time_code.refused",
+        action=AuditAction.ONE_TIME_CODE_REFUSED,
         target=blocking,
         actor=AnonymousUser(),
         at=now,

@@ -23,6 +23,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from audit.services import record
+from audit.vocabulary import AuditAction
 from core import clock
 
 from .models import User, UserSession
@@ -101,7 +102,7 @@ def end_sessions(*, user: User, actor=None, reason: str) -> int:
         store.delete(key)
     UserSession.objects.filter(user=user).delete()
     record(
-        action="sign_in.sessions_ended",
+        action=AuditAction.SIGN_IN_SESSIONS_ENDED,
         target=user,
         actor=actor,
         details={"sessions": len(keys), "reason": reason},

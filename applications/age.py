@@ -7,11 +7,12 @@ Regions read the cut-off differently, so the date and the age are settings,
 read at call time so that a test or a deployment can change them.
 """
 
-import calendar
 import datetime
 
 from django.conf import settings
 from django.utils.translation import gettext, ngettext
+
+from core.dates import format_date, same_day_in
 
 
 def school_year_cutoff(today: datetime.date) -> datetime.date:
@@ -36,7 +37,7 @@ def age_in_full_years(birth_date: datetime.date, on: datetime.date) -> int:
     if on < birth_date:
         raise ValueError(f"{on} is before the birth date {birth_date}.")
     years = on.year - birth_date.year
-    if on < _same_day_in(on.year, birth_date.month, birth_date.day):
+    if on < same_day_in(on.year, birth_date.month, birth_date.day):
         years -= 1
     return years
 
@@ -63,7 +64,7 @@ def too_old_born_until(today: datetime.date) -> datetime.date:
     """
     max_age = settings.QUEUE_MAX_AGE_YEARS
     cutoff = school_year_cutoff(today)
-    day = _same_day_in(cutoff.year - max_age - 1, cutoff.month, cutoff.day)
+    day = same_day_in(cutoff.year - max_age - 1, cutoff.month, cutoff.day)
     one_day = datetime.timedelta(days=1)
     while age_on_cutoff(day + one_day, today) > max_age:
         day += one_day
@@ -93,7 +94,7 @@ def age_ineligibility_reason(
     """
     if birth_date > today:
         return gettext("The birth date %(birth_date)s is in the future.") % {
-            "birth_date": _format_date(birth_date)
+            "birth_date": format_date(birth_date)
         }
     if has_special_needs_conclusion:
         return None
@@ -107,17 +108,8 @@ def age_ineligibility_reason(
         "On %(cutoff)s the child will be %(age)s full years old; "
         "the queue is for children up to the age of %(max)s.",
         age,
-    ) % {"cutoff": _format_date(school_year_cutoff(today)), "age": age, "max": max_age}
+    ) % {"cutoff": format_date(school_year_cutoff(today)), "age": age, "max": max_age}
 
 
 def _cutoff_in(year: int) -> datetime.date:
-    return _same_day_in(year, settings.QUEUE_AGE_CUTOFF_MONTH, settings.QUEUE_AGE_CUTOFF_DAY)
-
-
-def _same_day_in(year: int, month: int, day: int) -> datetime.date:
-    """The given day of the month in ``year``, or the month's last day if it is shorter (29 February)."""
-    return datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-
-def _format_date(value: datetime.date) -> str:
-    return value.strftime("%d.%m.%Y")
+    return same_day_in(year, settings.QUEUE_AGE_CUTOFF_MONTH, settings.QUEUE_AGE_CUTOFF_DAY)

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import record
+from audit.vocabulary import AuditAction
 
 from .models import BenefitDocument
 from .uploads import EXTENSIONS
@@ -30,7 +31,7 @@ def document_response(document: BenefitDocument, *, actor) -> FileResponse:
     except FileNotFoundError:
         raise Http404(_("The file of this document is missing.")) from None
     record(
-        action="document.opened",
+        action=AuditAction.DOCUMENT_OPENED,
         target=document.application,
         actor=actor,
         details={"document": document.pk, "category": document.category},

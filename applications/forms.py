@@ -8,13 +8,13 @@ input at fault.
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime
 from django.core.exceptions import ValidationError
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Action
 from accounts.forms import CONSENT_VERSION
 from accounts.models import phone_validator
 from core import clock
+from core.dates import format_date
 from core.errors import DomainError
 from core.forms import add_service_error
 from core.iin import Sex, check_iin_matches, validate_iin
@@ -85,7 +85,7 @@ class ChildForm(PortalForm):
 
 class ChildChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, child):
-        return f"{child.full_name} ({formats.date_format(child.birth_date, 'd.m.Y')})"
+        return f"{child.full_name} ({format_date(child.birth_date)})"
 
 
 class KindergartenAddressChoiceField(forms.ModelMultipleChoiceField):

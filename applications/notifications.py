@@ -6,7 +6,6 @@ from a fraudster asking for money stands out. Positions come from the one
 place that computes them, ``queues.selectors``.
 """
 
-import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.sms import send_sms
+from core.dates import format_date, format_datetime, last_day
 from queues.selectors import positions_of_application
 
 from . import age
@@ -51,7 +51,7 @@ def _free_service() -> str:
 
 
 def application_registered(application: Application) -> Notice:
-    submitted = timezone.localtime(application.submitted_at).strftime("%d.%m.%Y %H:%M")
+    submitted = format_datetime(application.submitted_at)
     text = " ".join(
         part
         for part in (
@@ -92,11 +92,6 @@ def benefit_decided(document: BenefitDocument):
 # --- The placement engine (issue 4): builders take plain values, so applications imports nothing above it.
 
 
-def _last_day(ends_at) -> str:
-    """The last day of a period that ends at ``ends_at`` (midnight Asia/Almaty after it), as 18.12.2026."""
-    return (timezone.localtime(ends_at) - datetime.timedelta(microseconds=1)).strftime("%d.%m.%Y")
-
-
 def _joined(*parts: str) -> str:
     return " ".join(part for part in parts if part)
 
@@ -105,7 +100,7 @@ def access_opened(*, ends_at):
     """Access to a bulletin's places opened: the parent may get a referral before others until ``ends_at``."""
 
     def build(application: Application) -> Notice:
-        values = {"number": application.display_number, "date": _last_day(ends_at)}
+        values = {"number": application.display_number, "date": format_date(last_day(ends_at))}
         lead = (
             _(
                 "Kezek: free places for application No. %(number)s are in a vacancy bulletin. Until the end "
@@ -130,7 +125,7 @@ def referral_issued(*, referral_number: str, kindergarten: str, valid_through, a
             "number": application.display_number,
             "referral": referral_number,
             "kindergarten": kindergarten,
-            "date": valid_through.strftime("%d.%m.%Y"),
+            "date": format_date(valid_through),
         }
         if awaiting_confirmation:
             lead = (
@@ -185,7 +180,7 @@ def referral_annulled(*, referral_number: str, stop_list_ends_at):
         values = {
             "number": application.display_number,
             "referral": referral_number,
-            "date": _last_day(stop_list_ends_at),
+            "date": format_date(last_day(stop_list_ends_at)),
         }
         lead = (
             _(

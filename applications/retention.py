@@ -19,12 +19,12 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.utils import timezone
 
 from accounts.models import OneTimeCode, UserSession
 from audit.services import record
+from audit.vocabulary import AuditAction
 from core import clock
-from core.dates import add_months
+from core.dates import local_moment, shift_months
 
 from .choices import ACTIVE_STATUSES
 from .models import BenefitDocument
@@ -55,7 +55,7 @@ def purge_personal_data(*, now: datetime.datetime | None = None) -> dict[str, in
         ),
     }
     record(
-        action="retention.purged",
+        action=AuditAction.RETENTION_PURGED,
         target=None,
         at=now,
         details={**counts, "applications_ended_before": files_before.isoformat()},
@@ -65,9 +65,7 @@ def purge_personal_data(*, now: datetime.datetime | None = None) -> dict[str, in
 
 def ended_before(now: datetime.datetime) -> datetime.datetime:
     """The moment ``PERSONAL_DATA_RETENTION_YEARS`` ago, counted in whole calendar years (Asia/Almaty)."""
-    local = timezone.localtime(now)
-    day = add_months(local.date(), -12 * settings.PERSONAL_DATA_RETENTION_YEARS)
-    return local.replace(year=day.year, month=day.month, day=day.day)
+    return shift_months(local_moment(now), -12 * settings.PERSONAL_DATA_RETENTION_YEARS)
 
 
 def _purge_document_files(*, ended_before: datetime.datetime, now: datetime.datetime) -> int:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import Applicant
 from audit.models import AuditEvent
+from audit.vocabulary import AuditAction, label_of
 from queues.models import QueueEntry
 from queues.selectors import positions_of_entries, settled_entries
 
@@ -72,22 +72,6 @@ def age_fit_sql(*, birth_date: str, application: str, today: datetime.date) -> t
     }
 
 
-#: What an application's history calls each recorded action (the staff desk and the cabinet).
-ACTION_LABELS = {
-    "application.submitted": _("Application registered"),
-    "application.withdrawn": _("Application withdrawn"),
-    "benefit.document_added": _("Benefit document added"),
-    "benefit.confirmed": _("Benefit confirmed"),
-    "benefit.rejected": _("Benefit rejected"),
-    "benefit.expired": _("Benefit expired"),
-    "document.opened": _("Benefit document opened"),
-    "application.aged_out": _("Left the queue by age"),
-    "application.looked_up": _("Looked up to answer a call or an enquiry"),
-    "access.opened": _("Access to a referral opened"),
-    "access.ended": _("Access to a referral ended"),
-    "stop_list.lifted": _("Back in the queue after the stop-list"),
-}
-
 ROLE_LABELS = dict(Role.choices)
 
 #: How many settlements the search on the application form lists at most.
@@ -122,7 +106,7 @@ def application_history(application: Application) -> list[HistoryItem]:
     return [
         HistoryItem(
             event=event,
-            label=ACTION_LABELS.get(event.action, event.action),
+            label=label_of(event.action),
             role=ROLE_LABELS.get(event.actor_role, ""),
             note=_history_note(event),
         )
@@ -132,12 +116,12 @@ def application_history(application: Application) -> list[HistoryItem]:
 
 def _history_note(event: AuditEvent) -> str:
     details = event.details or {}
-    if event.action == "application.submitted":
+    if event.action == AuditAction.APPLICATION_SUBMITTED:
         return _label_of(Channel, details.get("channel"))
-    if event.action == "application.withdrawn":
+    if event.action == AuditAction.APPLICATION_WITHDRAWN:
         return details.get("reason") or ""
     note = _label_of(BenefitCategory, details.get("category"))
-    if event.action == "benefit.rejected" and details.get("reason"):
+    if event.action == AuditAction.BENEFIT_REJECTED and details.get("reason"):
         note = f"{note}: {details['reason']}"
     return note
 

@@ -23,6 +23,7 @@ from accounts.models import Applicant, phone_validator
 from accounts.phones import valid_phone
 from accounts.services import check_phone_owner
 from audit.services import record
+from audit.vocabulary import AuditAction
 from core import clock
 from core.dates import add_months
 from core.iin import check_iin_matches, parse_iin
@@ -147,7 +148,7 @@ def submit_application(
         now=now,
     )
     record(
-        action="application.submitted",
+        action=AuditAction.APPLICATION_SUBMITTED,
         target=application,
         actor=actor,
         at=now,
@@ -183,7 +184,7 @@ def add_benefit_document(
     _check_document_count(application.benefit_documents.count() + 1)
     document = _store_document(application, upload, checked, actor=actor, now=now)
     record(
-        action="benefit.document_added",
+        action=AuditAction.BENEFIT_DOCUMENT_ADDED,
         target=application,
         actor=actor,
         at=now,
@@ -213,7 +214,7 @@ def confirm_benefit(
     document.save()
     benefit_class = refresh_benefit_class(document.application, now=now)
     record(
-        action="benefit.confirmed",
+        action=AuditAction.BENEFIT_CONFIRMED,
         target=document.application,
         actor=actor,
         at=now,
@@ -258,7 +259,7 @@ def reject_benefit(
             kinds=[KindergartenKind.SPECIAL, KindergartenKind.SANATORIUM],
         )
     record(
-        action="benefit.rejected",
+        action=AuditAction.BENEFIT_REJECTED,
         target=application,
         actor=actor,
         at=now,
@@ -345,7 +346,7 @@ def _expire_benefit_of(application_id: int, *, now: datetime.datetime) -> int:
     if before is None or before == after:
         return 0
     record(
-        action="benefit.expired",
+        action=AuditAction.BENEFIT_EXPIRED,
         target=application,
         at=now,
         details={"from": BenefitClass(before).name.lower(), "to": after.name.lower()},
@@ -365,7 +366,11 @@ def withdraw_application(
     application.save(update_fields=["status", "status_reason", "status_changed_at"])
     queue_services.leave_queues(application_id=application.pk, reason=LeaveReason.WITHDRAWN, now=now)
     record(
-        action="application.withdrawn", target=application, actor=actor, at=now, details={"reason": reason}
+        action=AuditAction.APPLICATION_WITHDRAWN,
+        target=application,
+        actor=actor,
+        at=now,
+        details={"reason": reason},
     )
     return application
 
@@ -403,7 +408,7 @@ def add_child(
     except IntegrityError:
         raise ValidationError({"iin": _("This child is already on your list.")}) from None
     record(
-        action="child.added",
+        action=AuditAction.CHILD_ADDED,
         target=child,
         actor=actor,
         at=now,
@@ -805,7 +810,7 @@ def _age_out(application_id: int, *, today: datetime.date, now: datetime.datetim
     application.save(update_fields=["status", "status_reason", "status_changed_at"])
     left = queue_services.leave_queues(application_id=application.pk, reason=LeaveReason.AGED_OUT, now=now)
     record(
-        action="application.aged_out",
+        action=AuditAction.APPLICATION_AGED_OUT,
         target=application,
         at=now,
         details={"reason": reason, "queues_left": left},

@@ -7,15 +7,12 @@ own records; another family's application number gives the same 404 as a
 number that does not exist (issue 3, "How it is checked").
 """
 
-from zoneinfo import ZoneInfo
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -24,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import parent_required
 from core import clock
 from core.addresses import client_address
+from core.dates import format_datetime
 from core.errors import DomainError
 from core.forms import add_service_error
 from core.pagecache import shared_page
@@ -39,18 +37,12 @@ from .downloads import document_response
 from .forms import ApplicationForm, CheckForm, ChildForm, DocumentForm
 from .models import Application
 
-ALMATY = ZoneInfo("Asia/Almaty")
-
 #: The public check: look-ups allowed per client address in a window (against walking through numbers).
 CHECK_LOOKUPS_PER_WINDOW = settings.PUBLIC_CHECK_LOOKUPS_PER_WINDOW
 CHECK_WINDOW_SECONDS = 10 * 60
 #: How long a rendered check page is kept: it is keyed by the state it shows, so this only bounds
 #: how long a page made by the previous release's templates can be served after a deployment.
 CHECK_PAGE_SECONDS = 10 * 60
-
-
-def _in_almaty(moment) -> str:
-    return formats.date_format(timezone.localtime(moment, ALMATY), "d.m.Y H:i:s")
 
 
 # --- the cabinet ----------------------------------------------------------------------
@@ -153,7 +145,10 @@ def apply(request):
                     "Application %(number)s is registered. Submitted on %(time)s (Almaty time); it stands "
                     "in its queues from this moment."
                 )
-                % {"number": application.display_number, "time": _in_almaty(application.submitted_at)},
+                % {
+                    "number": application.display_number,
+                    "time": format_datetime(application.submitted_at, seconds=True),
+                },
             )
             return redirect("applications:detail", number=application.number)
     change_url = reverse("applications:apply")
@@ -232,8 +227,7 @@ def receipt(request, number):
     context = {
         "application": application,
         "positions": positions,
-        "submitted_at": _in_almaty(application.submitted_at),
-        "printed_at": _in_almaty(clock.now()),
+        "printed_at": clock.now(),
     }
     return render(request, "applications/receipt.html", context)
 

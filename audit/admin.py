@@ -17,23 +17,43 @@ from accounts.choices import Action
 from core.admin import ScopedAdmin
 
 from .models import AuditEvent
+from .vocabulary import label_of
 
 #: Target types a specialist may read events of: those whose record lies in their scope.
 SCOPED_TARGET_TYPES = ("applications.application",)
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The actions recorded so far, in words (``audit.vocabulary``), the code kept in the URL.
+
+    It replaces Django's filter of the field's values, which listed the codes.
+    """
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        # As Django's own filter of a field's values: every action ever recorded (the names are no secret).
+        recorded = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+        return sorted(((action, label_of(action)) for action in recorded), key=lambda choice: choice[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ScopedAdmin):
     read_only = True
-    list_display = ("at", "actor", "actor_role", "action", "target_link", "ip_address")
+    list_display = ("at", "actor", "actor_role", "action_label", "target_link", "ip_address")
     list_select_related = ("actor",)
-    list_filter = ("action", "at")
+    list_filter = (ActionFilter, "at")
     search_fields = ("=target_id", "=request_id")
     search_help_text = _("Search by record id or request id.")
     fields = (
         "at",
         "actor",
         "actor_role",
+        "action_label",
         "action",
         "target_type",
         "target_id",
@@ -41,6 +61,7 @@ class AuditEventAdmin(ScopedAdmin):
         "ip_address",
         "request_id",
     )
+    readonly_fields = ("action_label",)
     date_hierarchy = "at"
 
     def restricted(self, queryset, user, action: str):
@@ -60,6 +81,10 @@ class AuditEventAdmin(ScopedAdmin):
 
     def in_scope(self, request, obj, action: str) -> bool:
         return action == Action.VIEW and super().in_scope(request, obj, action)
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, event):
+        return label_of(event.action)
 
     @admin.display(description=_("record"), ordering="target_id")
     def target_link(self, event):

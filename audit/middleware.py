@@ -19,6 +19,7 @@ from core.logging import mask
 
 from . import context
 from .services import record
+from .vocabulary import AuditAction
 
 REQUEST_ID_FORMAT = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 
@@ -77,7 +78,7 @@ def record_refused_access(request, response) -> None:
     """One ``access.refused`` event: the path without its query string, the method and the status."""
     user = acting_user(request)
     record(
-        action="access.refused",
+        action=AuditAction.ACCESS_REFUSED,
         target=user,
         actor=user if user is not None else AnonymousUser(),
         details={"path": mask(request.path), "method": request.method, "status": response.status_code},

@@ -4,6 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import format_datetime
+
+from .vocabulary import label_of
+
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -55,7 +59,8 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id", "at"], name="audit_target_time")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_type}:{self.target_id}"
+        when = format_datetime(self.at, seconds=True)
+        return f"{when} {label_of(self.action)} {self.target_type}:{self.target_id}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

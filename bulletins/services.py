@@ -34,9 +34,10 @@ from applications.models import Application, Child
 from applications.selectors import age_fit_sql
 from applications.transitions import transition as transition_application
 from audit.services import record, record_select
+from audit.vocabulary import AuditAction
 from core import clock
+from core.dates import end_of, last_working_day_of_period
 from core.inserts import insert_select, json_array_sql, json_object_sql
-from core.workdays import end_of, last_working_day_of_period
 from directory.models import District, Group, Kindergarten
 from dispatch.services import enqueue, enqueue_select
 from queues import bulk as queue_bulk
@@ -91,7 +92,7 @@ def report_vacancy(
     report.full_clean()
     report.save()
     record(
-        action="vacancy.reported",
+        action=AuditAction.VACANCY_REPORTED,
         target=report,
         actor=actor,
         at=now,
@@ -114,7 +115,13 @@ def decline_report(
     report.decided_by = actor
     report.decided_at = now
     report.save(update_fields=["state", "decline_reason", "decided_by", "decided_at"])
-    record(action="vacancy.declined", target=report, actor=actor, at=now, details={"reason": reason.strip()})
+    record(
+        action=AuditAction.VACANCY_DECLINED,
+        target=report,
+        actor=actor,
+        at=now,
+        details={"reason": reason.strip()},
+    )
     return report
 
 
@@ -125,7 +132,13 @@ def create_bulletin(*, district: District, actor, now: datetime.datetime | None 
     if not District.objects.restrict(actor, Action.CHANGE).filter(pk=district.pk).exists():
         raise OutOfScope()
     bulletin = Bulletin.objects.create(district=district, created_by=actor, created_at=now)
-    record(action="bulletin.created", target=bulletin, actor=actor, at=now, details={"district": district.pk})
+    record(
+        action=AuditAction.BULLETIN_CREATED,
+        target=bulletin,
+        actor=actor,
+        at=now,
+        details={"district": district.pk},
+    )
     return bulletin
 
 
@@ -138,7 +151,7 @@ def add_place(
     bulletin = _lock_draft(bulletin, actor)
     place = _add_places(bulletin, group, places)
     record(
-        action="bulletin.place_added",
+        action=AuditAction.BULLETIN_PLACE_ADDED,
         target=bulletin,
         actor=actor,
         at=now,
@@ -162,7 +175,7 @@ def include_report(
     report.decided_at = now
     report.save(update_fields=["state", "bulletin", "decided_by", "decided_at"])
     record(
-        action="vacancy.included",
+        action=AuditAction.VACANCY_INCLUDED,
         target=report,
         actor=actor,
         at=now,
@@ -192,7 +205,7 @@ def publish_bulletin(*, bulletin: Bulletin, actor, now: datetime.datetime | None
     bulletin.save(update_fields=["status", "published_at", "published_by", "priority_until"])
     places = bulletin.places.aggregate(total=Sum("places"))["total"]
     record(
-        action="bulletin.published",
+        action=AuditAction.BULLETIN_PUBLISHED,
         target=bulletin,
         actor=actor,
         at=now,
@@ -225,7 +238,7 @@ def withdraw_place(
         raise NothingToWithdraw()
     place.refresh_from_db()
     record(
-        action="bulletin.place_withdrawn",
+        action=AuditAction.BULLETIN_PLACE_WITHDRAWN,
         target=place.bulletin,
         actor=actor,
         at=now,
@@ -685,7 +698,7 @@ def _record_openings(bulletin: Bulletin, *, now: datetime.datetime) -> None:
     """One audit event per access on its application, and one per queue on the bulletin: two inserts."""
     params = {"bulletin": bulletin.pk, "ends_at": bulletin.priority_until.isoformat()}
     record_select(
-        action="access.opened",
+        action=AuditAction.ACCESS_OPENED,
         model=Application,
         at=now,
         select=_OPENED_EVENTS_SQL.format(
@@ -701,7 +714,7 @@ def _record_openings(bulletin: Bulletin, *, now: datetime.datetime) -> None:
         params=params,
     )
     record_select(
-        action="bulletin.access_opened",
+        action=AuditAction.BULLETIN_ACCESS_OPENED,
         model=Bulletin,
         at=now,
         select=_QUEUE_EVENTS_SQL.format(
@@ -726,7 +739,7 @@ def _end_access(access_id: int, application_id: int, *, now: datetime.datetime) 
             transition_application(application, Status.IN_QUEUE, now=now)
             application.save(update_fields=["status", "status_reason", "status_changed_at"])
         record(
-            action="access.ended",
+            action=AuditAction.ACCESS_ENDED,
             target=application,
             at=now,
             details={"access": access.pk, "bulletin": access.bulletin_id, "queue": access.queue_id},

@@ -9,6 +9,8 @@ import datetime
 
 from django.utils import timezone
 
+from . import dates
+
 
 def now() -> datetime.datetime:
     """The current moment, aware, in UTC."""
@@ -17,4 +19,4 @@ def now() -> datetime.datetime:
 
 def today() -> datetime.date:
     """Today's date in the country's time zone (Asia/Almaty), where day-based rules live."""
-    return timezone.localdate(now())
+    return dates.local_date(now())

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .dates import format_date
+
 IIN_LENGTH = 12
 SERIAL_MAX = 9999
 
@@ -129,7 +131,7 @@ def check_iin_matches(iin: str, *, birth_date: datetime.date | None, sex: Sex | 
         errors["birth_date"] = ValidationError(
             _("The birth date does not match the IIN: the IIN says %(date)s."),
             code="iin_birth_date_mismatch",
-            params={"date": info.birth_date.strftime("%d.%m.%Y")},
+            params={"date": format_date(info.birth_date)},
         )
     if sex is not None and sex != info.sex:
         errors["sex"] = ValidationError(

@@ -22,6 +22,7 @@ from accounts.decorators import role_required
 from applications.choices import BenefitCategory, Verification
 from applications.selectors import application_history
 from audit.services import record
+from audit.vocabulary import AuditAction
 from core.iin import validate_iin
 from directory.choices import KindergartenKind
 from placements.choices import ReferralStatus
@@ -29,10 +30,6 @@ from placements.choices import ReferralStatus
 from .selectors import find_application, lookup_answer
 
 DESK_ROLES = (Role.CALL_CENTRE, Role.SPECIALIST)
-
-#: How the desk's look-ups read in an application's history.
-LOOKED_UP = _("Looked up for a caller")
-
 
 desk_user_required = role_required(*DESK_ROLES)
 
@@ -99,10 +96,13 @@ def lookup(request):
         details["note"] = data["note"].strip()
     if application is None:
         record(
-            action="application.lookup_not_found", target=request.user, actor=request.user, details=details
+            action=AuditAction.APPLICATION_LOOKUP_NOT_FOUND,
+            target=request.user,
+            actor=request.user,
+            details=details,
         )
         return render(request, "integration/desk/not_found.html", {}, status=200)
-    record(action="application.looked_up", target=application, actor=request.user, details=details)
+    record(action=AuditAction.APPLICATION_LOOKED_UP, target=application, actor=request.user, details=details)
     answer = lookup_answer(application)
     context = {
         "application": application,
@@ -145,12 +145,12 @@ def _readable(answer: dict) -> dict:
 
 
 def _history(application):
-    """``application_history``, with look-ups (desk and API) named in words, their reason as the note."""
+    """``application_history``, with the reason of each look-up (desk and API) as its note."""
     items = []
     for item in application_history(application):
-        if item.event.action == "application.looked_up":
+        if item.event.action == AuditAction.APPLICATION_LOOKED_UP:
             details = item.event.details or {}
             reason = dict(REASONS).get(details.get("reason"), details.get("reason") or "")
-            item = replace(item, label=LOOKED_UP, note=str(reason))
+            item = replace(item, note=str(reason))
         items.append(item)
     return items

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Role
 from accounts.models import User
 from audit.services import record
+from audit.vocabulary import AuditAction
 from core import clock
 
 from .choices import TokenRole
@@ -64,7 +65,7 @@ def issue_token(
     token.full_clean()
     token.save()
     record(
-        action="api_token.issued",
+        action=AuditAction.API_TOKEN_ISSUED,
         target=token,
         actor=actor,
         at=now,
@@ -82,6 +83,10 @@ def revoke_token(*, token: ApiToken, actor=None, now: datetime.datetime | None =
     if updated:
         User.objects.filter(pk=token.service_user_id).update(is_active=False)
         record(
-            action="api_token.revoked", target=token, actor=actor, at=now, details={"prefix": token.prefix}
+            action=AuditAction.API_TOKEN_REVOKED,
+            target=token,
+            actor=actor,
+            at=now,
+            details={"prefix": token.prefix},
         )
     return token

@@ -116,6 +116,8 @@ TEMPLATES = [
                 "core.context_processors.service_contacts",
                 "bulletins.context_processors.openings_head",
             ],
+            # ``|local_date`` and ``|local_datetime``: every date a page shows (core/dates.py).
+            "builtins": ["core.templatetags.dates"],
         },
     },
 ]
@@ -190,6 +192,8 @@ LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Almaty"
+# Django's own date displays (the admin) read dd.mm.yyyy as every page does (core/dates.py).
+FORMAT_MODULE_PATH = ["kindergarten_queue.formats"]
 USE_TZ = True
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 

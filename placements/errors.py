@@ -1,10 +1,8 @@
 """Domain errors of referrals and enrolment: each a broken rule of RULES.md section 5, with a message."""
 
-import datetime
-
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import format_date, last_day
 from core.errors import DomainError
 
 
@@ -48,7 +46,7 @@ class OnStopList(DomainError):
             message = _(
                 "After an unused referral the application is on the stop-list through %(date)s: it keeps "
                 "its position, but cannot take a place until then."
-            ) % {"date": _last_day(ends_at)}
+            ) % {"date": format_date(last_day(ends_at))}
         super().__init__(message)
 
 
@@ -63,7 +61,7 @@ class NoAccess(DomainError):
                 "Through %(date)s the places of this bulletin are offered first to the applicants at the "
                 "head of the queue. After that, anyone in the queue may take a place that is still free."
             )
-            % {"date": _last_day(priority_until)}
+            % {"date": format_date(last_day(priority_until))}
         )
 
 
@@ -120,8 +118,3 @@ class NoFreshCertificate(DomainError):
                 "the last month."
             )
         )
-
-
-def _last_day(ends_at) -> str:
-    """The last day of a period that ends at midnight Asia/Almaty after it."""
-    return (timezone.localtime(ends_at) - datetime.timedelta(microseconds=1)).strftime("%d.%m.%Y")

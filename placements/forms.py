@@ -8,10 +8,11 @@ import datetime
 
 from django import forms
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import CodeForm
+from core.dates import format_date
 
 from .models import Referral
 
@@ -51,8 +52,8 @@ class ExtendForm(forms.Form):
         field.help_text = _(
             "Any day after %(current)s, at the latest %(latest)s. A referral can be extended only once."
         ) % {
-            "current": formats.date_format(referral.valid_until, "d.m.Y"),
-            "latest": formats.date_format(latest, "d.m.Y"),
+            "current": format_date(referral.valid_until),
+            "latest": format_date(latest),
         }
 
 

@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import end_of
 from core.scoping import RestrictedQuerySet
-from core.workdays import end_of
 
 from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
 

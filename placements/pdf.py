@@ -16,7 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -27,6 +27,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from core.dates import format_date
 
 from .choices import ReferralStatus
 from .models import Referral
@@ -149,13 +151,13 @@ def _facts_table(referral: Referral, styles) -> Table:
     group = referral.group
     rows = [
         ("child", referral.child.full_name),
-        ("birth_date", _date(referral.child.birth_date)),
+        ("birth_date", format_date(referral.child.birth_date)),
         ("kindergarten", _both(kindergarten.name_kk, kindergarten.name_ru)),
         ("address", f"{_both(settlement.name_kk, settlement.name_ru)}, {kindergarten.address}"),
         ("group", group.name),
         ("language", _both(*_in_both_languages(group.get_language_display))),
-        ("issued", _date(timezone.localdate(referral.issued_at))),
-        ("valid_through", _date(referral.valid_through)),
+        ("issued", format_date(referral.issued_at)),
+        ("valid_through", format_date(referral.valid_through)),
         ("status", _both(*STATUSES[referral.status])),
         ("code", referral.verification_code),
     ]
@@ -252,10 +254,6 @@ def _in_both_languages(label) -> tuple[str, str]:
     with translation.override("ru"):
         russian = str(label())
     return kazakh, russian
-
-
-def _date(day) -> str:
-    return formats.date_format(day, "d.m.Y")
 
 
 def _fonts() -> tuple[str, str]:

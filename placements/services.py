@@ -29,12 +29,12 @@ from applications.models import Application, BenefitDocument
 from applications.services import refresh_benefit_class
 from applications.transitions import transition as transition_application
 from audit.services import record
+from audit.vocabulary import AuditAction
 from bulletins import services as bulletin_services
 from bulletins.errors import AugustFreeze
 from bulletins.models import BulletinPlace
 from core import clock
-from core.dates import add_months
-from core.workdays import end_of, last_working_day_of_period
+from core.dates import add_months, end_of, format_date, last_working_day_of_period
 from dispatch.services import enqueue
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason
@@ -134,7 +134,7 @@ def _take(*, application_id: int, place_id: int, actor, now: datetime.datetime) 
     transition_application(application, status, now=now)
     application.save(update_fields=["status", "status_reason", "status_changed_at"])
     record(
-        action="referral.taken",
+        action=AuditAction.REFERRAL_TAKEN,
         target=referral,
         actor=actor,
         at=now,
@@ -201,7 +201,7 @@ def confirm_referral_benefit(*, referral: Referral, actor, now: datetime.datetim
     transition_application(application, Status.REFERRAL_ISSUED, now=now)
     application.save(update_fields=["status", "status_reason", "status_changed_at"])
     record(
-        action="referral.benefit_confirmed",
+        action=AuditAction.REFERRAL_BENEFIT_CONFIRMED,
         target=referral,
         actor=actor,
         at=now,
@@ -265,7 +265,7 @@ def extend_referral(
         raise ValidationError(
             {
                 "until": gettext("A referral can be extended to %(date)s at the latest.")
-                % {"date": latest.strftime("%d.%m.%Y")}
+                % {"date": format_date(latest)}
             }
         )
     if until <= referral.valid_until:
@@ -274,7 +274,7 @@ def extend_referral(
     referral.extended_until = until
     referral.save(update_fields=["extended_until"])
     record(
-        action="referral.extended",
+        action=AuditAction.REFERRAL_EXTENDED,
         target=referral,
         actor=actor,
         at=now,
@@ -310,7 +310,7 @@ def register_enrolment(*, referral: Referral, actor, now: datetime.datetime | No
     left = queue_services.leave_queues(application_id=application.pk, reason=LeaveReason.ENROLLED, now=now)
     bulletin_services.close_accesses(application_id=application.pk, now=now)
     record(
-        action="referral.enrolled",
+        action=AuditAction.REFERRAL_ENROLLED,
         target=referral,
         actor=actor,
         at=now,
@@ -467,7 +467,7 @@ def _cancel(referral: Referral, application: Application, *, reason: str, actor,
         transition_application(application, Status.IN_QUEUE, now=now)
         application.save(update_fields=["status", "status_reason", "status_changed_at"])
     record(
-        action="referral.cancelled",
+        action=AuditAction.REFERRAL_CANCELLED,
         target=referral,
         actor=actor,
         at=now,
@@ -497,7 +497,7 @@ def _annul(referral: Referral, application: Application, *, reason: str, actor, 
         application.save(update_fields=["status", "status_reason", "status_changed_at"])
         details["stop_list_ends_at"] = entry.ends_at.isoformat()
         enqueue(tasks.notify_referral_annulled, referral.pk)
-    record(action="referral.annulled", target=referral, actor=actor, at=now, details=details)
+    record(action=AuditAction.REFERRAL_ANNULLED, target=referral, actor=actor, at=now, details=details)
 
 
 @transaction.atomic
@@ -529,7 +529,7 @@ def _lift(entry_id: int, application_id: int, *, now: datetime.datetime) -> int:
         application.save(update_fields=["status", "status_reason", "status_changed_at"])
         enqueue(tasks.notify_stop_list_lifted, application_id)
     record(
-        action="stop_list.lifted",
+        action=AuditAction.STOP_LIST_LIFTED,
         target=application,
         at=now,
         details={"stop_list_entry": entry.pk, "referral": entry.referral_id, "returned_to_queue": returned},

@@ -18,7 +18,6 @@ date; look-ups are counted per client address.
 import datetime
 import functools
 import re
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,9 +25,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -40,10 +37,12 @@ from applications.models import Application
 from applications.selectors import ROLE_LABELS, own_application
 from audit.models import AuditEvent
 from audit.services import record
+from audit.vocabulary import AuditAction, label_of
 from bulletins import selectors as bulletin_selectors
 from bulletins.models import BulletinPlace
 from core import clock, outbox
 from core.addresses import client_address
+from core.dates import format_date, last_day, local_date
 from core.errors import DomainError
 from core.forms import add_service_error
 from core.ratelimit import within_limit
@@ -53,22 +52,12 @@ from .errors import PlaceAlreadyTaken
 from .forms import ExtendForm, PlaceForm, TakeReferralForm
 from .models import Referral
 
-ALMATY = ZoneInfo("Asia/Almaty")
 #: The pending **Get referral**: {"application": pk, "place": pk, "code": one-time code id}.
 SESSION_TAKE = "take_referral"
 #: The public check: look-ups allowed per client address in a window (against guessing codes).
 VERIFY_LOOKUPS_PER_WINDOW = 30
 VERIFY_WINDOW_SECONDS = 10 * 60
 VERIFICATION_CODE = re.compile(r"[A-Z0-9]{1,16}")
-#: What the referral's history calls each recorded action (RULES.md section 8: every step visible).
-HISTORY_LABELS = {
-    "referral.taken": gettext_lazy("Referral taken"),
-    "referral.extended": gettext_lazy("Referral extended"),
-    "referral.benefit_confirmed": gettext_lazy("Out-of-turn benefit confirmed"),
-    "referral.cancelled": gettext_lazy("Referral cancelled"),
-    "referral.annulled": gettext_lazy("Referral annulled"),
-    "referral.enrolled": gettext_lazy("Enrolment registered by the kindergarten"),
-}
 
 
 # --- places for a child, and Get referral ---------------------------------------------------
@@ -133,18 +122,16 @@ def _place_words(
         "year": birth_year,
     }
     if my_access_ends:
-        who = _("You, with priority access, through %(date)s") % {"date": _day(last_day(my_access_ends))}
+        who = _("You, with priority access, through %(date)s") % {
+            "date": format_date(last_day(my_access_ends))
+        }
     elif in_priority_window:
         who = _(
             "Applicants at the head of the queue with access, through %(date)s; then everyone in the queue"
-        ) % {"date": _day(last_day(bulletin.priority_until))}
+        ) % {"date": format_date(last_day(bulletin.priority_until))}
     else:
         who = _("Everyone in the queue: first come, first served")
     return queue_label, who
-
-
-def _day(day: datetime.date) -> str:
-    return formats.date_format(day, "d.m.Y")
 
 
 def _ask_for_code(request, application: Application, *, now: datetime.datetime):
@@ -234,7 +221,7 @@ def confirm(request, number):
             messages.success(
                 request,
                 _("Referral %(number)s is yours. Take the documents to the kindergarten by %(date)s.")
-                % {"number": referral.display_number, "date": _date(referral.valid_through)},
+                % {"number": referral.display_number, "date": format_date(referral.valid_through)},
             )
             return redirect("placements:referral", number=referral.number)
     context = {
@@ -307,13 +294,13 @@ def referral(request, number):
             messages.success(
                 request,
                 _("The referral is extended: it is valid through %(date)s.")
-                % {"date": _date(extended.valid_through)},
+                % {"date": format_date(extended.valid_through)},
             )
             return redirect("placements:referral", number=referral.number)
     now = clock.now()
     context = {
         "referral": referral,
-        "issued_on": timezone.localdate(referral.issued_at, ALMATY),
+        "issued_on": local_date(referral.issued_at),
         "verdict": selectors.verdict(referral, now=now),
         "extend_form": form if selectors.may_extend(referral, now=now) else None,
         "max_days": settings.REFERRAL_MAX_DAYS_FROM_ISSUE,
@@ -332,7 +319,7 @@ def _history(referral: Referral) -> list[dict]:
     return [
         {
             "event": event,
-            "label": HISTORY_LABELS.get(event.action, event.action),
+            "label": label_of(event.action),
             "role": ROLE_LABELS.get(event.actor_role, ""),
         }
         for event in events
@@ -350,7 +337,7 @@ def referral_pdf(request, number):
         return redirect("placements:referral", number=referral.number)
     url = request.build_absolute_uri(reverse("placements:verify", args=[referral.verification_code]))
     response = HttpResponse(pdf.referral_pdf(referral, verification_url=url), content_type="application/pdf")
-    record(action="referral.downloaded", target=referral, actor=request.user)
+    record(action=AuditAction.REFERRAL_DOWNLOADED, target=referral, actor=request.user)
     response["Content-Disposition"] = f'attachment; filename="{pdf.file_name(referral)}"'
     response["Cache-Control"] = "no-store"
     return response
@@ -397,14 +384,19 @@ def verify(request, code):
     code = code.strip().upper()
     found = selectors.referral_by_verification_code(code) if VERIFICATION_CODE.fullmatch(code) else None
     # Who checked which referral, and when; the code is not kept: it would open the check again.
-    record(action="referral.verified", target=found, actor=request.user, details={"found": found is not None})
+    record(
+        action=AuditAction.REFERRAL_VERIFIED,
+        target=found,
+        actor=request.user,
+        details={"found": found is not None},
+    )
     context = {"asked": True, "referral": found}
     if found is not None:
         context.update(
             {
                 "verdict": selectors.verdict(found, now=clock.now()),
                 "child": f"{found.child.name} {found.child.surname[:1]}.",
-                "issued_on": timezone.localdate(found.issued_at, ALMATY),
+                "issued_on": local_date(found.issued_at),
             }
         )
     return _private(render(request, "placements/verify.html", context))
@@ -434,12 +426,3 @@ def _own_application_or_404(request, number: str) -> Application:
     if application is None:
         raise Http404
     return application
-
-
-def last_day(ends_at: datetime.datetime) -> datetime.date:
-    """The last day of a period that ends at midnight Asia/Almaty after it."""
-    return (timezone.localtime(ends_at, ALMATY) - datetime.timedelta(microseconds=1)).date()
-
-
-def _date(day: datetime.date) -> str:
-    return formats.date_format(day, "d.m.Y")

@@ -3,15 +3,12 @@
 The only thing left to do with a published bulletin is withdraw places nobody took.
 """
 
-import datetime
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Action
 from core import clock
 from core.admin import ScopedAdmin, ScopedTabularInline, ServiceActions, posted, remembered, uses_admin
+from core.dates import last_day
 from core.errors import DomainError
 from core.forms import error_text
 from directory.models import District
@@ -35,8 +33,7 @@ def window(end) -> dict:
     """The end of a priority window, and its last day (it ends at midnight Asia/Almaty after that day)."""
     if end is None:
         return {"window_end": None, "window_last_day": None}
-    end = timezone.localtime(end)
-    return {"window_end": end, "window_last_day": (end - datetime.timedelta(microseconds=1)).date()}
+    return {"window_end": end, "window_last_day": last_day(end)}
 
 
 def publish_refusal(places, *, now):

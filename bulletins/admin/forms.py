@@ -1,11 +1,11 @@
 """The forms of the bulletin pages: the shape of the input only; the rules are the services'."""
 
 from django import forms
-from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Action
+from core.dates import format_date
 from directory.models import District, Group
 
 from ..choices import BulletinStatus
@@ -31,7 +31,7 @@ class DraftChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, bulletin):
         return gettext("%(bulletin)s, started %(date)s") % {
             "bulletin": bulletin,
-            "date": formats.date_format(timezone.localtime(bulletin.created_at), "d.m.Y"),
+            "date": format_date(bulletin.created_at),
         }
 
 

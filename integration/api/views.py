@@ -29,9 +29,11 @@ from applications.choices import Channel
 from applications.intake import ApplicationInput, applicant_from, child_from, uploads
 from applications.models import Application
 from audit.services import record
+from audit.vocabulary import AuditAction
 from bulletins.choices import BulletinStatus
 from bulletins.models import Bulletin, BulletinPlace
 from core import clock
+from core.dates import shift_months
 from directory.choices import KindergartenKind
 from directory.models import Settlement
 from placements.choices import ReferralStatus
@@ -215,14 +217,17 @@ class LookupView(IntegrationView):
             not_found_target = identity.service_user
         if application is None:
             record(
-                action="application.lookup_not_found",
+                action=AuditAction.APPLICATION_LOOKUP_NOT_FOUND,
                 target=not_found_target,
                 actor=identity.service_user,
                 details=details,
             )
             raise exceptions.NotFound(_("No application found within your reach."))
         record(
-            action="application.looked_up", target=application, actor=identity.service_user, details=details
+            action=AuditAction.APPLICATION_LOOKED_UP,
+            target=application,
+            actor=identity.service_user,
+            details=details,
         )
         return Response(serializers.LookupResultSerializer(lookup_answer(application)).data)
 
@@ -384,13 +389,6 @@ class PublicBulletinListView(BulletinListView):
         return super().get(request)
 
 
-def _twelve_months_before(moment):
-    try:
-        return moment.replace(year=moment.year - 1)
-    except ValueError:  # 29 February
-        return moment.replace(year=moment.year - 1, day=28)
-
-
 class StatisticsView(IntegrationView):
     """Queue length by class and places given in the last 12 months, for dashboards."""
 
@@ -407,7 +405,7 @@ class StatisticsView(IntegrationView):
         )
         if settlement is None:
             raise exceptions.NotFound()
-        since = _twelve_months_before(clock.now())
+        since = shift_months(clock.now(), -12)
         queues = dict(
             Queue.objects.filter(settlement=settlement, birth_year=birth_year).values_list("kind", "pk")
         )

@@ -13,9 +13,9 @@ from django import template
 from applications.choices import Status
 from bulletins import selectors as bulletin_selectors
 from core import clock
+from core.dates import last_day
 from placements import selectors
 from placements.models import Referral
-from placements.views import last_day
 
 register = template.Library()
 
