@@ -14,13 +14,9 @@ from django.utils.html import escape
 from audit.services import record
 from audit.vocabulary import AuditAction, label_of
 from placements.tests.factories import take
-from placements.tests.pages import AN_HOUR_LATER, an_hour_after_publication, signed_in
+from placements.tests.pages import AN_HOUR_LATER, signed_in
 
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with an_hour_after_publication():
-        yield
+pytestmark = [pytest.mark.clock(AN_HOUR_LATER, tick=True), pytest.mark.usefixtures("clock")]
 
 
 @pytest.fixture
