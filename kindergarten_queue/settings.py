@@ -168,6 +168,14 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 # A publish to a dead broker fails at once instead of kombu's retry loop; the outbox keeps the task.
 CELERY_BROKER_CONNECTION_TIMEOUT = 0.25
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+# Production's broker is RabbitMQ (issue 16; docs/deployment.md, "Celery on RabbitMQ"): every queue
+# is a quorum queue (replicated, durable, survives a node's restart) and every publish waits for the
+# broker's confirm, so the outbox marks a task sent only once RabbitMQ has stored it.
+BROKER_IS_RABBITMQ = CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
+if BROKER_IS_RABBITMQ:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+    CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = "quorum"
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 # Workers, on the other hand, wait out an outage of any length and reconnect.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -175,6 +183,9 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process died mid-run goes back to the queue, not lost: tasks are idempotent
+# (the outbox's done rows are skipped, dispatch.tasks), so running one twice changes nothing.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TIMEZONE = "Asia/Almaty"
