@@ -28,7 +28,14 @@ import time
 from django.db import connection as default_connection
 from django.db import transaction
 from django.db.backends.signals import connection_created
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY
 
@@ -192,6 +199,26 @@ def _ready_messages(broker, queue: str) -> int:
     finally:
         with contextlib.suppress(Exception):
             channel.close()
+
+
+def serve_worker_metrics(port: int) -> None:
+    """Prometheus's endpoint on a worker host, for the events its tasks count (``open_access``'s accesses).
+
+    Every worker process of the host writes to the same ``PROMETHEUS_MULTIPROC_DIR``, so one endpoint
+    per host shows them all: a second worker on the host finds the port taken and leaves it at that.
+    It listens on every address of the host: worker hosts sit on the private network only.
+    """
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    try:
+        start_http_server(port, registry=registry)
+    except OSError as error:
+        logger.info(
+            "Worker metrics not served on %s (another worker of this host serves them): %s", port, error
+        )
 
 
 def exposition() -> bytes:

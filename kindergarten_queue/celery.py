@@ -24,3 +24,13 @@ def one_beat_only(**kwargs) -> None:
     from core.singleton import hold_beat_lock
 
     hold_beat_lock()
+
+
+@worker_ready.connect
+def serve_metrics(**kwargs) -> None:
+    """The worker host's own /metrics: what its tasks counted (accesses opened, notices) (core.metrics)."""
+    port = os.environ.get("CELERY_METRICS_PORT")
+    if port:
+        from core.metrics import serve_worker_metrics
+
+        serve_worker_metrics(int(port))

@@ -2,9 +2,11 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import urllib.request
 
 import pytest
 from django.conf import settings
@@ -14,7 +16,7 @@ from prometheus_client import REGISTRY
 
 from audit.models import AuditEvent
 from audit.services import record
-from core import probes
+from core import metrics, probes
 from core.tests.production import PRINT_SETTINGS, run
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
@@ -235,3 +237,18 @@ def test_gunicorn_worker_processes_add_up_in_multiprocess_mode(tmp_path):
     )
 
     assert 'kezek_http_requests_total{method="GET",status="200",view="home"} 2.0' in result.stdout
+
+
+def test_a_worker_host_serves_what_its_tasks_counted():
+    """Accesses are opened by a Celery task: the worker host has its own endpoint for them."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    metrics.serve_worker_metrics(port)
+    metrics.EVENTS.labels("accesses_opened").inc(0)
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+
+    assert 'kezek_events_total{event="accesses_opened"}' in text
+    metrics.serve_worker_metrics(port)  # a second worker on the host: the port is taken, no error
