@@ -13,7 +13,8 @@ Three kinds of series:
 - per request: count by view, method and status, and the latency histogram
   by view (``RequestMetricsMiddleware``);
 - per database query: a latency histogram by alias (``default``, ``replica``),
-  hooked into every connection Django opens;
+  hooked into every connection Django opens; per call of the Redis cache, one
+  by operation and outcome (``core.cache``);
 - the service's own: events counted as they are committed (``count_event``,
   called by the audit trail and the admission gate), and gauges read at
   scrape time (``ServiceCollector``: the outbox backlog, the replica's lag,
@@ -24,6 +25,7 @@ import contextlib
 import logging
 import os
 import time
+from collections.abc import Iterator
 
 from django.db import connection as default_connection
 from django.db import transaction
@@ -56,6 +58,12 @@ QUERY_SECONDS = Histogram(
     ["alias"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
 )
+REDIS_SECONDS = Histogram(
+    "kezek_redis_command_duration_seconds",
+    "Seconds per call of the Redis cache, by operation and outcome (error: the memory fallback answered).",
+    ["operation", "outcome"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5),
+)
 #: Audit actions worth a counter of their own; every other action is not counted (no unbounded labels).
 COUNTED_ACTIONS = {
     "application.submitted": "applications_submitted",
@@ -76,6 +84,18 @@ def count_event(action: str, times: int = 1) -> None:
     event = COUNTED_ACTIONS.get(action)
     if event is not None and times:
         transaction.on_commit(lambda: EVENTS.labels(event).inc(times))
+
+
+@contextlib.contextmanager
+def redis_timer(operation: str) -> Iterator[None]:
+    """Time one Redis call of the cache; a call that raised counts as an error."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        yield
+        outcome = "ok"
+    finally:
+        REDIS_SECONDS.labels(operation, outcome).observe(time.perf_counter() - started)
 
 
 def count_gate_refusal() -> None:
