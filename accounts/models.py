@@ -127,8 +127,8 @@ class Applicant(models.Model):
     consented_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # Scoped through the applicant's applications: ``applications`` registers that path (its apps.py).
     objects = RestrictedQuerySet.as_manager()
-    scope_path = "applications__settlement__district"
 
     class Meta:
         verbose_name = _("applicant")
