@@ -11,6 +11,7 @@ class ApplicationsConfig(AppConfig):
         from core.scoping import register_scope_path
         from queues.services import register_expiry
 
+        from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
         from .services import expire_benefits_of
 
         register_expiry(expire_benefits_of)

@@ -33,7 +33,7 @@ from dispatch.services import enqueue
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason
 
-from . import age, numbers, selectors, tasks
+from . import age, numbers, selectors
 from .choices import BenefitCategory, Channel, Status, Verification
 from .errors import ChildAlreadyInQueue, InvalidDocument, InvalidInput, NotEligible, OutOfScope
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child, Guardianship
@@ -161,7 +161,7 @@ def submit_application(
             "consent_version": applicant_record.consent_version,
         },
     )
-    enqueue(tasks.notify_application_registered, application.pk)
+    enqueue("applications.tasks.notify_application_registered", application.pk)
     return application
 
 
@@ -225,7 +225,7 @@ def confirm_benefit(
             "class": benefit_class.name.lower(),
         },
     )
-    enqueue(tasks.notify_benefit_decided, document.pk)
+    enqueue("applications.tasks.notify_benefit_decided", document.pk)
     return document
 
 
@@ -270,7 +270,7 @@ def reject_benefit(
             "class": benefit_class.name.lower(),
         },
     )
-    enqueue(tasks.notify_benefit_decided, document.pk)
+    enqueue("applications.tasks.notify_benefit_decided", document.pk)
     return document
 
 
@@ -815,5 +815,5 @@ def _age_out(application_id: int, *, today: datetime.date, now: datetime.datetim
         at=now,
         details={"reason": reason, "queues_left": left},
     )
-    enqueue(tasks.notify_aged_out, application.pk)
+    enqueue("applications.tasks.notify_aged_out", application.pk)
     return 1

@@ -43,7 +43,7 @@ from dispatch.services import enqueue, enqueue_select
 from queues import bulk as queue_bulk
 from queues import services as queue_services
 
-from . import openings, tasks
+from . import openings
 from .choices import AccessStatus, BulletinStatus, OpeningKind, ReportState
 from .errors import (
     AugustFreeze,
@@ -211,7 +211,7 @@ def publish_bulletin(*, bulletin: Bulletin, actor, now: datetime.datetime | None
         at=now,
         details={"places": places, "priority_until": bulletin.priority_until.isoformat()},
     )
-    enqueue(tasks.open_access, bulletin.pk)
+    enqueue("bulletins.tasks.open_access", bulletin.pk)
     return bulletin
 
 
@@ -454,7 +454,7 @@ def _open_access_in_queues(bulletin: Bulletin, gained: dict[int, int], *, now: d
         _record_openings(bulletin, now=now)
         openings.log_publication(bulletin_id=bulletin.pk, gained=gained, picks=_picked_numbers(), at=now)
         enqueue_select(
-            tasks.notify_access_opened,
+            "bulletins.tasks.notify_access_opened",
             select=_NOTICES_SQL.format(
                 args=json_array_sql("access.id"), opened=_OPENED.format(access=_table(Access))
             ),

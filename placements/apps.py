@@ -9,6 +9,7 @@ class PlacementsConfig(AppConfig):
     def ready(self):
         from applications.panels import register_panel
 
+        from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
         from .panels import referral_state
 
         register_panel(referral_state)

@@ -40,7 +40,7 @@ from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason
 from queues.models import QueueEntry
 
-from . import selectors, tasks
+from . import selectors
 from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
 from .errors import (
     AlreadyExtended,
@@ -148,7 +148,7 @@ def _take(*, application_id: int, place_id: int, actor, now: datetime.datetime) 
             "out_of_turn": out_of_turn,
         },
     )
-    enqueue(tasks.notify_referral_issued, referral.pk)
+    enqueue("placements.tasks.notify_referral_issued", referral.pk)
     _claim_last(place)
     return referral
 
@@ -207,7 +207,7 @@ def confirm_referral_benefit(*, referral: Referral, actor, now: datetime.datetim
         at=now,
         details={"application": application.pk, "document": certificate.pk},
     )
-    enqueue(tasks.notify_referral_issued, referral.pk)
+    enqueue("placements.tasks.notify_referral_issued", referral.pk)
     return referral
 
 
@@ -479,7 +479,7 @@ def _cancel(referral: Referral, application: Application, *, reason: str, actor,
         },
     )
     if application.status == Status.IN_QUEUE:
-        enqueue(tasks.notify_referral_cancelled, referral.pk)
+        enqueue("placements.tasks.notify_referral_cancelled", referral.pk)
 
 
 def _annul(referral: Referral, application: Application, *, reason: str, actor, now) -> None:
@@ -496,7 +496,7 @@ def _annul(referral: Referral, application: Application, *, reason: str, actor, 
         transition_application(application, Status.STOP_LIST, now=now, reason=reason)
         application.save(update_fields=["status", "status_reason", "status_changed_at"])
         details["stop_list_ends_at"] = entry.ends_at.isoformat()
-        enqueue(tasks.notify_referral_annulled, referral.pk)
+        enqueue("placements.tasks.notify_referral_annulled", referral.pk)
     record(action=AuditAction.REFERRAL_ANNULLED, target=referral, actor=actor, at=now, details=details)
 
 
@@ -527,7 +527,7 @@ def _lift(entry_id: int, application_id: int, *, now: datetime.datetime) -> int:
     if returned:
         transition_application(application, Status.IN_QUEUE, now=now)
         application.save(update_fields=["status", "status_reason", "status_changed_at"])
-        enqueue(tasks.notify_stop_list_lifted, application_id)
+        enqueue("placements.tasks.notify_stop_list_lifted", application_id)
     record(
         action=AuditAction.STOP_LIST_LIFTED,
         target=application,
