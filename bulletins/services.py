@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.authorization import works_at
 from accounts.choices import Action, Role
 from applications.choices import Status
 from applications.errors import OutOfScope
@@ -414,14 +415,8 @@ def close_accesses(
 
 
 def ensure_kindergarten_staff(actor, kindergarten: Kindergarten) -> None:
-    """Refuse anyone but active staff of ``kindergarten`` (role kindergarten, the kindergarten assigned)."""
-    if (
-        actor is None
-        or not actor.is_authenticated
-        or not actor.is_active
-        or actor.role != Role.KINDERGARTEN
-        or not actor.kindergartens.filter(pk=kindergarten.pk).exists()
-    ):
+    """Refuse anyone but active staff of ``kindergarten`` (``accounts.authorization.works_at``)."""
+    if not works_at(actor, kindergarten):
         raise NotKindergartenStaff()
 
 

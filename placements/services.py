@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import Action, Role
+from accounts.authorization import has_staff_role, is_owning_parent
+from accounts.choices import Action
 from accounts.models import CodePurpose
 from accounts.services import UnknownCode, code_is_for, verify_code
 from applications import numbers
@@ -379,22 +380,14 @@ def lift_stop_list(*, now: datetime.datetime | None = None) -> int:
 
 
 def ensure_owner_parent(actor, application: Application) -> None:
-    """Refuse anyone but the parent who owns ``application``: no staff role, superusers included."""
-    if (
-        actor is None
-        or not actor.is_authenticated
-        or not actor.is_active
-        or actor.role != Role.PARENT
-        or actor.is_staff
-        or actor.is_superuser
-        or application.applicant.user_id != actor.pk
-    ):
+    """Refuse anyone but the parent account that owns ``application`` (``accounts.authorization``)."""
+    if not is_owning_parent(actor, application.applicant):
         raise OnlyTheParent()
 
 
 def _ensure_specialist(actor, application: Application) -> None:
     """A department specialist (or national administrator) whose districts hold the application."""
-    if actor is None or not actor.is_authenticated or actor.role == Role.PARENT:
+    if not has_staff_role(actor):
         raise OutOfScope()
     if not Application.objects.restrict(actor, Action.CHANGE).filter(pk=application.pk).exists():
         raise OutOfScope()
