@@ -19,7 +19,7 @@ from bulletins.tests.factories import parent_of
 from placements import services
 from placements.errors import OnlyTheParent
 from placements.tests.factories import code_for, take
-from placements.tests.pages import an_hour_after_publication, places_url
+from placements.tests.pages import AN_HOUR_LATER, places_url
 
 from .test_take_referral import NOW
 
@@ -109,18 +109,19 @@ REFUSAL_STATUS = {
 }
 
 
+@pytest.mark.clock(AN_HOUR_LATER, tick=True)
+@pytest.mark.usefixtures("clock")
 @pytest.mark.parametrize("who", REFUSED)
 def test_every_cabinet_page_of_the_application_refuses_them_alike(who, client, waiting_four, place):
     g1, g2 = waiting_four[:2]
-    with an_hour_after_publication():
-        client.force_login(refused_actor(who, g1, g2))
-        answers = {
-            "application": client.get(reverse("applications:detail", args=[g1.number])),
-            "receipt": client.get(reverse("applications:receipt", args=[g1.number])),
-            "withdraw": client.post(reverse("applications:withdraw", args=[g1.number])),
-            "places": client.get(places_url(g1)),
-            "get referral": client.post(places_url(g1), {"place": place.pk}),
-        }
+    client.force_login(refused_actor(who, g1, g2))
+    answers = {
+        "application": client.get(reverse("applications:detail", args=[g1.number])),
+        "receipt": client.get(reverse("applications:receipt", args=[g1.number])),
+        "withdraw": client.post(reverse("applications:withdraw", args=[g1.number])),
+        "places": client.get(places_url(g1)),
+        "get referral": client.post(places_url(g1), {"place": place.pk}),
+    }
 
     assert {page: answer.status_code for page, answer in answers.items()} == dict.fromkeys(
         answers, REFUSAL_STATUS[who]
@@ -131,13 +132,14 @@ def test_every_cabinet_page_of_the_application_refuses_them_alike(who, client, w
     assert g1.status == Status.ACCESS_OPEN
 
 
+@pytest.mark.clock(AN_HOUR_LATER, tick=True)
+@pytest.mark.usefixtures("clock")
 def test_the_owner_is_served_by_the_same_pages(client, waiting_four, place):
     g1 = waiting_four[0]
-    with an_hour_after_publication():
-        client.force_login(parent_of(g1))
-        statuses = {
-            "application": client.get(reverse("applications:detail", args=[g1.number])).status_code,
-            "places": client.get(places_url(g1)).status_code,
-        }
+    client.force_login(parent_of(g1))
+    statuses = {
+        "application": client.get(reverse("applications:detail", args=[g1.number])).status_code,
+        "places": client.get(places_url(g1)).status_code,
+    }
 
     assert statuses == {"application": 200, "places": 200}
