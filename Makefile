@@ -61,6 +61,8 @@ run: $(VENV)/.runtime messages
 test: $(VENV)/.dev messages browser wrk
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# The app layers of docs/architecture.md (contracts in pyproject.toml): no upward import, no cycle.
+	$(BIN)/lint-imports
 	# Django's deploy check in production mode, with a throw-away key: no warning is allowed (docs/security.md).
 	DJANGO_ENV=production SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(60))") \
 		ALLOWED_HOSTS=kezek.example DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
@@ -122,6 +124,7 @@ profile: $(VENV)/.bench
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var

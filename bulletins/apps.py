@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class BulletinsConfig(AppConfig):
     name = "bulletins"
     verbose_name = _("Bulletins")
+
+    def ready(self):
+        from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
