@@ -25,7 +25,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connection as default_connection
 from django.db import transaction
@@ -147,24 +147,25 @@ if default_connection.connection is not None:  # a connection opened before this
     _time_queries(None, default_connection)
 
 
+#: Gauges of the apps above ``core``, read at scrape time; each app registers its own in ``ready()``
+#: (``dispatch``: the outbox backlog), so that ``core`` never imports them.
+GAUGE_SOURCES: list[Callable[[], Iterable]] = []
+
+
+def register_gauges(source: Callable[[], Iterable]) -> None:
+    """Add an app's gauges (a callable yielding metric families) to every scrape, once."""
+    if source not in GAUGE_SOURCES:
+        GAUGE_SOURCES.append(source)
+
+
 class ServiceCollector:
     """Gauges read when Prometheus scrapes: exact in whichever process answers, nothing to keep in sync."""
 
     def collect(self):
-        yield from _outbox_backlog()
+        for source in GAUGE_SOURCES:
+            yield from source()
         yield from _replica_lag()
         yield from _queue_depths()
-
-
-def _outbox_backlog():
-    from dispatch.models import PendingTask
-
-    gauge = GaugeMetricFamily(
-        "kezek_outbox_backlog", "Outbox tasks a committed change asked for, not yet sent."
-    )
-    with contextlib.suppress(Exception):
-        gauge.add_metric([], PendingTask.objects.filter(sent_at__isnull=True).count())
-    yield gauge
 
 
 def _replica_lag():
@@ -181,7 +182,7 @@ def _replica_lag():
 
 
 def _queue_depths():
-    from kindergarten_queue.celery import app
+    from celery import current_app as app  # the project's app, without importing the project
 
     gauge = GaugeMetricFamily(
         "kezek_celery_queue_depth", "Messages waiting in each Celery queue.", labels=["queue"]

@@ -125,7 +125,7 @@ def check_redis() -> dict:
 
 
 def check_broker() -> dict:
-    from kindergarten_queue.celery import app
+    from celery import current_app as app  # the project's app, without importing the project
 
     if app.conf.task_always_eager:
         return {"ok": True, "configured": False}

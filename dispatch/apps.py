@@ -7,4 +7,9 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Background tasks")
 
     def ready(self):
+        from core.metrics import register_gauges
+
         from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
+        from .metrics import outbox_backlog
+
+        register_gauges(outbox_backlog)
