@@ -7,4 +7,9 @@ class BulletinsConfig(AppConfig):
     verbose_name = _("Bulletins")
 
     def ready(self):
+        from applications.panels import register_panel
+
         from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
+        from .panels import openings_panel
+
+        register_panel(openings_panel)
