@@ -24,6 +24,7 @@ has run (RULES.md section 3; docs/architecture.md, "Expiry at the instant").
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import takewhile
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
@@ -31,9 +32,9 @@ from django.utils import timezone
 
 from core import clock
 
-from . import ordering, ranks, services
+from . import history, ordering, ranks, services
 from .choices import BenefitClass
-from .models import Queue, QueueEntry
+from .models import Queue, QueueEntry, QueueEvent
 
 
 def class_sizes(queue_id: int) -> ordering.ClassSizes:
@@ -286,3 +287,78 @@ def reference_page(queue: Queue, *, offset: int, limit: int) -> list[PageRow]:
             rows.append(PageRow(position=ordering.standing(benefit_class, rank, sizes).position, entry=entry))
     rows.sort(key=lambda row: row.position)
     return rows
+
+
+_ANCHOR_SQL = """
+    SELECT
+        COUNT(*) FILTER (WHERE benefit_class = %(out_of_turn)s AND ahead),
+        COUNT(*) FILTER (WHERE benefit_class = %(first_turn)s AND ahead),
+        COUNT(*) FILTER (WHERE benefit_class = %(general)s AND ahead),
+        COUNT(*) FILTER (WHERE benefit_class = %(out_of_turn)s),
+        COUNT(*) FILTER (WHERE benefit_class = %(first_turn)s),
+        COUNT(*) FILTER (WHERE benefit_class = %(general)s),
+        (SELECT MAX(id) FROM {events} WHERE queue_id = %(queue)s)
+    FROM (
+        SELECT benefit_class, (submitted_at, application_id) < (%(submitted_at)s, %(id)s) AS ahead
+        FROM {entries}
+        WHERE queue_id = %(queue)s AND left_at IS NULL
+    ) AS standing
+"""
+
+
+def history_anchor(entry: QueueEntry) -> history.Anchor:
+    """Where ``entry`` stands now, for a history to walk back from: ONE statement, so one snapshot.
+
+    The entries ahead of it in each class (by its order key, whether or not it
+    still stands), the sizes of the classes, and the id of the queue's last
+    event, so that the events read after are those this count had seen.
+    """
+    sql = _ANCHOR_SQL.format(
+        entries=connection.ops.quote_name(QueueEntry._meta.db_table),
+        events=connection.ops.quote_name(QueueEvent._meta.db_table),
+    )
+    params = {
+        "submitted_at": connection.ops.adapt_datetimefield_value(entry.submitted_at),
+        "id": entry.application_id,
+        "out_of_turn": BenefitClass.OUT_OF_TURN,
+        "first_turn": BenefitClass.FIRST_TURN,
+        "general": BenefitClass.GENERAL,
+        "queue": entry.queue_id,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        *counts, last_event_id = cursor.fetchone()
+    return history.Anchor(
+        ahead=dict(zip(history.CLASSES, counts[:3], strict=True)),
+        sizes=dict(zip(history.CLASSES, counts[3:], strict=True)),
+        last_event_id=last_event_id,
+    )
+
+
+def position_history(entry: QueueEntry) -> list[history.Step]:
+    """How ``entry``'s position moved and why, oldest first, from its queue's events since it joined.
+
+    Reads the queue's events back from the latest to the entry's join, by one
+    backward range scan of the ``queue_event_latest`` index stopped there, after
+    applying any expiry due: the last step ends where ``positions_of_application``
+    stands now.
+    """
+    services.settle_expired([entry.queue_id], now=clock.now())
+    entry.refresh_from_db(fields=["benefit_class", "left_at"])
+    anchor = history_anchor(entry)
+    if anchor.last_event_id is None:
+        return []
+    rows = (
+        QueueEvent.objects.filter(queue_id=entry.queue_id, id__lte=anchor.last_event_id)
+        .order_by("-id")
+        .values_list(*history.EventRow.FIELDS)
+        .iterator(chunk_size=1000)
+    )
+    since = entry.joined_at - history.JOIN_MARGIN
+    return history.replay(
+        application_id=entry.application_id,
+        submitted_at=entry.submitted_at,
+        benefit_class=entry.benefit_class if entry.is_standing else None,
+        anchor=anchor,
+        events=takewhile(lambda event: event.at >= since, (history.EventRow(*row) for row in rows)),
+    )
