@@ -91,7 +91,7 @@ class Day:
     position_before: int | None
     position_after: int | None
     own: list[Step] = field(default_factory=list)
-    #: (cause, CLOSER or FURTHER) -> how many applications' events moved this entry that way.
+    #: (cause, CLOSER or FURTHER, class after) -> how many applications' events moved this entry that way.
     others: Counter = field(default_factory=Counter)
 
 
@@ -172,7 +172,7 @@ def by_day(steps: list[Step]) -> list[Day]:
         if step.own:
             days[day].own.append(step)
         else:
-            days[day].others[(step.cause, step.direction)] += 1
+            days[day].others[(step.cause, step.direction, step.new_class)] += 1
     return sorted(days.values(), key=lambda d: d.day, reverse=True)
 
 

@@ -232,8 +232,9 @@ class QueueEvent(models.Model):
         verbose_name = _("queue event")
         verbose_name_plural = _("queue events")
         indexes = [
-            # One application's history reads its queue's events back from the latest to its
-            # join: one backward range scan of this index, stopped there.
+            # One application's history reads its queue's events since it joined: one range scan.
+            models.Index(fields=["queue", "at"], name="queue_event_since"),
+            # ... up to the queue's last event its starting count had seen: one probe.
             models.Index(fields=["queue", "-id"], name="queue_event_latest"),
         ]
         constraints = [

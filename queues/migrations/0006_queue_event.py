@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'queue event',
                 'verbose_name_plural': 'queue events',
-                'indexes': [models.Index(fields=['queue', '-id'], name='queue_event_latest')],
+                'indexes': [models.Index(fields=['queue', 'at'], name='queue_event_since'), models.Index(fields=['queue', '-id'], name='queue_event_latest')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('old_class', models.F('new_class')), _negated=True), name='queue_event_changes')],
             },
         ),

@@ -213,12 +213,12 @@ def test_the_history_names_who_left_ahead_and_who_came_ahead_with_counts(
     days = history.by_day(history_of(mine))
     assert [(d.position_before, d.position_after) for d in days] == [(2, 4), (5, 2), (None, 5)]
     assert days[0].others == {
-        (QueueEventCause.BACKDATED_PAPER, history.FURTHER): 1,
-        (QueueEventCause.BENEFIT_CONFIRMED, history.FURTHER): 1,
+        (QueueEventCause.BACKDATED_PAPER, history.FURTHER, BenefitClass.GENERAL): 1,
+        (QueueEventCause.BENEFIT_CONFIRMED, history.FURTHER, BenefitClass.OUT_OF_TURN): 1,
     }
     assert days[1].others == {
-        (QueueEventCause.ENROLLED, history.CLOSER): 2,
-        (QueueEventCause.WITHDRAWN, history.CLOSER): 1,
+        (QueueEventCause.ENROLLED, history.CLOSER, QueueEvent.ABSENT): 2,
+        (QueueEventCause.WITHDRAWN, history.CLOSER, QueueEvent.ABSENT): 1,
     }
     assert [step.cause for step in days[2].own] == [QueueEventCause.SUBMITTED]
     assert paper.submitted_at < mine.submitted_at
