@@ -32,7 +32,7 @@ from directory.choices import KindergartenKind
 from directory.models import Kindergarten, Settlement
 from dispatch.services import enqueue
 from queues import services as queue_services
-from queues.choices import BenefitClass, LeaveReason
+from queues.choices import BenefitClass, LeaveReason, QueueEventCause
 
 from . import age, numbers, selectors
 from .choices import BenefitCategory, Channel, Status, Verification
@@ -147,6 +147,9 @@ def submit_application(
         benefit_class=BenefitClass.GENERAL,
         submitted_at=submitted_at,
         now=now,
+        cause=QueueEventCause.BACKDATED_PAPER
+        if submitted_at < now.replace(microsecond=0)
+        else QueueEventCause.SUBMITTED,
     )
     record(
         action=AuditAction.APPLICATION_SUBMITTED,
@@ -213,7 +216,9 @@ def confirm_benefit(
     document.verified_at = now
     document.full_clean()
     document.save()
-    benefit_class = refresh_benefit_class(document.application, now=now)
+    benefit_class = refresh_benefit_class(
+        document.application, cause=QueueEventCause.BENEFIT_CONFIRMED, now=now
+    )
     record(
         action=AuditAction.BENEFIT_CONFIRMED,
         target=document.application,
@@ -249,7 +254,7 @@ def reject_benefit(
     document.verified_at = now
     document.save()
     application = document.application
-    benefit_class = refresh_benefit_class(application, now=now)
+    benefit_class = refresh_benefit_class(application, cause=QueueEventCause.BENEFIT_REJECTED, now=now)
     if document.category == BenefitCategory.SPECIAL_NEEDS and not _holds_special_needs_conclusion(
         application
     ):
@@ -275,17 +280,24 @@ def reject_benefit(
     return document
 
 
-def refresh_benefit_class(application: Application, *, now: datetime.datetime) -> BenefitClass:
+def refresh_benefit_class(
+    application: Application, *, cause: QueueEventCause, now: datetime.datetime
+) -> BenefitClass:
     """Set the application's class in every queue it stands in from the documents that count today.
 
     RULES.md section 3. Every use case that changes what an application's
     documents give (confirming, rejecting, refusing a benefit at a referral,
     expiry) ends here, so each of its standing entries gets the class and the
-    last day it counts, whichever queues it has joined or left before.
+    last day it counts, whichever queues it has joined or left before; ``cause``
+    is what the position history will name for the move.
     """
     benefit_class, benefit_until = benefit_standing_on(application, timezone.localdate(now))
     queue_services.reclassify(
-        application_id=application.pk, benefit_class=benefit_class, benefit_until=benefit_until
+        application_id=application.pk,
+        benefit_class=benefit_class,
+        benefit_until=benefit_until,
+        cause=cause,
+        now=now,
     )
     return benefit_class
 
@@ -343,7 +355,7 @@ def _expire_benefit_of(application_id: int, *, now: datetime.datetime) -> int:
     before = (
         application.queue_entries.filter(left_at__isnull=True).values_list("benefit_class", flat=True).first()
     )
-    after = refresh_benefit_class(application, now=now)
+    after = refresh_benefit_class(application, cause=QueueEventCause.BENEFIT_EXPIRED, now=now)
     if before is None or before == after:
         return 0
     record(

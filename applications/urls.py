@@ -12,6 +12,11 @@ urlpatterns = [
     path("cabinet/apply/", views.apply, name="apply"),
     path("cabinet/applications/<str:number>/", views.detail, name="detail"),
     path("cabinet/applications/<str:number>/receipt/", views.receipt, name="receipt"),
+    path(
+        "cabinet/applications/<str:number>/queues/<str:kind>/history/",
+        views.position_history,
+        name="position_history",
+    ),
     path("cabinet/applications/<str:number>/withdraw/", views.withdraw, name="withdraw"),
     path(
         "cabinet/applications/<str:number>/documents/<int:document_id>/",

@@ -29,6 +29,7 @@ from core.ratelimit import within_limit
 from directory import selectors as directory_selectors
 from directory.models import Settlement
 from queues.explanation import explain
+from queues.history_words import entry_histories, entry_history
 from queues.selectors import positions_of_application, positions_of_applications
 
 from . import intake, selectors, services
@@ -48,10 +49,15 @@ CHECK_PAGE_SECONDS = 10 * 60
 # --- the cabinet ----------------------------------------------------------------------
 
 
-def _positions_for_display(positions) -> list[dict]:
-    """Each position with its explanation: the first sentence states it, the rest say why."""
+def _positions_for_display(positions, *, number: str | None = None) -> list[dict]:
+    """Each position with its explanation: the first sentence states it, the rest say why.
+
+    With the application's ``number`` (its own page), each also carries its short
+    history and the address of the whole one.
+    """
     shown = []
-    for position in positions:
+    histories = entry_histories([p.entry for p in positions]) if number else [None] * len(positions)
+    for position, history in zip(positions, histories, strict=True):
         sentences = explain(position.standing)
         shown.append(
             {
@@ -59,6 +65,12 @@ def _positions_for_display(positions) -> list[dict]:
                 "standing": position.standing,
                 "summary": sentences[0],
                 "reasons": sentences[1:],
+                "history": history,
+                "history_url": reverse(
+                    "applications:position_history", args=[number, position.entry.queue.kind]
+                )
+                if number
+                else None,
             }
         )
     return shown
@@ -209,13 +221,25 @@ def detail(request, number):
     documents = selectors.documents_of(application)
     context = {
         "application": application,
-        "positions": _positions_for_display(positions),
+        "positions": _positions_for_display(positions, number=application.number),
         "documents": documents,
         "benefit_pending": any(document.verification == Verification.PENDING for document in documents),
         "history": selectors.application_history(application),
         "form": form if application.is_active else None,
     }
     return render(request, "applications/detail.html", context)
+
+
+@never_cache
+@parent_required
+def position_history(request, number, kind):
+    """The whole history of the application's position in one of its queues, newest day first."""
+    application = _own_application_or_404(request, number)
+    entry = application.queue_entries.select_related("queue").filter(queue__kind=kind).first()
+    if entry is None:
+        raise Http404
+    context = {"application": application, "entry": entry, "history": entry_history(entry, days=None)}
+    return render(request, "applications/position_history.html", context)
 
 
 @never_cache

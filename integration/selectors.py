@@ -14,6 +14,7 @@ from core import clock
 from placements.selectors import active_referral
 from queues.choices import BenefitClass
 from queues.explanation import explain
+from queues.history_words import entry_histories
 from queues.selectors import positions_of_application
 
 from .choices import TokenRole
@@ -57,13 +58,16 @@ def position_data(position) -> dict:
 
 
 def lookup_answer(application: Application) -> dict:
-    """What a caller is told: status, each queue with position and explanation, benefits, access, referral.
+    """What a caller is told: status, each queue with position, explanation and short history, benefits,
+    access, referral.
 
     The explanation sentences are in the active language. No IIN, no name: the
     caller already knows whom they ask about.
     """
     now = clock.now()
     referral = active_referral(application)
+    positions = positions_of_application(application.pk)
+    histories = entry_histories([position.entry for position in positions])
     return {
         "number": application.number,
         "status": application.status,
@@ -72,8 +76,12 @@ def lookup_answer(application: Application) -> dict:
         "submitted_at": application.submitted_at,
         "settlement": application.settlement.kato_code,
         "queues": [
-            {**position_data(position), "explanation": explain(position.standing)}
-            for position in positions_of_application(application.pk)
+            {
+                **position_data(position),
+                "explanation": explain(position.standing),
+                "history": history,
+            }
+            for position, history in zip(positions, histories, strict=True)
         ],
         "benefits": [
             {

@@ -38,7 +38,7 @@ from core import clock
 from core.dates import add_months, end_of, format_date, last_working_day_of_period
 from dispatch.services import enqueue
 from queues import services as queue_services
-from queues.choices import BenefitClass, LeaveReason
+from queues.choices import BenefitClass, LeaveReason, QueueEventCause
 from queues.models import QueueEntry
 
 from . import selectors
@@ -455,7 +455,7 @@ def _cancel(referral: Referral, application: Application, *, reason: str, actor,
         verified_by=actor if actor is not None and actor.is_authenticated else None,
         verified_at=now,
     )
-    benefit_class = refresh_benefit_class(application, now=now)
+    benefit_class = refresh_benefit_class(application, cause=QueueEventCause.REFERRAL_CANCELLED, now=now)
     if application.status == Status.AWAITING_BENEFIT_CONFIRMATION:
         transition_application(application, Status.IN_QUEUE, now=now)
         application.save(update_fields=["status", "status_reason", "status_changed_at"])

@@ -3,13 +3,13 @@
 import secrets
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.scoping import RestrictedQuerySet
 from directory.choices import KindergartenKind
 
-from .choices import AreaLevel, BenefitClass, LeaveReason
+from .choices import AreaLevel, BenefitClass, LeaveReason, QueueEventCause
 
 
 def new_version() -> int:
@@ -194,3 +194,60 @@ class AreaSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} {self.area_id}: {self.children_waiting}"
+
+
+class QueueEventKind(models.TextChoices):
+    """What a ``QueueEvent`` did to its entry, read from its classes before and after."""
+
+    ENTERED = "entered"
+    LEFT = "left"
+    CLASS_CHANGED = "class_changed"
+
+
+class QueueEvent(models.Model):
+    """One entry's change in one queue, kept: what a position history is replayed from (issue 12).
+
+    Written by ``services`` in the same transaction, and for the same members, as
+    ``QueueChange``; unlike that log (the Redis copy's, purged within a day)
+    these rows are kept: no job deletes them, and a history reaches back a
+    year and more. One row per entry that joined, left or changed class,
+    never one per entry behind it: where the
+    others stand follows from the order key (``submitted_at``, application id)
+    and the classes, by the arithmetic of ``ordering`` (``history``).
+    """
+
+    ABSENT = QueueChange.ABSENT
+
+    queue = models.ForeignKey(
+        Queue, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("queue")
+    )
+    application_id = models.BigIntegerField(_("application"))
+    cause = models.CharField(_("cause"), max_length=32, choices=QueueEventCause.choices)
+    old_class = models.PositiveSmallIntegerField(_("class before"))
+    new_class = models.PositiveSmallIntegerField(_("class after"))
+    submitted_at = models.DateTimeField(_("submitted"))
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("queue event")
+        verbose_name_plural = _("queue events")
+        indexes = [
+            # One application's history reads its queue's events since it joined: one range scan.
+            models.Index(fields=["queue", "at"], name="queue_event_since"),
+            # ... up to the queue's last event its starting count had seen: one probe.
+            models.Index(fields=["queue", "-id"], name="queue_event_latest"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(old_class=F("new_class")), name="queue_event_changes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id}: {self.application_id} {self.old_class}->{self.new_class} ({self.cause})"
+
+    @property
+    def kind(self) -> str:
+        if self.old_class == self.ABSENT:
+            return QueueEventKind.ENTERED
+        if self.new_class == self.ABSENT:
+            return QueueEventKind.LEFT
+        return QueueEventKind.CLASS_CHANGED

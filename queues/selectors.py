@@ -24,16 +24,18 @@ has run (RULES.md section 3; docs/architecture.md, "Expiry at the instant").
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core import clock
 
-from . import ordering, ranks, services
+from . import history, ordering, ranks, services
 from .choices import BenefitClass
-from .models import Queue, QueueEntry
+from .models import Queue, QueueEntry, QueueEvent
 
 
 def class_sizes(queue_id: int) -> ordering.ClassSizes:
@@ -286,3 +288,93 @@ def reference_page(queue: Queue, *, offset: int, limit: int) -> list[PageRow]:
             rows.append(PageRow(position=ordering.standing(benefit_class, rank, sizes).position, entry=entry))
     rows.sort(key=lambda row: row.position)
     return rows
+
+
+_ANCHORS_SQL = """
+    SELECT
+        COUNT(*) FILTER (WHERE e.benefit_class = %s AND (e.submitted_at, e.application_id) < (v.at, v.app)),
+        COUNT(*) FILTER (WHERE e.benefit_class = %s AND (e.submitted_at, e.application_id) < (v.at, v.app)),
+        COUNT(*) FILTER (WHERE e.benefit_class = %s AND (e.submitted_at, e.application_id) < (v.at, v.app)),
+        COUNT(*) FILTER (WHERE e.benefit_class = %s),
+        COUNT(*) FILTER (WHERE e.benefit_class = %s),
+        COUNT(*) FILTER (WHERE e.benefit_class = %s),
+        (SELECT MAX(id) FROM {events} WHERE queue_id = v.queue)
+    FROM (VALUES {values}) AS v(n, queue, at, app)
+    LEFT JOIN {entries} AS e ON e.queue_id = v.queue AND e.left_at IS NULL
+    GROUP BY v.n, v.queue
+    ORDER BY v.n
+"""
+
+
+def history_anchors(entries: list[QueueEntry]) -> list[history.Anchor]:
+    """Where each entry stands now, for a history to walk back from: ONE statement, so one snapshot.
+
+    For each: the standing entries ahead of it in each class (by its order key,
+    whether or not it still stands), the sizes of the classes, and the id of
+    its queue's last event, so that the events read after are exactly those
+    this count had seen.
+    """
+    classes = history.CLASSES
+    sql = _ANCHORS_SQL.format(
+        entries=connection.ops.quote_name(QueueEntry._meta.db_table),
+        events=connection.ops.quote_name(QueueEvent._meta.db_table),
+        values=", ".join(["(%s, %s, %s::timestamptz, %s::bigint)"] * len(entries)),
+    )
+    params = [*classes, *classes]
+    for n, entry in enumerate(entries):
+        params += [n, entry.queue_id, entry.submitted_at, entry.application_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        history.Anchor(
+            ahead=dict(zip(classes, counts[:3], strict=True)),
+            sizes=dict(zip(classes, counts[3:6], strict=True)),
+            last_event_id=counts[6],
+        )
+        for counts in rows
+    ]
+
+
+def position_histories(entries: list[QueueEntry]) -> list[list[history.Step]]:
+    """How each entry's position moved and why, oldest first: two statements, however many entries.
+
+    ``entries`` come from ``settled_entries`` (or ``position_history``): any expiry
+    due is applied, so each history ends where ``positions_of_application`` stands
+    now. The events are each queue's since its entry joined, one range of the
+    ``queue_event_since`` index per queue; an entry that left keeps its history.
+    """
+    if not entries:
+        return []
+    anchors = history_anchors(entries)
+    ranges = [
+        Q(
+            queue_id=entry.queue_id,
+            at__gte=entry.joined_at - history.JOIN_MARGIN,
+            id__lte=anchor.last_event_id,
+        )
+        for entry, anchor in zip(entries, anchors, strict=True)
+        if anchor.last_event_id is not None
+    ]
+    by_queue = defaultdict(list)
+    if ranges:
+        rows = QueueEvent.objects.filter(reduce(or_, ranges)).order_by("queue_id", "-id")
+        for queue_id, *row in rows.values_list("queue_id", *history.EventRow.FIELDS):
+            by_queue[queue_id].append(history.EventRow(*row))
+    return [
+        history.replay(
+            application_id=entry.application_id,
+            submitted_at=entry.submitted_at,
+            benefit_class=entry.benefit_class if entry.is_standing else None,
+            anchor=anchor,
+            events=by_queue[entry.queue_id],
+        )
+        for entry, anchor in zip(entries, anchors, strict=True)
+    ]
+
+
+def position_history(entry: QueueEntry) -> list[history.Step]:
+    """One entry's history (``position_histories``), after applying any expiry due in its queue."""
+    services.settle_expired([entry.queue_id], now=clock.now())
+    entry.refresh_from_db(fields=["benefit_class", "left_at"])
+    return position_histories([entry])[0]

@@ -21,8 +21,8 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from . import ranks
-from .choices import BenefitClass, LeaveReason
-from .models import Queue, QueueChange, QueueEntry, new_version
+from .choices import BenefitClass, LeaveReason, QueueEventCause
+from .models import Queue, QueueChange, QueueEntry, QueueEvent, new_version
 
 ABSENT = QueueChange.ABSENT  # the class of a member before it joins and after it leaves
 
@@ -41,8 +41,12 @@ def join_queues(
     benefit_class: BenefitClass,
     submitted_at: datetime.datetime,
     now: datetime.datetime,
+    cause: QueueEventCause = QueueEventCause.SUBMITTED,
 ) -> list[QueueEntry]:
-    """Stand the application in the queue of each kind, all with the same submission time (RULES.md 2)."""
+    """Stand the application in the queue of each kind, all with the same submission time (RULES.md 2).
+
+    ``cause``: why it enters, for the position history (a paper application received earlier).
+    """
     queues = [queue_for(settlement_id=settlement_id, birth_year=birth_year, kind=kind) for kind in kinds]
     versions = _lock([queue.pk for queue in queues])
     entries = [
@@ -58,12 +62,19 @@ def join_queues(
     _changed(
         versions,
         {entry.queue_id: [(application_id, ABSENT, benefit_class, submitted_at)] for entry in entries},
+        cause=cause,
+        now=now,
     )
     return entries
 
 
 def reclassify(
-    *, application_id: int, benefit_class: BenefitClass, benefit_until: datetime.date | None = None
+    *,
+    application_id: int,
+    benefit_class: BenefitClass,
+    cause: QueueEventCause,
+    now: datetime.datetime,
+    benefit_until: datetime.date | None = None,
 ) -> int:
     """Move the application to ``benefit_class`` in every queue it stands in; its submission time stays.
 
@@ -72,7 +83,8 @@ def reclassify(
     application can keep a class its documents no longer give (issue 15: an
     entry left behind by a queue the application left kept an expired class).
     Returns how many entries changed class; only their queues get a new version,
-    since the end date alone does not change the order.
+    since the end date alone does not change the order. ``cause`` (a benefit
+    confirmed, rejected, expired, a referral cancelled) is recorded with each move.
     """
     entries = QueueEntry.objects.standing().filter(application_id=application_id)
     versions, changing = _locked(entries.exclude(benefit_class=benefit_class, benefit_until=benefit_until))
@@ -80,7 +92,7 @@ def reclassify(
     QueueEntry.objects.filter(pk__in=[pk for pk, *_ in changing]).update(
         benefit_class=benefit_class, benefit_until=benefit_until
     )
-    _changed(versions, _by_queue(moving, benefit_class))
+    _changed(versions, _by_queue(moving, benefit_class), cause=cause, now=now)
     return len(moving)
 
 
@@ -134,7 +146,7 @@ def leave_queues(
         entries = entries.filter(queue__kind__in=list(kinds))
     versions, leaving = _locked(entries)
     QueueEntry.objects.filter(pk__in=[pk for pk, *_ in leaving]).update(left_at=now, left_reason=reason)
-    _changed(versions, _by_queue(leaving, ABSENT))
+    _changed(versions, _by_queue(leaving, ABSENT), cause=QueueEventCause.of_leaving(reason), now=now)
     return len(leaving)
 
 
@@ -166,12 +178,16 @@ def _by_queue(entries: list[tuple], new_class: int) -> dict[int, list[tuple]]:
     return changes
 
 
-def _changed(old: dict[int, int], changes: dict[int, list[tuple]]) -> None:
+def _changed(
+    old: dict[int, int], changes: dict[int, list[tuple]], *, cause: QueueEventCause, now: datetime.datetime
+) -> None:
     """Give each changed (and locked) queue a new version, log the change, and have Redis follow.
 
     ``changes``: by queue id, (application id, class before, class after, submission time) of
     each member that moved; ``ABSENT`` before a join and after a leave. The log rows are
-    written in this transaction (``QueueChange``); Redis follows after the commit.
+    written in this transaction (``QueueChange``), and so are the kept events with their
+    ``cause`` (``QueueEvent``, one per member that moved); Redis follows after the commit.
+    Written while the queue's row is locked, a queue's events get their ids in commit order.
     """
     if not changes:
         return
@@ -188,6 +204,19 @@ def _changed(old: dict[int, int], changes: dict[int, list[tuple]]) -> None:
             old_class=old_class,
             new_class=new_class,
             submitted_at=submitted_at,
+        )
+        for queue_id, queue_changes in changes.items()
+        for application_id, old_class, new_class, submitted_at in queue_changes
+    )
+    QueueEvent.objects.bulk_create(
+        QueueEvent(
+            queue_id=queue_id,
+            application_id=application_id,
+            cause=cause,
+            old_class=old_class,
+            new_class=new_class,
+            submitted_at=submitted_at,
+            at=now,
         )
         for queue_id, queue_changes in changes.items()
         for application_id, old_class, new_class, submitted_at in queue_changes

@@ -28,8 +28,9 @@ EXTRA_DOCUMENTS = (BenefitCategory.TEACHER, BenefitCategory.ORPHAN, BenefitCateg
 #: user with applicant; applications; queue entries with their queues (the session comes from the cache)
 CABINET_QUERIES = 3
 #: user with applicant; application; queue entries; documents; history; preferred
-#: kindergartens; places open to all; the openings in its queues (bulletins' panel, the public log)
-DETAIL_QUERIES = 8
+#: kindergartens; places open to all; the position histories (their starting counts, their events);
+#: the openings in its queues (bulletins' panel, the public log)
+DETAIL_QUERIES = 10
 
 
 pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock")]

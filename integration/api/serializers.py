@@ -96,8 +96,36 @@ class PositionSerializer(serializers.Serializer):
     benefit_class = serializers.CharField()
 
 
+class HistoryDaySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="The day (Asia/Almaty).")
+    position_before = serializers.IntegerField(
+        allow_null=True, help_text="The position when the day began; null if the application joined that day."
+    )
+    position_after = serializers.IntegerField(
+        allow_null=True, help_text="The position when the day ended; null if the application left that day."
+    )
+    summary = serializers.CharField(help_text="The day's move in one sentence, in the requested language.")
+    changes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why: the application's own events, then one sentence per cause with its count.",
+    )
+
+
+class HistoryTotalsSerializer(serializers.Serializer):
+    closer = serializers.IntegerField(help_text="Applications ahead that left or fell behind.")
+    further = serializers.IntegerField(help_text="Applications that came to stand ahead.")
+    summary = serializers.ListField(child=serializers.CharField())
+
+
+class PositionHistorySerializer(serializers.Serializer):
+    days = HistoryDaySerializer(many=True, help_text="The latest days with a change, newest first.")
+    more_days = serializers.IntegerField(help_text="How many earlier days with a change are not listed.")
+    last_30_days = HistoryTotalsSerializer()
+
+
 class ExplainedPositionSerializer(PositionSerializer):
     explanation = serializers.ListField(child=serializers.CharField())
+    history = PositionHistorySerializer(help_text="How the position moved in this queue, and why.")
 
 
 class SubmissionResultSerializer(serializers.Serializer):

@@ -47,6 +47,8 @@ def test_the_operator_finds_by_iin_and_reads_the_position_and_explanation(operat
         for sentence in explain(position.standing)[1:]:  # the first, the position itself, is the heading
             assert sentence in content
     assert "Application registered" in content  # the history
+    assert "How your position moved" in content
+    assert "Your application joined the queue at position 1." in content
     assert response["Cache-Control"].startswith("max-age=0")
 
 

@@ -5,8 +5,11 @@ from django.utils import translation
 
 from applications.tests.factories import submit as submit_application
 from audit.models import AuditEvent
+from core import clock
+from queues.choices import LeaveReason
 from queues.explanation import explain
 from queues.selectors import positions_of_application
+from queues.services import leave_queues
 
 from .conftest import submit
 
@@ -83,3 +86,20 @@ def test_a_service_centre_looks_up_what_it_submitted_only(gov_corp_client, settl
 def test_an_iin_in_the_url_is_not_a_look_up(call_centre_client, application_a):
     response = call_centre_client.get(f"/api/v1/lookup/?iin={application_a.child.iin}")
     assert response.status_code == 405
+
+
+def test_the_look_up_says_how_the_position_moved_and_why(call_centre_client, settlement_a):
+    ahead = [submit_application(settlement_a) for _ in range(2)]
+    application = submit_application(settlement_a)
+    leave_queues(application_id=ahead[0].pk, reason=LeaveReason.WITHDRAWN, now=clock.now())
+
+    [queue] = look_up(call_centre_client, number=application.number).json()["queues"]
+
+    [today] = queue["history"]["days"]
+    assert (today["position_before"], today["position_after"]) == (None, 2)
+    assert today["changes"] == [
+        "Your application joined the queue at position 3.",
+        "1 application ahead of you was withdrawn.",
+    ]
+    assert queue["history"]["last_30_days"]["closer"] == 1
+    assert queue["history"]["more_days"] == 0

@@ -325,8 +325,20 @@ class QueueEvents(RuleBasedStateMachine):
                 self.check_queue(queue)
         counted = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
         assert not (in_step == {q.pk for q in queues} and counted), counted
+        with self.committed():
+            self.histories_end_where_positions_stand(queues)
         self.world["built"] = {queue.pk for queue in queues if self.in_step(queue)}
         assert self.world["built"] == {queue.pk for queue in queues}, "a reader's rebuild did not happen"
+
+    def histories_end_where_positions_stand(self, queues: list[Queue]) -> None:
+        """Each entry's position history, replayed from the kept events, ends where it stands (issue 12)."""
+        entries = selectors.settled_entries(
+            QueueEntry.objects.standing().filter(queue__in=queues).select_related("queue")
+        )
+        positions = selectors.positions_of_entries(entries)
+        for position, steps in zip(positions, selectors.position_histories(entries), strict=True):
+            assert steps, "every entry's join is an event"
+            assert steps[-1].position_after == position.standing.position
 
     def in_step(self, queue: Queue) -> bool:
         version = Queue.objects.filter(pk=queue.pk).values_list("version", flat=True).get()

@@ -1,0 +1,182 @@
+"""How an application's position in one queue moved, and why, replayed from the queue's events (issue 12).
+
+Nothing here stores a position. The queue's kept events (``QueueEvent``: who
+entered, left or changed class, with the order key and the cause) are walked
+back from where the entry stands now: for each event, what the entry's rank in
+every class and the sizes of the three classes were before it. A position is
+then the closed form of ``ordering.standing`` (RULES.md section 3) over those
+numbers, so a history and the engine agree by construction, and a test replays
+random event sequences to hold them to it. One enrolment at the front of a
+queue is one event, whatever the length of the queue behind it.
+
+The starting point (``selectors.history_anchor``) counts, in one statement, the
+standing entries ahead of this one in each class, the classes' sizes and the
+queue's last event: the events read are exactly those that statement's
+snapshot had seen.
+"""
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from core.dates import local_date
+
+from . import ordering
+from .models import QueueEvent
+
+ABSENT = QueueEvent.ABSENT
+CLASSES = (1, 2, 3)
+
+#: An event is read a little before the entry joined, so that the join itself is found
+#: whatever small skew the writers' clocks had; the walk stops at the join.
+JOIN_MARGIN = datetime.timedelta(hours=1)
+
+CLOSER, FURTHER = "closer", "further"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where the entry stands now: entries ahead of it in each class, class sizes, the last event seen."""
+
+    ahead: dict[int, int]
+    sizes: dict[int, int]
+    last_event_id: int | None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """What the replay needs of one ``QueueEvent``."""
+
+    id: int
+    application_id: int
+    cause: str
+    old_class: int
+    new_class: int
+    submitted_at: datetime.datetime
+    at: datetime.datetime
+
+    FIELDS = ("id", "application_id", "cause", "old_class", "new_class", "submitted_at", "at")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One event of the queue that concerned this entry: its own, or one that moved it."""
+
+    at: datetime.datetime
+    cause: str
+    own: bool
+    old_class: int
+    new_class: int
+    position_before: int | None
+    position_after: int | None
+
+    @property
+    def direction(self) -> str | None:
+        """CLOSER to the front, FURTHER from it, or None for an event that left the position as it was."""
+        if self.position_before is None or self.position_after is None:
+            return None
+        if self.position_after < self.position_before:
+            return CLOSER
+        if self.position_after > self.position_before:
+            return FURTHER
+        return None
+
+
+@dataclass
+class Day:
+    """One day of a history: the position at its start and end, its own events, others' by cause."""
+
+    day: datetime.date
+    position_before: int | None
+    position_after: int | None
+    own: list[Step] = field(default_factory=list)
+    #: (cause, CLOSER or FURTHER, class after) -> how many applications' events moved this entry that way.
+    others: Counter = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Over a period: how many applications ahead left or fell behind, and how many came to stand ahead."""
+
+    closer: int
+    further: int
+
+
+def _position(benefit_class: int | None, ahead: dict[int, int], sizes: dict[int, int]) -> int | None:
+    if benefit_class is None:
+        return None
+    class_sizes = ordering.ClassSizes(*(sizes[c] for c in CLASSES))
+    return ordering.standing(benefit_class, ahead[benefit_class] + 1, class_sizes).position
+
+
+def replay(
+    *,
+    application_id: int,
+    submitted_at: datetime.datetime,
+    benefit_class: int | None,
+    anchor: Anchor,
+    events: Iterable[EventRow],
+) -> list[Step]:
+    """The steps of this entry's history, oldest first, from ``events`` given newest first.
+
+    ``benefit_class`` is the entry's class now, None once it has left. Walking
+    back, each event is undone: the class it left gains one, the class it
+    entered loses one, in the sizes and, for an entry whose order key is before
+    this one's, in the counts ahead. Only counts change, so an event costs O(1).
+    """
+    key = (submitted_at, application_id)
+    ahead, sizes = dict(anchor.ahead), dict(anchor.sizes)
+    my_class = benefit_class
+    steps = []
+    for event in events:
+        after = _position(my_class, ahead, sizes)
+        own = event.application_id == application_id
+        _undo(sizes, event)
+        if own:
+            my_class = event.old_class or None
+        elif (event.submitted_at, event.application_id) < key:
+            _undo(ahead, event)
+        steps.append(
+            Step(
+                at=event.at,
+                cause=event.cause,
+                own=own,
+                old_class=event.old_class,
+                new_class=event.new_class,
+                position_before=_position(my_class, ahead, sizes),
+                position_after=after,
+            )
+        )
+        if own and event.old_class == ABSENT:
+            break
+    steps.reverse()
+    return [step for step in steps if step.own or step.direction is not None]
+
+
+def _undo(counts: dict[int, int], event: EventRow) -> None:
+    if event.new_class != ABSENT:
+        counts[event.new_class] -= 1
+    if event.old_class != ABSENT:
+        counts[event.old_class] += 1
+
+
+def by_day(steps: list[Step]) -> list[Day]:
+    """The steps grouped by day (Asia/Almaty), newest day first."""
+    days: dict[datetime.date, Day] = {}
+    for step in steps:
+        day = local_date(step.at)
+        if day not in days:
+            days[day] = Day(day=day, position_before=step.position_before, position_after=None)
+        days[day].position_after = step.position_after
+        if step.own:
+            days[day].own.append(step)
+        else:
+            days[day].others[(step.cause, step.direction, step.new_class)] += 1
+    return sorted(days.values(), key=lambda d: d.day, reverse=True)
+
+
+def totals(steps: list[Step], *, since: datetime.datetime) -> Totals:
+    """Others' events since ``since`` that brought this entry closer to the front, or pushed it back."""
+    directions = Counter(step.direction for step in steps if not step.own and step.at >= since)
+    return Totals(closer=directions[CLOSER], further=directions[FURTHER])
