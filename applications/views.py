@@ -30,8 +30,9 @@ from directory import selectors as directory_selectors
 from directory.models import Settlement
 from queues.explanation import explain
 from queues.selectors import positions_of_application, positions_of_applications
+from registers.persons import RegisterUnavailable
 
-from . import intake, selectors, services
+from . import intake, register_checks, selectors, services
 from .choices import Channel, Verification
 from .downloads import document_response
 from .forms import ApplicationForm, CheckForm, ChildForm, DocumentForm
@@ -43,6 +44,10 @@ CHECK_WINDOW_SECONDS = 10 * 60
 #: How long a rendered check page is kept: it is keyed by the state it shows, so this only bounds
 #: how long a page made by the previous release's templates can be served after a deployment.
 CHECK_PAGE_SECONDS = 10 * 60
+REGISTER_NOT_ANSWERING = _(
+    "The person register is not answering right now, so the child cannot be added yet. Nothing is lost: "
+    "try again in a few minutes."
+)
 
 
 # --- the cabinet ----------------------------------------------------------------------
@@ -93,26 +98,35 @@ def cabinet(request):
 @parent_required
 @require_http_methods(["GET", "POST"])
 def children(request):
-    """The parent's children, and the form that adds one."""
+    """The parent's children, and adding one by IIN: the register's data first shown, then confirmed."""
     form = ChildForm(request.POST if request.method == "POST" else None)
+    found = None
     if request.method == "POST" and form.is_valid():
         try:
-            guardianship = services.add_child(
+            if request.POST.get("step") == "confirm":
+                guardianship = register_checks.add_child_by_iin(
+                    applicant=request.applicant,
+                    iin=form.cleaned_data["iin"],
+                    actor=request.user,
+                    has_special_needs_conclusion=form.cleaned_data["has_special_needs_conclusion"],
+                )
+                messages.success(
+                    request,
+                    _("%(name)s is on your list. You can now apply for a kindergarten place.")
+                    % {"name": guardianship.child.full_name},
+                )
+                return redirect("applications:children")
+            found = register_checks.registered_child(
                 applicant=request.applicant,
-                details=form.details(),
+                iin=form.cleaned_data["iin"],
                 actor=request.user,
-                has_special_needs_conclusion=form.cleaned_data["has_special_needs_conclusion"],
+                reason=register_checks.LOOK_UP,
             )
+        except RegisterUnavailable:
+            form.add_error(None, REGISTER_NOT_ANSWERING)
         except (ValidationError, DomainError) as error:
             add_service_error(form, error, form.service_field_names)
-        else:
-            messages.success(
-                request,
-                _("%(name)s is on your list. You can now apply for a kindergarten place.")
-                % {"name": guardianship.child.full_name},
-            )
-            return redirect("applications:children")
-    context = {"children": selectors.children_of(request.applicant), "form": form}
+    context = {"children": selectors.children_of(request.applicant), "form": form, "found": found}
     return render(request, "applications/children.html", context)
 
 

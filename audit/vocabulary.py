@@ -25,6 +25,7 @@ class AuditAction(models.TextChoices):
     APPLICATION_LOOKED_UP = "application.looked_up", _("Looked up to answer a call or an enquiry")
     APPLICATION_LOOKUP_NOT_FOUND = "application.lookup_not_found", _("Look-up that found no application")
     CHILD_ADDED = "child.added", _("Child added")
+    PERSON_REGISTER_ASKED = "register.person_asked", _("Person register asked about a child")
     BENEFIT_DOCUMENT_ADDED = "benefit.document_added", _("Benefit document added")
     BENEFIT_CONFIRMED = "benefit.confirmed", _("Benefit confirmed")
     BENEFIT_REJECTED = "benefit.rejected", _("Benefit rejected")
