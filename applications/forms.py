@@ -81,6 +81,30 @@ class ChildForm(PortalForm):
     service_field_names = {"child_iin": "iin", "birth_date": "iin", "sex": "iin"}
 
 
+class ChildByHandForm(ChildForm):
+    """When the register does not answer: the child's data typed from the birth certificate, checked later."""
+
+    surname = forms.CharField(label=_("Surname"), max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
+    birth_date = forms.DateField(label=_("Birth date"), widget=_date_widget())
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+
+    field_order = (
+        "iin",
+        "surname",
+        "name",
+        "patronymic",
+        "birth_date",
+        "sex",
+        "has_special_needs_conclusion",
+    )
+    service_field_names = {"child_iin": "iin"}
+
+    def details(self) -> services.ChildDetails:
+        return child_from(self.cleaned_data)
+
+
 class ChildChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, child):
         return f"{child.full_name} ({format_date(child.birth_date)})"

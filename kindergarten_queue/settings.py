@@ -175,6 +175,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
+    # Children added while the person register did not answer: asked again when due, with back-off.
+    "recheck-register": {
+        "task": "applications.tasks.recheck_register",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
 }
 
 # --- Passwords (staff only: parents sign in with a one-time code) ---------------

@@ -315,7 +315,7 @@ def test_through_the_bus_the_parent_adds_a_child_the_register_names_them_for(
 
 @pytest.mark.usefixtures("english_pages")
 @pytest.mark.parametrize("failure", ["unavailable", "delay"])
-def test_a_bus_error_or_time_out_tells_the_parent_to_try_again_and_adds_nothing(
+def test_a_bus_error_or_time_out_asks_for_the_data_by_hand_and_adds_nothing_yet(
     parent, parent_client, person_register, fake_bus, failure
 ):
     child = registered_child(parent)
@@ -326,6 +326,8 @@ def test_a_bus_error_or_time_out_tells_the_parent_to_try_again_and_adds_nothing(
 
     assert response.status_code == 200
     assert "not answering right now" in response.text
+    assert response.context["by_hand"] is True
+    assert response.context["form"].initial["iin"] == child.iin
     assert "Омарова" not in response.text
     assert not Guardianship.objects.exists()
     assert AuditEvent.objects.get(action="register.person_asked").details["outcome"] == "no_answer"
