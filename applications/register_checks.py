@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Applicant
+from accounts.services import mask_iin
 from audit.services import record
 from audit.vocabulary import AuditAction
 from core import clock
@@ -264,10 +265,10 @@ def child_details(person: Person) -> services.ChildDetails:
 
 
 def _audit(applicant: Applicant, actor, iin: str, reason: str, outcome: str) -> None:
-    """One event per request: who asked, about which IIN, why, and what came back (never the data)."""
+    """One event per request: who asked, about which IIN (masked), why, what came back (never the data)."""
     record(
         action=AuditAction.PERSON_REGISTER_ASKED,
         target=applicant,
         actor=actor,
-        details={"iin": iin, "reason": reason, "outcome": outcome},
+        details={"iin": mask_iin(iin), "reason": reason, "outcome": outcome},
     )

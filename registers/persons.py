@@ -8,8 +8,8 @@ answer ``person(iin)`` with a ``Person``, or raise ``PersonNotFound`` (a definit
 answer: the register has no such IIN) or ``RegisterUnavailable`` (no usable
 answer: nothing may be concluded, the caller waits or asks again).
 
-Every call names its ``reason``; the log gets the reason and a masked IIN,
-never the answer.
+Every call names its ``reason``; the log gets the reason and a masked IIN
+(``core.logging.mask``), never the answer.
 """
 
 import datetime
@@ -20,6 +20,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from core.logging import mask
 
 logger = logging.getLogger("kezek.registers")
 
@@ -60,18 +62,13 @@ def person(iin: str, *, reason: str) -> Person:
     try:
         found = backend.person(iin)
     except PersonNotFound:
-        logger.info("Person register asked about %s (%s): not found", mask_iin(iin), reason)
+        logger.info("Person register asked about %s (%s): not found", mask(iin), reason)
         raise
     except RegisterUnavailable as error:
-        logger.warning("Person register asked about %s (%s): no answer, %s", mask_iin(iin), reason, error)
+        logger.warning("Person register asked about %s (%s): no answer, %s", mask(iin), reason, error)
         raise
-    logger.info("Person register asked about %s (%s): found", mask_iin(iin), reason)
+    logger.info("Person register asked about %s (%s): found", mask(iin), reason)
     return found
-
-
-def mask_iin(iin: str) -> str:
-    """Logs never carry a whole IIN: 210315*****5."""
-    return iin[:6] + "*" * max(0, len(iin) - 7) + iin[-1:]
 
 
 # --- the fake ----------------------------------------------------------------------------
