@@ -22,8 +22,6 @@ and its outcome (``AuditAction.PERSON_REGISTER_ASKED``); the register's answer
 itself is kept only as the child's record the parent confirms.
 """
 
-from __future__ import annotations  # services and tasks import each other through this module
-
 import datetime
 
 from django.db import transaction
@@ -38,7 +36,7 @@ from dispatch.services import enqueue
 from registers import persons
 from registers.persons import Person, PersonNotFound, RegisterUnavailable
 
-from . import services, tasks
+from . import services
 from .choices import RegisterCheck
 from .errors import InvalidInput
 from .models import Application, Guardianship
@@ -250,7 +248,7 @@ def _refuse(guardianship: Guardianship, *, now: datetime.datetime) -> None:
         at=now,
         details={"applicant": guardianship.applicant_id, "applications_withdrawn": len(own)},
     )
-    enqueue(tasks.notify_register_refused, guardianship.pk)
+    enqueue("applications.tasks.notify_register_refused", guardianship.pk)
 
 
 def child_details(person: Person) -> services.ChildDetails:

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class PlacementsConfig(AppConfig):
     name = "placements"
     verbose_name = _("Placements")
+
+    def ready(self):
+        from applications.panels import register_panel
+
+        from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
+        from .panels import referral_state
+
+        register_panel(referral_state)
