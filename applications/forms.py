@@ -101,6 +101,10 @@ class ChildByHandForm(ChildForm):
     )
     service_field_names = {"child_iin": "iin"}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["iin"].help_text = _("12 digits, from the birth certificate.")
+
     def details(self) -> services.ChildDetails:
         return child_from(self.cleaned_data)
 

@@ -86,3 +86,30 @@ def test_a_parent_adds_a_child_by_iin_and_a_stranger_s_child_is_refused(
     assert "Дамир" not in page.content()
     screenshot(page, f"register-refused-{language}")
     assert not Guardianship.objects.filter(child__iin=strangers.iin).exists()
+
+
+def test_when_the_register_does_not_answer_the_parent_types_the_data_and_nothing_is_lost(
+    signed_in_page, live_server, parent, person_register, fake_bus
+):
+    page = signed_in_page
+    own = a_person(BORN, Sex.FEMALE, iin=child_iin(BORN, Sex.FEMALE), surname="Омарова", name="Аружан",
+                   representatives=(parent.iin,))  # fmt: skip
+    person_register.add(own)
+    fake_bus.delay = 1.0
+    page.goto(f"{live_server.url}/cabinet/children/")
+
+    page.fill("input[name=iin]", own.iin)
+    page.get_by_role("button", name=WORDS["kk"]["find"]).click()
+    page.wait_for_load_state()
+    assert page.input_value("input[name=iin]") == own.iin
+    page.fill("input[name=surname]", "Омарова")
+    page.fill("input[name=name]", "Аружан")
+    page.fill("input[name=birth_date]", BORN.isoformat())
+    page.check("input[name=sex][value=female]")
+    screenshot(page, "register-by-hand-kk")
+    page.locator("form.portal-form button[type=submit]").click()
+    page.wait_for_load_state()
+
+    assert page.get_by_role("heading", name="Омарова Аружан").is_visible()
+    assert page.get_by_text("Жеке тұлғалар тізілімінің тексеруін күтуде").first.is_visible()
+    assert Guardianship.objects.get(applicant=parent).register_check == "awaiting"
