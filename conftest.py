@@ -243,6 +243,41 @@ def _services_answer():
 
 
 @pytest.fixture(autouse=True)
+def person_register(settings, tmp_path):
+    """The person register's fake, empty for each test: ``person_register.add(person, ...)`` fills it."""
+    settings.REGISTERS_BACKEND = "registers.persons.FakePersonRegister"
+    settings.REGISTERS_FAKE_FILE = tmp_path / "register" / "persons.json"
+    return FakeRecords(settings.REGISTERS_FAKE_FILE)
+
+
+class FakeRecords:
+    """The records the fake register (in process, or the loopback SOAP fake) answers from."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.people = {}
+
+    def add(self, *people) -> None:
+        from registers.persons import write_fake_records
+
+        self.people.update({person.iin: person for person in people})
+        write_fake_records(self.people.values(), path=self.path)
+
+
+@pytest.fixture
+def fake_bus(person_register, settings):
+    """The loopback SOAP fake of the bus, and the settings that send the person register to it."""
+    from registers.fake_bus import FakeBus, serve_on_loopback
+
+    bus = FakeBus()
+    with serve_on_loopback(bus) as url:
+        settings.REGISTERS_BACKEND = "registers.bus.BusPersonRegister"
+        settings.REGISTERS_BUS_URL = url
+        settings.REGISTERS_TIMEOUT = 0.5
+        yield bus
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (Redis in CI), so rate limits and cached values never leak."""
     from django.core.cache import cache

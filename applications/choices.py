@@ -82,3 +82,12 @@ class Verification(models.TextChoices):
     PENDING = "pending", _("Awaiting verification")
     CONFIRMED = "confirmed", _("Confirmed")
     REJECTED = "rejected", _("Rejected")
+
+
+class RegisterCheck(models.TextChoices):
+    """What the person register said of a child on a parent's list (issue 18)."""
+
+    NOT_ASKED = "", _("Added before the register check")
+    CONFIRMED = "confirmed", _("Confirmed by the person register")
+    AWAITING = "awaiting", _("Awaiting the person register's check")
+    REFUSED = "refused", _("Not confirmed by the person register")

@@ -56,18 +56,18 @@ class PortalForm(forms.Form):
 
 
 class ChildForm(PortalForm):
+    """A child is added by IIN alone: the person register gives the rest (``register_checks``)."""
+
     iin = forms.CharField(
         label=_("Child's IIN"),
         max_length=12,
         validators=[validate_iin],
-        help_text=_("12 digits, from the birth certificate."),
+        help_text=_(
+            "12 digits, from the birth certificate. The child's names, birth date and sex come from the "
+            "person register."
+        ),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    surname = forms.CharField(label=_("Surname"), max_length=100)
-    name = forms.CharField(label=_("Name"), max_length=100)
-    patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
-    birth_date = forms.DateField(label=_("Birth date"), widget=_date_widget())
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
     has_special_needs_conclusion = forms.BooleanField(
         label=_("The child has a conclusion of the PMPK (special educational needs)"),
         required=False,
@@ -77,7 +77,33 @@ class ChildForm(PortalForm):
         ),
     )
 
+    #: The register's data has no field here: a refusal about it is about the IIN.
+    service_field_names = {"child_iin": "iin", "birth_date": "iin", "sex": "iin"}
+
+
+class ChildByHandForm(ChildForm):
+    """When the register does not answer: the child's data typed from the birth certificate, checked later."""
+
+    surname = forms.CharField(label=_("Surname"), max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
+    birth_date = forms.DateField(label=_("Birth date"), widget=_date_widget())
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+
+    field_order = (
+        "iin",
+        "surname",
+        "name",
+        "patronymic",
+        "birth_date",
+        "sex",
+        "has_special_needs_conclusion",
+    )
     service_field_names = {"child_iin": "iin"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["iin"].help_text = _("12 digits, from the birth certificate.")
 
     def details(self) -> services.ChildDetails:
         return child_from(self.cleaned_data)

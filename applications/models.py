@@ -14,7 +14,7 @@ from core.iin import Sex, validate_iin
 from core.scoping import RestrictedQuerySet
 from directory.choices import GroupLanguage, KindergartenKind
 
-from .choices import ACTIVE_STATUSES, BenefitCategory, Channel, Relation, Status, Verification
+from .choices import ACTIVE_STATUSES, BenefitCategory, Channel, RegisterCheck, Relation, Status, Verification
 
 MAX_PREFERRED_KINDERGARTENS = 4
 
@@ -287,6 +287,14 @@ class Guardianship(models.Model):
         Child, on_delete=models.PROTECT, related_name="guardianships", verbose_name=_("child")
     )
     added_at = models.DateTimeField(_("added"))
+    #: Whether the person register named the parent the child's legal representative (issue 18).
+    #: Awaiting: the register did not answer when the child was added; ``register_checks.recheck``
+    #: asks again at ``register_next_check_at``, backing off after each ``register_attempts``.
+    register_check = models.CharField(
+        _("person register check"), max_length=16, choices=RegisterCheck.choices, default="", blank=True
+    )
+    register_attempts = models.PositiveSmallIntegerField(_("register requests without an answer"), default=0)
+    register_next_check_at = models.DateTimeField(_("next register request"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("child of an applicant")
@@ -294,6 +302,13 @@ class Guardianship(models.Model):
         ordering = ["added_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["applicant", "child"], name="guardianship_once_per_pair"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["register_next_check_at"],
+                name="guardianship_register_due",
+                condition=Q(register_check=RegisterCheck.AWAITING),
+            ),
         ]
 
     def __str__(self) -> str:

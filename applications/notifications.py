@@ -29,13 +29,38 @@ class Notice:
 
 def deliver(application: Application, build) -> Notice:
     """Build the notice in the applicant's language and send it by SMS, and by e-mail when there is one."""
-    applicant = application.applicant
+    return deliver_to(application.applicant, lambda: build(application))
+
+
+def deliver_to(applicant, build) -> Notice:
+    """``deliver`` for a notice about no one application (``build`` takes nothing)."""
     with translation.override(getattr(applicant, "language", "") or settings.LANGUAGE_CODE):
-        notice = build(application)
+        notice = build()
     send_sms(phone=applicant.phone, text=notice.text)
     if applicant.email:
         send_mail(notice.subject, notice.text, settings.DEFAULT_FROM_EMAIL, [applicant.email])
     return notice
+
+
+def register_refused(child_name: str):
+    """The person register did not confirm a child added while it was not answering (issue 18)."""
+
+    def build() -> Notice:
+        text = _joined(
+            _(
+                "Kezek: the person register does not name you as the parent or guardian of %(child)s, so "
+                "the child is taken off your list and any application for the child is withdrawn. If you "
+                "are the child's parent or guardian, apply on paper at the education department with the "
+                "child's birth certificate and a document showing that you represent the child."
+            )
+            % {"child": child_name},
+            _free_service(),
+        )
+        return Notice(
+            subject=_("The person register did not confirm %(child)s") % {"child": child_name}, text=text
+        )
+
+    return build
 
 
 def _positions_sentence(application: Application) -> str:

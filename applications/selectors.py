@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.choices import Role
 from accounts.models import Applicant
@@ -19,8 +19,8 @@ from queues.models import QueueEntry
 from queues.selectors import positions_of_entries, settled_entries
 
 from . import age, numbers
-from .choices import BenefitCategory, Channel, Verification
-from .models import Application, BenefitDocument, Child
+from .choices import BenefitCategory, Channel, RegisterCheck, Verification
+from .models import Application, BenefitDocument, Child, Guardianship
 
 #: The documents that make a PMPK conclusion held, exempting the child from the age limit (RULES.md 4):
 #: pending or confirmed, as when applying.
@@ -139,21 +139,26 @@ def _label_of(choices, value) -> str:
 def children_of(applicant: Applicant) -> QuerySet[Child]:
     """The parent's children: those they added and those of their applications (a paper one too).
 
-    Each carries ``own_active_applications``: the parent's active application for it, if any.
+    Each carries ``own_active_applications``: the parent's active application for it, if any, and
+    ``register_check``: what the person register said of the parent's claim (``RegisterCheck``; null
+    for a child known only from an application).
     """
     own_active = Application.objects.active().filter(applicant=applicant).order_by("-registered_at")
+    check = Guardianship.objects.filter(applicant=applicant, child=OuterRef("pk")).values("register_check")
     return (
         Child.objects.filter(Q(guardianships__applicant=applicant) | Q(applications__applicant=applicant))
         .distinct()
+        .annotate(register_check=Subquery(check[:1]))
         .prefetch_related(Prefetch("applications", queryset=own_active, to_attr="own_active_applications"))
         .order_by("birth_date", "surname", "name", "id")
     )
 
 
 def children_to_apply_for(applicant: Applicant) -> QuerySet[Child]:
-    """The parent's children without an active application of theirs: those the form offers."""
+    """The parent's children without an active application of theirs, and not refused by the register."""
     own_active = Application.objects.active().filter(applicant=applicant).values("child_id")
-    return children_of(applicant).exclude(pk__in=own_active)
+    refused = Guardianship.objects.filter(applicant=applicant, register_check=RegisterCheck.REFUSED)
+    return children_of(applicant).exclude(pk__in=own_active).exclude(pk__in=refused.values("child_id"))
 
 
 def applications_of(applicant: Applicant) -> QuerySet[Application]:

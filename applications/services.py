@@ -389,6 +389,23 @@ def withdraw_application(
 
 
 @transaction.atomic
+def withdraw_unconfirmed(*, application: Application, reason: str, now: datetime.datetime) -> Application:
+    """The person register definitely contradicts the parent's claim to the child (issue 18): the
+    application leaves every queue as withdrawn, by the system, with the register's reason kept."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    transition(application, Status.WITHDRAWN, now=now, reason=reason)
+    application.save(update_fields=["status", "status_reason", "status_changed_at"])
+    queue_services.leave_queues(application_id=application.pk, reason=LeaveReason.WITHDRAWN, now=now)
+    record(
+        action=AuditAction.APPLICATION_WITHDRAWN_BY_REGISTER,
+        target=application,
+        at=now,
+        details={"reason": reason},
+    )
+    return application
+
+
+@transaction.atomic
 def add_child(
     *,
     applicant: Applicant,

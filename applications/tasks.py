@@ -11,8 +11,8 @@ from celery import shared_task
 from accounts.sms import SmsDeliveryError
 from dispatch.tasks import OutboxTask
 
-from . import notifications, retention, services
-from .models import Application, BenefitDocument
+from . import notifications, register_checks, retention, services
+from .models import Application, BenefitDocument, Guardianship
 
 NOTICE_RETRY = {"autoretry_for": (SmsDeliveryError,), "retry_backoff": 30, "max_retries": 6}
 
@@ -51,3 +51,17 @@ def purge_personal_data() -> dict[str, int]:
 def notify_aged_out(application_id: int) -> None:
     application = Application.objects.select_related("applicant", "child").get(pk=application_id)
     notifications.deliver(application, notifications.aged_out)
+
+
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=60)
+def recheck_register() -> dict[str, int]:
+    """Ask the person register again about children added while it did not answer (each at its due time)."""
+    return register_checks.recheck_due()
+
+
+@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
+def notify_register_refused(guardianship_id: int) -> None:
+    guardianship = Guardianship.objects.select_related("applicant", "child").get(pk=guardianship_id)
+    notifications.deliver_to(
+        guardianship.applicant, notifications.register_refused(guardianship.child.full_name)
+    )

@@ -31,11 +31,12 @@ from directory.models import Settlement
 from queues.explanation import explain
 from queues.history_words import entry_histories, entry_history
 from queues.selectors import positions_of_application, positions_of_applications
+from registers.persons import RegisterUnavailable
 
-from . import intake, selectors, services
-from .choices import Channel, Verification
+from . import intake, register_checks, selectors, services
+from .choices import Channel, RegisterCheck, Verification
 from .downloads import document_response
-from .forms import ApplicationForm, CheckForm, ChildForm, DocumentForm
+from .forms import ApplicationForm, CheckForm, ChildByHandForm, ChildForm, DocumentForm
 from .models import Application
 
 #: The public check: look-ups allowed per client address in a window (against walking through numbers).
@@ -105,27 +106,70 @@ def cabinet(request):
 @parent_required
 @require_http_methods(["GET", "POST"])
 def children(request):
-    """The parent's children, and the form that adds one."""
-    form = ChildForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    """The parent's children, and adding one by IIN: the register's data first shown, then confirmed.
+
+    Steps (the form's ``step``): ``look_up`` shows what the register says;
+    ``confirm`` adds the child with it; when the register does not answer, the
+    form asks for the child's data from the birth certificate and ``by_hand``
+    adds the child awaiting the register's check (``register_checks``).
+    """
+    step = request.POST.get("step", "look_up") if request.method == "POST" else None
+    form = (ChildByHandForm if step == "by_hand" else ChildForm)(request.POST if step else None)
+    found = None
+    if step and form.is_valid():
         try:
-            guardianship = services.add_child(
-                applicant=request.applicant,
-                details=form.details(),
-                actor=request.user,
-                has_special_needs_conclusion=form.cleaned_data["has_special_needs_conclusion"],
-            )
+            if step == "look_up":
+                found = register_checks.registered_child(
+                    applicant=request.applicant,
+                    iin=form.cleaned_data["iin"],
+                    actor=request.user,
+                    reason=register_checks.LOOK_UP,
+                )
+            else:
+                guardianship = _add_child(request, form)
+                messages.success(request, _child_added_message(guardianship))
+                return redirect("applications:children")
+        except RegisterUnavailable:
+            form = ChildByHandForm(initial=form.cleaned_data)
         except (ValidationError, DomainError) as error:
             add_service_error(form, error, form.service_field_names)
-        else:
-            messages.success(
-                request,
-                _("%(name)s is on your list. You can now apply for a kindergarten place.")
-                % {"name": guardianship.child.full_name},
-            )
-            return redirect("applications:children")
-    context = {"children": selectors.children_of(request.applicant), "form": form}
+    context = {
+        "children": selectors.children_of(request.applicant),
+        "form": form,
+        "found": found,
+        "by_hand": isinstance(form, ChildByHandForm),
+    }
     return render(request, "applications/children.html", context)
+
+
+def _add_child(request, form):
+    """The confirmed child, with the register's data or, when it does not answer, as typed."""
+    if isinstance(form, ChildByHandForm):
+        return register_checks.add_child_awaiting_check(
+            applicant=request.applicant,
+            details=form.details(),
+            actor=request.user,
+            has_special_needs_conclusion=form.cleaned_data["has_special_needs_conclusion"],
+        )
+    return register_checks.add_child_by_iin(
+        applicant=request.applicant,
+        iin=form.cleaned_data["iin"],
+        actor=request.user,
+        has_special_needs_conclusion=form.cleaned_data["has_special_needs_conclusion"],
+    )
+
+
+def _child_added_message(guardianship) -> str:
+    values = {"name": guardianship.child.full_name}
+    if guardianship.register_check == RegisterCheck.AWAITING:
+        return (
+            _(
+                "%(name)s is on your list, awaiting the person register's check. You can apply now: the "
+                "application stands in the queue from the moment you submit it."
+            )
+            % values
+        )
+    return _("%(name)s is on your list. You can now apply for a kindergarten place.") % values
 
 
 @never_cache

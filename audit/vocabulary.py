@@ -25,6 +25,17 @@ class AuditAction(models.TextChoices):
     APPLICATION_LOOKED_UP = "application.looked_up", _("Looked up to answer a call or an enquiry")
     APPLICATION_LOOKUP_NOT_FOUND = "application.lookup_not_found", _("Look-up that found no application")
     CHILD_ADDED = "child.added", _("Child added")
+    PERSON_REGISTER_ASKED = "register.person_asked", _("Person register asked about a child")
+    REGISTER_CHECK_AWAITED = (
+        "register.check_awaited",
+        _("Child added while the person register did not answer"),
+    )
+    REGISTER_CHECK_CONFIRMED = "register.check_confirmed", _("Person register confirmed the child")
+    REGISTER_CHECK_REFUSED = "register.check_refused", _("Person register did not confirm the child")
+    APPLICATION_WITHDRAWN_BY_REGISTER = (
+        "application.withdrawn_by_register",
+        _("Withdrawn: the person register does not confirm the child"),
+    )
     BENEFIT_DOCUMENT_ADDED = "benefit.document_added", _("Benefit document added")
     BENEFIT_CONFIRMED = "benefit.confirmed", _("Benefit confirmed")
     BENEFIT_REJECTED = "benefit.rejected", _("Benefit rejected")

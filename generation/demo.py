@@ -37,6 +37,7 @@ from directory.models import District, Group, Kindergarten, Settlement
 from directory.regions import region_of
 from generation import rules
 from generation.rules import GROUP_NAMES, KAZAKH, RUSSIAN, STREETS, WITHDRAWAL_REASONS, Names
+from registers import persons as register
 
 SEED = 2026
 DEMO_PASSWORD = "kezek-demo-2026"  # noqa: S105 - printed on purpose; production refuses the command
@@ -189,6 +190,38 @@ DEMO_FATHER = _demo_parent(
     "Петров", "Сергей", "Николаевич", datetime.date(1988, 11, 2), Sex.MALE, "+77995550102"
 )
 
+
+def demo_newcomers(today: datetime.date) -> tuple[register.Person, register.Person]:
+    """Two children the person register knows and no list holds yet: the demo mother's son, the father's.
+
+    The mother adds her son by IIN in the cabinet; the father's son is a stranger's child to her,
+    and the register refuses him (issue 18). Two years old whenever the demo is loaded.
+    """
+    source = rules.IinSource(rules.DEMO_PARENT_SERIALS)
+    son = datetime.date(today.year - 2, 1, 20)
+    strangers = datetime.date(today.year - 2, 8, 3)
+    return (
+        register.Person(
+            iin=source.take(son, Sex.MALE),
+            surname="Сейітов",
+            name="Нұрлан",
+            patronymic="Ерланұлы",
+            birth_date=son,
+            sex=Sex.MALE,
+            representatives=(DEMO_MOTHER.iin,),
+        ),
+        register.Person(
+            iin=source.take(strangers, Sex.MALE),
+            surname="Петров",
+            name="Максим",
+            patronymic="Сергеевич",
+            birth_date=strangers,
+            sex=Sex.MALE,
+            representatives=(DEMO_FATHER.iin,),
+        ),
+    )
+
+
 # --- What happens to applications ------------------------------------------------
 
 
@@ -272,6 +305,25 @@ class Plan:
     document: BenefitDocument | None = None
 
 
+def register_of(plans, *, newcomers=()) -> list[register.Person]:
+    """The person register of the demo families: every child with its applicants as representatives."""
+    children: dict[str, register.Person] = {person.iin: person for person in newcomers}
+    for plan in plans:
+        child = plan.child
+        known = children.get(child.iin)
+        representatives = (*(known.representatives if known else ()), plan.applicant.iin)
+        children[child.iin] = register.Person(
+            iin=child.iin,
+            surname=child.surname,
+            name=child.name,
+            patronymic=child.patronymic,
+            birth_date=child.birth_date,
+            sex=child.sex,
+            representatives=tuple(dict.fromkeys(representatives)),
+        )
+    return list(children.values())
+
+
 class DemoLoader:
     """Builds the directory and the staff, plans every application, then plays the plans in time order."""
 
@@ -298,6 +350,7 @@ class DemoLoader:
             if slot == MOVED:
                 plans.append(self._moved_plan(plans[-1]))
         self._play(plans)
+        register.write_fake_records(register_of(plans, newcomers=demo_newcomers(self.today)))
 
     # --- directory and staff ---
 

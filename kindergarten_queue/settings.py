@@ -213,6 +213,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
+    # Children added while the person register did not answer: asked again when due, with back-off.
+    "recheck-register": {
+        "task": "applications.tasks.recheck_register",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
 }
 
 # --- Passwords (staff only: parents sign in with a one-time code) ---------------
@@ -277,6 +283,26 @@ PHONE_REGISTER_FAKE_FILE = env.path(
 )
 if PHONE_REGISTER_BACKEND == "accounts.phone_register.HttpRegister" and not PHONE_REGISTER_URL:
     raise ImproperlyConfigured("PHONE_REGISTER_BACKEND is the HTTP register: set PHONE_REGISTER_URL.")
+# The person register (ГБД ФЛ, issue 18): a child's names, birth date, sex and legal
+# representatives come from it by IIN. The embedded default is the local fake, reading
+# REGISTERS_FAKE_FILE (the demo loader writes the demo families there); production sets
+# registers.bus.BusPersonRegister, the SOAP adapter of the integration bus (docs/integrations.md).
+REGISTERS_BACKEND = env.str("REGISTERS_BACKEND", default="registers.persons.FakePersonRegister")
+REGISTERS_FAKE_FILE = env.path("REGISTERS_FAKE_FILE", default=VAR_DIR / "registers" / "persons.json")
+REGISTERS_BUS_URL = env.str("REGISTERS_BUS_URL", default="")
+REGISTERS_SERVICE_ID = env.str("REGISTERS_SERVICE_ID", default="GBDFL_PERSON")
+REGISTERS_SENDER_ID = env.str("REGISTERS_SENDER_ID", default="kezek")
+REGISTERS_SENDER_PASSWORD = env.str("REGISTERS_SENDER_PASSWORD", default="")
+# A callable (dotted path) signing the SOAP envelope with the state's crypto provider.
+REGISTERS_SIGNER = env.str("REGISTERS_SIGNER", default="")
+# Seconds a page waits for the register before it goes on without its answer.
+REGISTERS_TIMEOUT = env.float("REGISTERS_TIMEOUT", default=3.0)
+REGISTERS_BREAKER_PAUSE = env.float("REGISTERS_BREAKER_PAUSE", default=30.0)
+if REGISTERS_BACKEND == "registers.bus.BusPersonRegister":
+    if not REGISTERS_BUS_URL:
+        raise ImproperlyConfigured("REGISTERS_BACKEND is the bus adapter: set REGISTERS_BUS_URL.")
+    if IS_PRODUCTION and not REGISTERS_SIGNER:
+        raise ImproperlyConfigured("The bus takes only signed requests: set REGISTERS_SIGNER in production.")
 if "EMAIL_URL" in env:
     vars().update(env.email_url("EMAIL_URL"))  # django-environ's documented way: EMAIL_BACKEND, ...
 else:

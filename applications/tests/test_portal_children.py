@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
-from applications import services
+from applications import register_checks, services
 from applications.errors import ChildAlreadyInQueue, NotEligible, OutOfScope
 from applications.models import Child, Guardianship
 from applications.tests.factories import applicant_details, child_details, child_iin, submit
 from audit.models import AuditEvent
 from core.iin import Sex
+from registers.tests.people import a_person
 
 NOW = datetime.datetime(2026, 3, 12, 12, 0, tzinfo=ZoneInfo("Asia/Almaty"))
 TOO_OLD = datetime.date(2018, 5, 1)  # seven full years on 1 September 2025
@@ -24,20 +25,6 @@ pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock")]
 
 def add(parent, **overrides):
     return services.add_child(applicant=parent, details=child_details(**overrides), actor=parent.user)
-
-
-def form_data(**overrides):
-    birth_date = overrides.pop("birth_date", datetime.date(2022, 4, 12))
-    data = {
-        "iin": child_iin(birth_date, Sex.FEMALE),
-        "surname": "Омарова",
-        "name": "Аружан",
-        "patronymic": "",
-        "birth_date": birth_date.isoformat(),
-        "sex": Sex.FEMALE,
-    }
-    data.update(overrides)
-    return data
 
 
 def field_errors(response, name):
@@ -162,61 +149,139 @@ def test_the_page_lists_added_children_and_those_of_own_applications(parent, set
     assert "no-store" in response["Cache-Control"]
 
 
-@pytest.mark.usefixtures("english_pages")
-def test_adding_a_child_through_the_page(parent, parent_client):
-    response = parent_client.post(reverse("applications:children"), form_data(), follow=True)
-
-    assert response.redirect_chain[-1][0] == reverse("applications:children")
-    assert "Омарова Аружан is on your list" in response.text
-    assert Guardianship.objects.get().applicant == parent
-
-
-@pytest.mark.usefixtures("english_pages")
-def test_a_wrong_check_digit_shows_on_the_iin_field(parent_client):
-    good = child_iin(datetime.date(2022, 4, 12), Sex.FEMALE)
-
-    response = parent_client.post(
-        reverse("applications:children"), form_data(iin=good[:11] + str((int(good[11]) + 1) % 10))
+def registered_child(parent, birth_date=datetime.date(2022, 4, 12), **fields):
+    """The register's record of a girl whose legal representative is ``parent``."""
+    return a_person(
+        birth_date,
+        Sex.FEMALE,
+        iin=child_iin(birth_date, Sex.FEMALE),
+        surname="Омарова",
+        name="Аружан",
+        patronymic="Ерланқызы",
+        representatives=(parent.iin,),
+        **fields,
     )
 
-    assert response.status_code == 200
-    assert any("check" in error for error in field_errors(response, "iin"))
+
+def look_up(client, iin, **extra):
+    return client.post(reverse("applications:children"), {"step": "look_up", "iin": iin, **extra})
+
+
+def confirm(client, iin, **extra):
+    return client.post(
+        reverse("applications:children"), {"step": "confirm", "iin": iin, **extra}, follow=True
+    )
+
+
+@pytest.mark.usefixtures("english_pages")
+def test_the_register_shows_the_childs_data_and_the_parent_confirms(parent, parent_client, person_register):
+    child = registered_child(parent)
+    person_register.add(child)
+
+    shown = look_up(parent_client, child.iin)
+
+    assert shown.context["found"] == child
+    for shown_text in ("Омарова", "Аружан", "Ерланқызы", "12.04.2022", "Female"):
+        assert shown_text in shown.text
+    assert "Yes, add this child" in shown.text
+    assert not Guardianship.objects.exists()  # nothing is added before the parent confirms
+
+    added = confirm(parent_client, child.iin)
+
+    assert added.redirect_chain[-1][0] == reverse("applications:children")
+    assert "Омарова Аружан Ерланқызы is on your list" in added.text
+    guardianship = Guardianship.objects.get()
+    assert guardianship.applicant == parent
+    assert (guardianship.child.patronymic, guardianship.child.birth_date) == ("Ерланқызы", child.birth_date)
+
+
+@pytest.mark.usefixtures("english_pages")
+def test_every_register_request_is_audited_with_its_reason_and_outcome(
+    parent, parent_client, person_register
+):
+    child = registered_child(parent)
+    person_register.add(child)
+
+    look_up(parent_client, child.iin)
+    confirm(parent_client, child.iin)
+
+    asked = AuditEvent.objects.filter(action="register.person_asked").order_by("id")
+    assert [(event.details["reason"], event.details["outcome"]) for event in asked] == [
+        (register_checks.LOOK_UP, "found"),
+        (register_checks.CONFIRM, "found"),
+    ]
+    assert all(
+        event.actor == parent.user and event.details["iin"] == child.iin[:6] + "******" for event in asked
+    )
+    assert all("Омарова" not in str(event.details) for event in asked)
+
+
+@pytest.mark.usefixtures("english_pages")
+def test_a_stranger_s_child_is_refused_with_what_to_do(parent, other_parent, parent_client, person_register):
+    stranger = registered_child(other_parent)
+    person_register.add(stranger)
+
+    for response in (look_up(parent_client, stranger.iin), confirm(parent_client, stranger.iin)):
+        errors = field_errors(response, "iin")
+        assert any("does not name you as this child's parent" in error for error in errors)
+        assert any("apply on paper at the education department" in error for error in errors)
+        assert "Омарова" not in response.text
+    assert not Guardianship.objects.exists()
+    assert AuditEvent.objects.filter(details__outcome="not_representative").count() == 2
+
+
+@pytest.mark.usefixtures("english_pages")
+def test_an_iin_the_register_does_not_hold_is_refused(parent_client, person_register):
+    response = look_up(parent_client, child_iin(datetime.date(2022, 4, 12), Sex.FEMALE))
+
+    assert any("has no child with this IIN" in error for error in field_errors(response, "iin"))
+
+
+@pytest.mark.usefixtures("english_pages")
+def test_a_deceased_child_is_refused(parent, parent_client, person_register):
+    child = registered_child(parent, alive=False)
+    person_register.add(child)
+
+    response = confirm(parent_client, child.iin)
+
+    assert any("cannot be added" in error for error in field_errors(response, "iin"))
     assert not Guardianship.objects.exists()
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_an_iin_disagreeing_with_the_birth_date_shows_on_the_birth_date(parent_client):
-    data = form_data()
-    data["birth_date"] = "2022-04-13"
+def test_a_wrong_check_digit_shows_on_the_iin_field_before_the_register_is_asked(parent_client):
+    good = child_iin(datetime.date(2022, 4, 12), Sex.FEMALE)
 
-    response = parent_client.post(reverse("applications:children"), data)
+    response = look_up(parent_client, good[:11] + str((int(good[11]) + 1) % 10))
 
-    assert any("does not match the IIN" in error for error in field_errors(response, "birth_date"))
-
-
-@pytest.mark.usefixtures("english_pages")
-def test_a_child_too_old_shows_the_reason(parent_client):
-    response = parent_client.post(reverse("applications:children"), form_data(birth_date=TOO_OLD))
-
-    assert any("7 full years old" in error for error in field_errors(response, "birth_date"))
+    assert response.status_code == 200
+    assert any("check" in error for error in field_errors(response, "iin"))
+    assert not AuditEvent.objects.filter(action="register.person_asked").exists()
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_a_child_in_another_familys_queue_gets_a_message_and_nothing_of_theirs(settlement_a, parent_client):
-    data = form_data()
+def test_a_child_too_old_shows_the_reason(parent, parent_client, person_register):
+    child = registered_child(parent, birth_date=TOO_OLD)
+    person_register.add(child)
+
+    response = confirm(parent_client, child.iin)
+
+    assert any("7 full years old" in error for error in field_errors(response, "iin"))
+
+
+@pytest.mark.usefixtures("english_pages")
+def test_a_child_in_another_familys_queue_gets_a_message_and_nothing_of_theirs(
+    parent, settlement_a, parent_client, person_register
+):
+    child = registered_child(parent)
+    person_register.add(child)
     other = submit(
         settlement_a,
-        child=child_details(
-            iin=data["iin"],
-            surname="Омарова",
-            name="Аружан",
-            birth_date=datetime.date(2022, 4, 12),
-            sex=Sex.FEMALE,
-        ),
+        child=register_checks.child_details(child),
         applicant=applicant_details(surname="Жанова", name="Сәуле"),
     )
 
-    response = parent_client.post(reverse("applications:children"), data)
+    response = confirm(parent_client, child.iin)
 
     assert any("already has an active application" in error for error in field_errors(response, "iin"))
     assert "Жанова" not in response.text
@@ -231,3 +296,40 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, db):
 
     assert response.status_code == 302
     assert response.url.startswith(resolve_url("accounts:sign_in"))
+
+
+# --- when the register cannot answer (the loopback SOAP fake of the bus) ----------------
+
+
+@pytest.mark.usefixtures("english_pages")
+def test_through_the_bus_the_parent_adds_a_child_the_register_names_them_for(
+    parent, parent_client, person_register, fake_bus
+):
+    child = registered_child(parent)
+    person_register.add(child)
+
+    assert look_up(parent_client, child.iin).context["found"] == child
+    confirm(parent_client, child.iin)
+
+    assert Guardianship.objects.get().child.iin == child.iin
+    assert len(fake_bus.received) == 2
+
+
+@pytest.mark.usefixtures("english_pages")
+@pytest.mark.parametrize("failure", ["unavailable", "delay"])
+def test_a_bus_error_or_time_out_asks_for_the_data_by_hand_and_adds_nothing_yet(
+    parent, parent_client, person_register, fake_bus, failure
+):
+    child = registered_child(parent)
+    person_register.add(child)
+    setattr(fake_bus, failure, True if failure == "unavailable" else 1.0)
+
+    response = look_up(parent_client, child.iin)
+
+    assert response.status_code == 200
+    assert "not answering right now" in response.text
+    assert response.context["by_hand"] is True
+    assert response.context["form"].initial["iin"] == child.iin
+    assert "Омарова" not in response.text
+    assert not Guardianship.objects.exists()
+    assert AuditEvent.objects.get(action="register.person_asked").details["outcome"] == "no_answer"

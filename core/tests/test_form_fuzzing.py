@@ -27,7 +27,7 @@ FIELDS = {
     "/sign-in/": ["iin", "phone"],
     "/sign-in/code/": ["code"],
     "/sign-in/register/": ["surname", "name", "patronymic", "email", "consent"],
-    "/cabinet/children/": ["iin", "surname", "name", "patronymic", "birth_date", "sex"],
+    "/cabinet/children/": ["step", "iin", "has_special_needs_conclusion"],
     "/cabinet/apply/": ["child", "relation", "settlement", "preferred_kindergartens", "language", "category"],
     "/check/": ["number"],
     "/verify/": ["code"],

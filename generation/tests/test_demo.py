@@ -3,6 +3,7 @@
 import base64
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,11 +14,13 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Applicant, User
+from applications import register_checks
 from applications.models import Application, BenefitDocument, Child
 from audit.models import AuditEvent
+from core import clock
 from directory.choices import KindergartenKind, SettlementKind
 from directory.models import District, Group, Kindergarten, Settlement
-from generation.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from generation.demo import DEMO_MOTHER, DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_newcomers
 from queues.choices import BenefitClass
 from queues.models import QueueEntry
 
@@ -38,6 +41,7 @@ class Runs:
     first: str
     second: str
     counts_after_first: dict[str, int]
+    register_file: Path
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +52,14 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     (each test's ``django_db`` transaction nests in it as a savepoint). The documents'
     files go to a throw-away folder; the fast hasher keeps the staff passwords from costing seconds.
     """
+    register_file = tmp_path_factory.mktemp("register") / "persons.json"
     with (
         django_db_blocker.unblock(),
         override_settings(
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
             PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private"),
             OUTBOX_DIR=tmp_path_factory.mktemp("outbox"),
+            REGISTERS_FAKE_FILE=register_file,
         ),
         transaction.atomic(),
     ):
@@ -62,7 +68,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         assert not transaction.get_connection().run_on_commit, "loading the demo schedules no notice"
         counts = _counts()
         call_command("load_demo", stdout=second)
-        yield Runs(first.getvalue(), second.getvalue(), counts)
+        yield Runs(first.getvalue(), second.getvalue(), counts, register_file)
         transaction.set_rollback(True)
 
 
@@ -121,6 +127,32 @@ def test_every_run_prints_the_demo_logins(demo):
             assert username in output
         for parent in parents:
             assert parent.iin in output
+
+
+@pytest.mark.django_db
+def test_the_register_knows_every_demo_child_and_names_its_applicant(demo, settings):
+    settings.REGISTERS_FAKE_FILE = demo.register_file
+    for application in Application.objects.select_related("child", "applicant"):
+        found = register_checks.registered_child(
+            applicant=application.applicant, iin=application.child.iin, actor=None, reason="test"
+        )
+        assert register_checks.child_details(found) == register_checks.child_details(application.child)
+
+
+@pytest.mark.django_db
+def test_the_demo_mother_may_add_her_son_by_iin_and_not_anothers_child(demo, settings):
+    settings.REGISTERS_FAKE_FILE = demo.register_file
+    mother = Applicant.objects.get(iin=DEMO_MOTHER.iin)
+    own, strangers = demo_newcomers(clock.today())
+
+    def ask(iin):
+        return register_checks.registered_child(applicant=mother, iin=iin, actor=None, reason="test")
+
+    assert ask(own.iin).name == "Нұрлан"
+    assert not mother.guardianships.filter(child__iin=own.iin).exists()
+    with pytest.raises(register_checks.NotRepresentative):
+        ask(strangers.iin)
+    assert strangers.iin in demo.first
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ from django.db.models import Count, Sum
 from accounts.models import Applicant, User
 from applications.choices import Status, Verification
 from applications.models import Application, BenefitDocument
+from core import clock
 from directory.choices import SettlementKind
 from directory.models import District, Group, Kindergarten, Settlement
 from dispatch.models import PendingTask
@@ -27,6 +28,7 @@ from generation.demo import (
     SIGN_IN_URL,
     STAFF,
     DemoLoader,
+    demo_newcomers,
 )
 from queues import summary
 from queues.choices import BenefitClass
@@ -148,3 +150,7 @@ class Command(BaseCommand):
                 for application in sorted(parent.applications.all(), key=lambda application: application.pk)
             )
             write(f"  IIN {parent.iin}  phone {parent.phone}  {parent.full_name}: {children}")
+        own, strangers = demo_newcomers(clock.today())
+        write("  Children are added by IIN from the person register (its local fake):")
+        write(f"    the mother adds her son with IIN {own.iin}; IIN {strangers.iin}, another family's child,")
+        write("    is refused.")

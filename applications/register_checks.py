@@ -1,0 +1,272 @@
+"""A child's data from the person register, not typed by hand (issue 18 item 2).
+
+The parent gives only the child's IIN. The register (``registers.persons``)
+gives the names, birth date and sex, and must name the signed-in parent as one
+of the child's legal representatives; otherwise the parent is refused with what
+to do instead: a paper application, with the documents, at the education
+department, where a specialist sees the papers.
+
+When the register cannot answer (a fault, or no answer within
+``REGISTERS_TIMEOUT``), adding a child does not stop: the parent types the
+child's data from the birth certificate, the child is added "awaiting the
+register's check", and applications for it are registered and stand in the
+queues with their own submission time. ``recheck_due`` (a Celery beat job) asks
+the register again, each child at its ``register_next_check_at``, backing off
+after every request without an answer; only a definite answer that contradicts
+the parent (no such child, not theirs, not alive) takes the child off the list,
+withdraws its applications and tells the parent. A confirming answer puts the
+register's names on the child's record.
+
+Every request to the register is recorded in the audit trail with its reason
+and its outcome (``AuditAction.PERSON_REGISTER_ASKED``); the register's answer
+itself is kept only as the child's record the parent confirms.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Applicant
+from accounts.services import mask_iin
+from audit.services import record
+from audit.vocabulary import AuditAction
+from core import clock
+from dispatch.services import enqueue
+from registers import persons
+from registers.persons import Person, PersonNotFound, RegisterUnavailable
+
+from . import services
+from .choices import RegisterCheck
+from .errors import InvalidInput
+from .models import Application, Guardianship
+
+#: Why the register is asked: recorded with every request.
+LOOK_UP = "adding a child: look-up"
+CONFIRM = "adding a child: confirmed by the parent"
+RECHECK = "awaiting the register's check: asked again"
+#: After the n-th request without an answer, wait FIRST_RETRY * 2**(n-1), at most LONGEST_WAIT.
+FIRST_RETRY = datetime.timedelta(minutes=2)
+LONGEST_WAIT = datetime.timedelta(hours=6)
+#: Children asked about in one run of ``recheck_due``: a run stays short, the next one goes on.
+RECHECKS_PER_RUN = 200
+
+GO_TO_THE_DEPARTMENT = _(
+    "If you are the child's parent or guardian, apply on paper at the education department with the "
+    "child's birth certificate and a document showing that you represent the child."
+)
+
+
+class NotInRegister(InvalidInput):
+    code = "not_in_register"
+
+
+class NotRepresentative(InvalidInput):
+    code = "not_representative"
+
+
+def registered_child(*, applicant: Applicant, iin: str, actor, reason: str) -> Person:
+    """The register's record of the child ``iin`` if it names ``applicant`` as a legal representative.
+
+    ``NotInRegister`` (no such child, or not a living one), ``NotRepresentative``
+    (the register names other people), or ``RegisterUnavailable`` (no answer:
+    nothing is concluded). Each outcome is audited with ``reason``.
+    """
+    try:
+        person = persons.person(iin, reason=reason)
+    except PersonNotFound:
+        _audit(applicant, actor, iin, reason, "not_found")
+        raise NotInRegister(
+            _("The person register has no child with this IIN. Check the IIN on the birth certificate.")
+            + " "
+            + GO_TO_THE_DEPARTMENT,
+            field="iin",
+        ) from None
+    except RegisterUnavailable:
+        _audit(applicant, actor, iin, reason, "no_answer")
+        raise
+    if not person.alive:
+        _audit(applicant, actor, iin, reason, "not_alive")
+        raise NotInRegister(_("This IIN cannot be added.") + " " + GO_TO_THE_DEPARTMENT, field="iin")
+    if not person.is_represented_by(applicant.iin):
+        _audit(applicant, actor, iin, reason, "not_representative")
+        raise NotRepresentative(
+            _("The person register does not name you as this child's parent or guardian.")
+            + " "
+            + GO_TO_THE_DEPARTMENT,
+            field="iin",
+        )
+    _audit(applicant, actor, iin, reason, "found")
+    return person
+
+
+def add_child_by_iin(
+    *, applicant: Applicant, iin: str, actor, has_special_needs_conclusion: bool = False
+) -> Guardianship:
+    """Put the child on the parent's list with the register's data, asked again at the confirmation.
+
+    The register is asked outside the transaction that adds the child, so a
+    refusal keeps its audit event.
+    """
+    person = registered_child(applicant=applicant, iin=iin, actor=actor, reason=CONFIRM)
+    with transaction.atomic():
+        guardianship = services.add_child(
+            applicant=applicant,
+            details=child_details(person),
+            actor=actor,
+            has_special_needs_conclusion=has_special_needs_conclusion,
+        )
+        guardianship.register_check = RegisterCheck.CONFIRMED
+        guardianship.save(update_fields=["register_check"])
+    return guardianship
+
+
+def add_child_awaiting_check(
+    *,
+    applicant: Applicant,
+    details: services.ChildDetails,
+    actor,
+    has_special_needs_conclusion: bool = False,
+    now: datetime.datetime | None = None,
+) -> Guardianship:
+    """The register did not answer the look-up: add the child as typed, to be checked later.
+
+    The register is asked once more first: if it answers now, its answer counts
+    (the register's data, or the refusal) as in ``add_child_by_iin``.
+    """
+    now = now or clock.now()
+    try:
+        return add_child_by_iin(
+            applicant=applicant,
+            iin=details.iin,
+            actor=actor,
+            has_special_needs_conclusion=has_special_needs_conclusion,
+        )
+    except RegisterUnavailable:
+        pass
+    with transaction.atomic():
+        guardianship = services.add_child(
+            applicant=applicant,
+            details=details,
+            actor=actor,
+            has_special_needs_conclusion=has_special_needs_conclusion,
+            now=now,
+        )
+        guardianship.register_check = RegisterCheck.AWAITING
+        guardianship.register_attempts = 1
+        guardianship.register_next_check_at = now + _wait_after(1)
+        guardianship.save(update_fields=["register_check", "register_attempts", "register_next_check_at"])
+        record(action=AuditAction.REGISTER_CHECK_AWAITED, target=guardianship.child, actor=actor, at=now)
+    return guardianship
+
+
+def recheck_due(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Ask the register about every child whose check is due; stop at the first request without an answer.
+
+    Idempotent and safe to rerun (a Celery beat job): a child is asked only when
+    due, and each answer is written in its own transaction. Returns the count of
+    each outcome.
+    """
+    now = now or clock.now()
+    due = Guardianship.objects.filter(
+        register_check=RegisterCheck.AWAITING, register_next_check_at__lte=now
+    ).order_by("register_next_check_at", "pk")
+    outcomes = {"confirmed": 0, "refused": 0, "no_answer": 0}
+    for guardianship_id in due.values_list("pk", flat=True)[:RECHECKS_PER_RUN]:
+        outcome = recheck(guardianship_id, now=now)
+        outcomes[outcome] += 1
+        if outcome == "no_answer":
+            break  # the register is down: the others wait for the next run
+    return outcomes
+
+
+@transaction.atomic
+def recheck(guardianship_id: int, *, now: datetime.datetime) -> str:
+    """Ask the register about one awaiting child: "confirmed", "refused" or "no_answer"."""
+    guardianship = (
+        Guardianship.objects.select_for_update(of=("self",))
+        .select_related("applicant", "child")
+        .get(pk=guardianship_id)
+    )
+    if guardianship.register_check != RegisterCheck.AWAITING:
+        return "confirmed" if guardianship.register_check == RegisterCheck.CONFIRMED else "refused"
+    try:
+        person = registered_child(
+            applicant=guardianship.applicant, iin=guardianship.child.iin, actor=None, reason=RECHECK
+        )
+    except RegisterUnavailable:
+        guardianship.register_attempts += 1
+        guardianship.register_next_check_at = now + _wait_after(guardianship.register_attempts)
+        guardianship.save(update_fields=["register_attempts", "register_next_check_at"])
+        return "no_answer"
+    except InvalidInput:
+        _refuse(guardianship, now=now)
+        return "refused"
+    _confirm(guardianship, person, now=now)
+    return "confirmed"
+
+
+def _wait_after(attempts: int) -> datetime.timedelta:
+    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
+
+
+def _confirm(guardianship: Guardianship, person: Person, *, now: datetime.datetime) -> None:
+    """The register names the parent: its names go on the child's record; which ones differed is audited."""
+    child = guardianship.child
+    differed = [
+        name for name in ("surname", "name", "patronymic") if getattr(child, name) != getattr(person, name)
+    ]
+    for name in differed:
+        setattr(child, name, getattr(person, name))
+    if differed:
+        child.save(update_fields=differed)
+    guardianship.register_check = RegisterCheck.CONFIRMED
+    guardianship.register_next_check_at = None
+    guardianship.save(update_fields=["register_check", "register_next_check_at"])
+    record(
+        action=AuditAction.REGISTER_CHECK_CONFIRMED,
+        target=child,
+        at=now,
+        details={"applicant": guardianship.applicant_id, "corrected_fields": differed},
+    )
+
+
+def _refuse(guardianship: Guardianship, *, now: datetime.datetime) -> None:
+    """A definite contradicting answer: the parent's applications for the child end, and they are told."""
+    reason = str(_("The person register does not name the applicant as the child's parent or guardian."))
+    own = list(
+        Application.objects.active().filter(applicant=guardianship.applicant, child=guardianship.child)
+    )
+    for application in own:
+        services.withdraw_unconfirmed(application=application, reason=reason, now=now)
+    guardianship.register_check = RegisterCheck.REFUSED
+    guardianship.register_next_check_at = None
+    guardianship.save(update_fields=["register_check", "register_next_check_at"])
+    record(
+        action=AuditAction.REGISTER_CHECK_REFUSED,
+        target=guardianship.child,
+        at=now,
+        details={"applicant": guardianship.applicant_id, "applications_withdrawn": len(own)},
+    )
+    enqueue("applications.tasks.notify_register_refused", guardianship.pk)
+
+
+def child_details(person: Person) -> services.ChildDetails:
+    return services.ChildDetails(
+        iin=person.iin,
+        surname=person.surname,
+        name=person.name,
+        patronymic=person.patronymic,
+        birth_date=person.birth_date,
+        sex=person.sex,
+    )
+
+
+def _audit(applicant: Applicant, actor, iin: str, reason: str, outcome: str) -> None:
+    """One event per request: who asked, about which IIN (masked), why, what came back (never the data)."""
+    record(
+        action=AuditAction.PERSON_REGISTER_ASKED,
+        target=applicant,
+        actor=actor,
+        details={"iin": mask_iin(iin), "reason": reason, "outcome": outcome},
+    )
