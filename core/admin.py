@@ -95,12 +95,29 @@ class KezekAdminSite(admin.AdminSite):
         super().register(model_or_iterable, admin_class, **options)
 
     def login(self, request, extra_context=None):
+        desk = self.desk_elsewhere(request)
+        if desk is not None:
+            return redirect(desk)
         response = super().login(request, extra_context)
         if request.user.is_authenticated and request.user.is_staff_member and not is_verified(request.user):
             next_url = response.url if response.status_code == 302 else request.GET.get(REDIRECT_FIELD_NAME)
             query = f"?{urlencode({REDIRECT_FIELD_NAME: next_url})}" if next_url else ""
             return redirect(reverse(settings.SECOND_FACTOR_URL) + query)
         return response
+
+    def desk_elsewhere(self, request) -> str | None:
+        """The desk of a signed-in, verified staff member who works outside the admin, else ``None``.
+
+        Kindergarten staff and call-centre operators who open the admin (its
+        index, its sign-in page) are sent there instead of being refused: the
+        admin's sign-in page is the staff's one sign-in page (issue 14).
+        """
+        user = request.user
+        if not (user.is_authenticated and user.is_staff_member and is_verified(user)):
+            return None
+        if self.has_permission(request):
+            return None
+        return user.desk_url
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
@@ -114,6 +131,9 @@ class KezekAdminSite(admin.AdminSite):
                         request.get_full_path(), reverse("admin:login", current_app=self.name)
                     )
                 if not self.has_permission(request):
+                    desk = self.desk_elsewhere(request)
+                    if desk is not None and request.path == reverse("admin:index", current_app=self.name):
+                        return redirect(desk)
                     raise PermissionDenied
             return inner(request, *args, **kwargs)
 
