@@ -65,6 +65,12 @@ class ForbidsDelete:
         return actions
 
 
+#: What the admin's index shows above the list of models, each a function of the request that
+#: returns ``{"template": ..., **context}`` (or ``None`` to show nothing). The apps above core
+#: register theirs when they load (placements: the specialist's day), so core imports none of them.
+index_sections: list[Callable] = []
+
+
 class KezekAdminSite(admin.AdminSite):
     """The admin site, closed to staff whose role has a desk of its own (call centre, service centre).
 
@@ -74,8 +80,14 @@ class KezekAdminSite(admin.AdminSite):
     (``settings.SECOND_FACTOR_URL``) from the login page and from every admin page.
     """
 
+    index_template = "admin/kezek_index.html"
+
     def has_permission(self, request):
         return uses_admin(request.user)
+
+    def index(self, request, extra_context=None):
+        sections = [section for make in index_sections if (section := make(request)) is not None]
+        return super().index(request, {"sections": sections, **(extra_context or {})})
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every model admin here, third-party ones too, forbids delete and gets the search box that posts.

@@ -11,6 +11,7 @@ Enrolment belongs to the kindergarten's own desk (``placements.desk``).
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -19,11 +20,29 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.admin import may_act_on
 from applications.forms import ReasonForm
+from core import clock
 from core.admin import ScopedAdmin, ServiceActions, posted
 
 from . import services
 from .choices import ReferralStatus
 from .models import Enrolment, Referral, StopListEntry
+
+
+class ExpiringTodayFilter(admin.SimpleListFilter):
+    """Issued referrals whose last day of validity (extension included) is today in Almaty."""
+
+    title = _("valid through")
+    parameter_name = "valid_through"
+
+    def lookups(self, request, model_admin):
+        return [("today", _("Expires today"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "today":
+            return queryset
+        return queryset.annotate(through=Coalesce("extended_until", "valid_until")).filter(
+            status=ReferralStatus.ISSUED, through=clock.today()
+        )
 
 
 @admin.register(Referral)
@@ -39,7 +58,7 @@ class ReferralAdmin(ServiceActions, ScopedAdmin):
         "valid_through",
     )
     list_select_related = ("child", "kindergarten", "group")
-    list_filter = ("status",)
+    list_filter = ("status", ExpiringTodayFilter)
     search_fields = ("number", "application__number", "child__iin")
     fields = (
         "referral_number",
