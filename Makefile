@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # `make run` always uses the embedded default, whatever the shell exports.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_ENV=development
 
-.PHONY: run test serve drill bench profile wrk lint messages debian-packages browser clean
+.PHONY: run test serve drill bench profile wrk lint messages debian-packages browser clean cluster-packages cluster cluster-down cluster-drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,8 @@ run: $(VENV)/.runtime messages
 test: $(VENV)/.dev messages browser wrk
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# The app layers of docs/architecture.md (contracts in pyproject.toml): no upward import, no cycle.
+	$(BIN)/lint-imports
 	# Django's deploy check in production mode, with a throw-away key: no warning is allowed (docs/security.md).
 	DJANGO_ENV=production SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(60))") \
 		ALLOWED_HOSTS=kezek.example DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
@@ -81,6 +83,29 @@ serve: $(VENV)/.runtime messages
 drill: $(VENV)/.runtime messages
 	$(BIN)/python -m drills
 
+# Issue 16: the production shape on this machine, each part in its own network namespace (root only):
+# nginx, two web nodes, a PostgreSQL primary and its streaming replica, Redis, RabbitMQ, a worker host
+# with the only beat (docs/deployment.md). The servers come from Debian's packages, installed if missing.
+cluster-packages:
+	@for tool in ip:iproute2 nginx:nginx-light redis-server:redis-server rabbitmq-server:rabbitmq-server; do \
+		command -v $${tool%%:*} >/dev/null || test -x /usr/sbin/$${tool%%:*} || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+			&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $${tool##*:} >/dev/null; } \
+		|| { echo "$${tool##*:} is needed for make cluster: install the Debian package"; exit 1; }; done
+	@ls /usr/lib/postgresql/*/bin/pg_basebackup >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
+		|| { echo "PostgreSQL's server binaries are needed: install the Debian package 'postgresql'"; exit 1; }
+	@[ "$$(id -u)" = 0 ] || { echo "make cluster makes network namespaces: run it as root"; exit 1; }
+
+cluster: $(VENV)/.runtime messages cluster-packages
+	$(BIN)/python -m drills.cluster up
+
+# One PASS/FAIL line per drill; the last one (the primary's failover) leaves the replica as the primary.
+cluster-drill: $(VENV)/.runtime
+	$(BIN)/python -m drills.cluster drill
+
+cluster-down: $(VENV)/.runtime
+	$(BIN)/python -m drills.cluster down
+
 # Issue 7: a synthetic country in a fresh kezek_bench database (BENCH_DATABASE names another), then
 # one table of figures (docs/performance.md). BENCH_ARGS=--full for a million applications, --reuse
 # to keep the data.
@@ -99,6 +124,7 @@ profile: $(VENV)/.bench
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var

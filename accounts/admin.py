@@ -102,11 +102,14 @@ class UserAdmin(AnnouncesChanges, DjangoUserAdmin):
 @admin.register(Applicant)
 class ApplicantAdmin(ScopedAdmin):
     read_only = True
-    scope_path = "applications__settlement__district"
     list_display = ("surname", "name", "patronymic", "iin", "phone", "created_at")
     search_fields = ("=iin", "surname")
     search_help_text = _("Search by IIN (all 12 digits) or surname.")
     fields = ("iin", "surname", "name", "patronymic", "phone", "phone2", "email", "user", "created_at")
+
+    def restricted(self, queryset, user, action: str):
+        """Through the path ``applications`` registers; once each, though a parent may hold several."""
+        return queryset.restrict(user, action).distinct()
 
 
 @admin.register(OneTimeCode)

@@ -13,7 +13,7 @@ from core.addresses import client_address
 from core.errors import DomainError
 
 from . import services
-from .choices import Role
+from .authorization import PARENT_ACCOUNT, is_parent_account
 from .models import CodePurpose, OneTimeCode, User
 
 
@@ -68,12 +68,12 @@ class OneTimeCodeBackend(BaseBackend):
 
     def get_user(self, user_id):
         """The signed-in parent, with their ``Applicant`` in the same query: every cabinet page needs both."""
-        parents = User.objects.filter(role=Role.PARENT, is_active=True).select_related("applicant")
+        parents = User.objects.filter(**PARENT_ACCOUNT).select_related("applicant")
         return parents.filter(pk=user_id).first()
 
     def _owner(self, code: OneTimeCode):
         applicant = code.applicant
         user = applicant.user if applicant is not None else None
-        if user is None or not user.is_active or user.role != Role.PARENT:
+        if not is_parent_account(user):
             raise services.CabinetClosed()
         return user

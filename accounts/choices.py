@@ -1,6 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import Action
+
+__all__ = ["Action", "Role"]  # Action lives in core.scoping, below the audit trail; kept importable here
+
 
 class Role(models.TextChoices):
     """What a user is to the service (RULES.md section 1). Each role's reach is in ``User.district_scope``."""
@@ -11,8 +15,3 @@ class Role(models.TextChoices):
     KINDERGARTEN = "kindergarten", _("Kindergarten staff")
     CALL_CENTRE = "call_centre", _("Call-centre operator")
     ADMINISTRATOR = "administrator", _("National administrator")
-
-
-class Action(models.TextChoices):
-    VIEW = "view", _("view")
-    CHANGE = "change", _("change")

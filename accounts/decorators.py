@@ -6,11 +6,11 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from .choices import Role
+from .authorization import has_role, is_parent_account
 
 
 def parent_required(view):
-    """Signed-in parents only: anonymous visitors go to sign-in, other roles get 403.
+    """Parent accounts only (``is_parent_account``): anonymous visitors go to sign-in, others get 403.
 
     The view receives the parent's ``Applicant`` as ``request.applicant``.
     """
@@ -21,7 +21,7 @@ def parent_required(view):
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), login_url="accounts:sign_in")
         applicant = getattr(user, "applicant", None)
-        if user.role != Role.PARENT or applicant is None:
+        if not is_parent_account(user) or applicant is None:
             raise PermissionDenied
         request.applicant = applicant
         return view(request, *args, **kwargs)
@@ -43,7 +43,7 @@ def role_required(*roles):
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not user.is_active or user.role not in roles:
+            if not has_role(user, roles):
                 raise PermissionDenied
             if not user.is_verified():
                 return redirect_to_login(request.get_full_path(), login_url=settings.SECOND_FACTOR_URL)

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from core.iin import validate_iin
 from core.scoping import RestrictedQuerySet
 
-from .choices import Action, Role
+from . import authorization
+from .choices import Role
 
 phone_validator = RegexValidator(
     r"^\+7\d{10}$", _("Enter a mobile number as +7 and ten digits, for example +77011234567.")
@@ -45,27 +46,21 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    # The rules are ``accounts.authorization``'s; the user answers them for the code that only holds a user
+    # (``core.scoping.restrict``, the audit trail, the admin), which may not import accounts.
+
     @property
     def is_staff_member(self) -> bool:
-        """Everyone but a parent: signs in with a password and a second factor, and has the shorter session.
-
-        A parent is the role parent with no staff flag; any other role, the staff
-        flag or the superuser flag makes a staff member (issue 6, docs/security.md).
-        """
-        return self.role != Role.PARENT or self.is_staff or self.is_superuser
+        """Signs in with a password and a second factor, and has the shorter session (issue 6)."""
+        return authorization.is_staff_member(self)
 
     @property
     def is_national_administrator(self) -> bool:
-        return self.is_superuser or self.role == Role.ADMINISTRATOR
+        return authorization.is_national_administrator(self)
 
     @property
     def uses_staff_admin(self) -> bool:
-        """Specialists and national administrators work in the admin; other staff get desks of their own."""
-        return (
-            self.is_active
-            and self.is_staff
-            and (self.is_national_administrator or self.role == Role.SPECIALIST)
-        )
+        return authorization.uses_staff_admin(self)
 
     @property
     def desk_url(self) -> str | None:
@@ -85,20 +80,7 @@ class User(AbstractUser):
         return reverse(name) if name else None
 
     def district_scope(self, action: str) -> set[int] | None:
-        """The districts this user may ``action`` on: ``None`` means the whole country.
-
-        Superusers and national administrators reach everything; a call-centre
-        operator may view country-wide and change nothing; a specialist acts
-        on the assigned districts only; every other role reaches no district
-        through staff screens (parents see their own records by ownership).
-        """
-        if self.is_national_administrator:
-            return None
-        if self.role == Role.CALL_CENTRE:
-            return None if action == Action.VIEW else set()
-        if self.role == Role.SPECIALIST:
-            return set(self.assigned_district_ids)
-        return set()
+        return authorization.district_scope(self, action)
 
     @cached_property
     def assigned_district_ids(self) -> frozenset[int]:
@@ -153,8 +135,8 @@ class Applicant(models.Model):
     consented_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # Scoped through the applicant's applications: ``applications`` registers that path (its apps.py).
     objects = RestrictedQuerySet.as_manager()
-    scope_path = "applications__settlement__district"
 
     class Meta:
         verbose_name = _("applicant")

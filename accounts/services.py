@@ -35,6 +35,7 @@ from core.errors import DomainError
 from core.logging import mask
 
 from . import phone_register
+from .authorization import is_parent_account
 from .choices import Role
 from .models import Applicant, CodePurpose, Language, OneTimeCode, User
 from .sms import send_sms
@@ -426,7 +427,7 @@ def sign_in_user(*, code: OneTimeCode, now: datetime.datetime | None = None) -> 
             applicant.user = _new_parent_user(applicant)
             applicant.save(update_fields=["user"])
         user = applicant.user
-        if not user.is_active or user.role != Role.PARENT:
+        if not is_parent_account(user):
             raise CabinetClosed()
         record(
             action=AuditAction.SIGN_IN_SUCCEEDED,

@@ -22,8 +22,8 @@ from core import clock, outbox
 from core.addresses import client_address
 
 from . import services
+from .authorization import is_parent_account
 from .backends import RegistrationRequired
-from .choices import Role
 from .forms import CONSENT_TEXT, CONSENT_VERSION, CodeForm, RegistrationForm, SignInForm
 from .models import CodePurpose
 
@@ -181,7 +181,7 @@ def _back_to_sign_in(request, error, next_url):
 
 
 def _is_signed_in_parent(user) -> bool:
-    return user.is_authenticated and user.role == Role.PARENT and hasattr(user, "applicant")
+    return is_parent_account(user) and hasattr(user, "applicant")
 
 
 def _next_url(request) -> str:

@@ -7,8 +7,13 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Applications")
 
     def ready(self):
+        from accounts.models import Applicant
+        from core.scoping import register_scope_path
         from queues.services import register_expiry
 
+        from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
         from .services import expire_benefits_of
 
         register_expiry(expire_benefits_of)
+        # A parent lies in the districts of their applications: a relation accounts does not know.
+        register_scope_path(Applicant, "applications__settlement__district")

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.authorization import has_staff_role, is_national_administrator, is_owning_parent
 from accounts.choices import Action, Role
 from accounts.models import Applicant, phone_validator
 from accounts.phones import valid_phone
@@ -33,7 +34,7 @@ from dispatch.services import enqueue
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason
 
-from . import age, numbers, selectors, tasks
+from . import age, numbers, selectors
 from .choices import BenefitCategory, Channel, Status, Verification
 from .errors import ChildAlreadyInQueue, InvalidDocument, InvalidInput, NotEligible, OutOfScope
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child, Guardianship
@@ -130,7 +131,7 @@ def submit_application(
         channel=channel,
         submitted_at=submitted_at,
         registered_at=now,
-        registered_by=actor if _is_staff(actor) else None,
+        registered_by=actor if has_staff_role(actor) else None,
         status=Status.IN_QUEUE,
         status_changed_at=now,
     )
@@ -161,7 +162,7 @@ def submit_application(
             "consent_version": applicant_record.consent_version,
         },
     )
-    enqueue(tasks.notify_application_registered, application.pk)
+    enqueue("applications.tasks.notify_application_registered", application.pk)
     return application
 
 
@@ -225,7 +226,7 @@ def confirm_benefit(
             "class": benefit_class.name.lower(),
         },
     )
-    enqueue(tasks.notify_benefit_decided, document.pk)
+    enqueue("applications.tasks.notify_benefit_decided", document.pk)
     return document
 
 
@@ -270,7 +271,7 @@ def reject_benefit(
             "class": benefit_class.name.lower(),
         },
     )
-    enqueue(tasks.notify_benefit_decided, document.pk)
+    enqueue("applications.tasks.notify_benefit_decided", document.pk)
     return document
 
 
@@ -395,7 +396,7 @@ def add_child(
     and an existing record is not handed out under other names.
     """
     now = now or clock.now()
-    if actor is None or not actor.is_authenticated or applicant.user_id != actor.pk:
+    if not is_owning_parent(actor, applicant):
         raise OutOfScope()
     details = cleaned_child(details, now=now)
     _check_age(details.birth_date, now, has_special_needs_conclusion)
@@ -494,14 +495,10 @@ def _cleaned_name(value, *, field: str, required: bool = True) -> str:
 # --- rules behind the use cases -------------------------------------------------
 
 
-def _is_staff(actor) -> bool:
-    return actor is not None and actor.is_authenticated and actor.role != Role.PARENT
-
-
 def _ensure_may_register(actor, channel: Channel, settlement: Settlement) -> None:
     """Who may register through which channel: staff in scope, service centres, or parents online."""
     if channel == Channel.PORTAL:
-        if _is_staff(actor):
+        if has_staff_role(actor):
             raise OutOfScope()
         return
     if actor is None or not actor.is_authenticated:
@@ -509,19 +506,16 @@ def _ensure_may_register(actor, channel: Channel, settlement: Settlement) -> Non
     if channel == Channel.EDUCATION_DEPARTMENT:
         if not Settlement.objects.restrict(actor, Action.CHANGE).filter(pk=settlement.pk).exists():
             raise OutOfScope()
-    elif not (actor.role in (Role.GOV_CORP, Role.ADMINISTRATOR) or actor.is_superuser):
+    elif not (actor.role == Role.GOV_CORP or is_national_administrator(actor)):
         raise OutOfScope()
 
 
 def _ensure_may_change(actor, application: Application) -> None:
-    """The owning parent, or a staff member whose districts hold the application."""
-    if actor is None or not actor.is_authenticated:
-        raise OutOfScope()
-    if actor.role == Role.PARENT:
-        if application.applicant.user_id != actor.pk:
+    """A staff member whose districts hold the application, or the parent account that owns it."""
+    if has_staff_role(actor):
+        if not Application.objects.restrict(actor, Action.CHANGE).filter(pk=application.pk).exists():
             raise OutOfScope()
-        return
-    if not Application.objects.restrict(actor, Action.CHANGE).filter(pk=application.pk).exists():
+    elif not is_owning_parent(actor, application.applicant):
         raise OutOfScope()
 
 
@@ -736,7 +730,7 @@ def _store_document(
 def _lock_pending_document(document: BenefitDocument, actor) -> BenefitDocument:
     """Lock the document for a decision; only a pending one, by a staff member in scope, not its uploader."""
     document = BenefitDocument.objects.select_for_update().select_related("application").get(pk=document.pk)
-    if not _is_staff(actor):
+    if not has_staff_role(actor):
         raise OutOfScope()
     _ensure_may_change(actor, document.application)
     if document.verification != Verification.PENDING:
@@ -815,5 +809,5 @@ def _age_out(application_id: int, *, today: datetime.date, now: datetime.datetim
         at=now,
         details={"reason": reason, "queues_left": left},
     )
-    enqueue(tasks.notify_aged_out, application.pk)
+    enqueue("applications.tasks.notify_aged_out", application.pk)
     return 1

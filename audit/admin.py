@@ -13,8 +13,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import Action
 from core.admin import ScopedAdmin
+from core.scoping import Action
 
 from .models import AuditEvent
 from .vocabulary import label_of

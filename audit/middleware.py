@@ -13,7 +13,6 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.choices import Role
 from core.addresses import client_address
 from core.logging import mask
 
@@ -63,7 +62,8 @@ def acting_user(request):
 def is_refused_access(request, response) -> bool:
     """Every 403; and a 404 a signed-in staff member got from a page that exists (a record out of scope).
 
-    A 404 without a matched URL (a typo) or a parent's is not an access question.
+    A 404 without a matched URL (a typo) or a parent's is not an access question. The user model
+    says who is staff (``is_staff_member``): the audit trail sits below accounts and imports nothing of it.
     """
     if response.status_code == 403:
         return True
@@ -71,7 +71,7 @@ def is_refused_access(request, response) -> bool:
         return False
     user = acting_user(request)
     match = getattr(request, "resolver_match", None)
-    return user is not None and user.role != Role.PARENT and match is not None and match.url_name is not None
+    return user is not None and user.is_staff_member and match is not None and match.url_name is not None
 
 
 def record_refused_access(request, response) -> None:

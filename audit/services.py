@@ -6,6 +6,7 @@ from django.db import models
 
 from core import clock
 from core.inserts import insert_select
+from core.metrics import count_event
 
 from . import context
 from .models import AuditEvent
@@ -30,6 +31,7 @@ def record(
     """
     event = _event(action=action, target=target, actor=actor, details=details, at=at)
     event.save()
+    count_event(action)
     return event
 
 
@@ -55,7 +57,7 @@ def record_select(
     (``core.inserts.json_object_sql``); ``params`` are its named parameters.
     Returns how many were recorded.
     """
-    return insert_select(
+    recorded = insert_select(
         AuditEvent,
         shared={
             **_shared(action=action, actor=actor, at=at or clock.now()),
@@ -65,6 +67,8 @@ def record_select(
         select=_EVENTS_SQL.format(select=select),
         params=params,
     )
+    count_event(action, recorded)
+    return recorded
 
 
 def _event(*, action: str, target, actor, details: dict | None, at: datetime.datetime | None) -> AuditEvent:

@@ -29,7 +29,8 @@ CONCERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("authentication", ("django/contrib/auth/", "kezek/accounts/backends.py", "django_otp/", "axes/")),
     ("audit", ("kezek/audit/services.py", "kezek/audit/models.py")),
     ("outbox", ("kezek/dispatch/", "celery/", "kombu/")),
-    ("templates", ("django/template/", "django/forms/", "kezek/placements/templatetags/")),
+    ("templates", ("django/template/", "django/forms/", "kezek/applications/templatetags/",
+                   "kezek/placements/panels.py")),
     ("middleware", ("django/middleware/", "csp/", "whitenoise/", "kezek/core/middleware.py",
                     "kezek/audit/middleware.py", "kezek/accounts/middleware.py")),
 )  # fmt: skip

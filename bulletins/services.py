@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.authorization import works_at
 from accounts.choices import Action, Role
 from applications.choices import Status
 from applications.errors import OutOfScope
@@ -43,7 +44,7 @@ from dispatch.services import enqueue, enqueue_select
 from queues import bulk as queue_bulk
 from queues import services as queue_services
 
-from . import openings, tasks
+from . import openings
 from .choices import AccessStatus, BulletinStatus, OpeningKind, ReportState
 from .errors import (
     AugustFreeze,
@@ -211,7 +212,7 @@ def publish_bulletin(*, bulletin: Bulletin, actor, now: datetime.datetime | None
         at=now,
         details={"places": places, "priority_until": bulletin.priority_until.isoformat()},
     )
-    enqueue(tasks.open_access, bulletin.pk)
+    enqueue("bulletins.tasks.open_access", bulletin.pk)
     return bulletin
 
 
@@ -414,14 +415,8 @@ def close_accesses(
 
 
 def ensure_kindergarten_staff(actor, kindergarten: Kindergarten) -> None:
-    """Refuse anyone but active staff of ``kindergarten`` (role kindergarten, the kindergarten assigned)."""
-    if (
-        actor is None
-        or not actor.is_authenticated
-        or not actor.is_active
-        or actor.role != Role.KINDERGARTEN
-        or not actor.kindergartens.filter(pk=kindergarten.pk).exists()
-    ):
+    """Refuse anyone but active staff of ``kindergarten`` (``accounts.authorization.works_at``)."""
+    if not works_at(actor, kindergarten):
         raise NotKindergartenStaff()
 
 
@@ -454,7 +449,7 @@ def _open_access_in_queues(bulletin: Bulletin, gained: dict[int, int], *, now: d
         _record_openings(bulletin, now=now)
         openings.log_publication(bulletin_id=bulletin.pk, gained=gained, picks=_picked_numbers(), at=now)
         enqueue_select(
-            tasks.notify_access_opened,
+            "bulletins.tasks.notify_access_opened",
             select=_NOTICES_SQL.format(
                 args=json_array_sql("access.id"), opened=_OPENED.format(access=_table(Access))
             ),

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_search import PostedSearchMixin
 from core.errors import DomainError
 from core.forms import add_service_error
+from core.scoping import scope_path_of
 
 VIEW, CHANGE = "view", "change"
 #: The page of every small form of the admin's use cases (a reason, a date, a choice).
@@ -399,6 +400,6 @@ class ScopedTabularInline(ScopedPermissionsMixin, admin.TabularInline):
 def _scoped_choices(db_field, request):
     """The related rows a user may pick: those in their change scope, where the related model is scoped."""
     related_model = db_field.remote_field.model
-    if not hasattr(related_model, "scope_path"):
+    if scope_path_of(related_model) is None:
         return None
     return related_model._default_manager.restrict(request.user, CHANGE)

@@ -17,6 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .breaker import breaker_for
+from .metrics import redis_timer
 
 logger = logging.getLogger("kezek.cache")
 
@@ -41,7 +42,8 @@ class FallbackRedisCache(RedisCache):
         """Call ``method`` on Redis, or on this process's memory while Redis is unreachable."""
         if self._breaker.allows():
             try:
-                result = getattr(super(), method)(*args, **kwargs)
+                with redis_timer(method):
+                    result = getattr(super(), method)(*args, **kwargs)
             except UNREACHABLE as error:
                 self._breaker.failed(error)
             else:
@@ -92,10 +94,11 @@ class FallbackRedisCache(RedisCache):
         if self._breaker.allows():
             redis_key = self.make_and_validate_key(key)
             try:
-                pipeline = self._cache.get_client(redis_key, write=True).pipeline(transaction=False)
-                pipeline.incr(redis_key)
-                pipeline.expire(redis_key, window_seconds, nx=True)
-                count, _expiry_set = pipeline.execute()
+                with redis_timer("count_in_window"):
+                    pipeline = self._cache.get_client(redis_key, write=True).pipeline(transaction=False)
+                    pipeline.incr(redis_key)
+                    pipeline.expire(redis_key, window_seconds, nx=True)
+                    count, _expiry_set = pipeline.execute()
             except UNREACHABLE as error:
                 self._breaker.failed(error)
             else:

@@ -8,6 +8,12 @@ starts, sends what waited once Redis is back. Rows are locked (``SKIP
 LOCKED``) while they are handed over, so two senders never send one row; a
 send whose acknowledgement was lost can still be repeated, which
 ``tasks.OutboxTask`` makes harmless. Sent rows are kept a day, then purged.
+
+A task is named, never imported: ``enqueue("bulletins.tasks.open_access", 7)``.
+Tasks call services, so a service that imported its app's tasks would close an
+import circle (DESIGN.md, "Celery tasks"); the import-linter contracts in
+pyproject.toml keep services from importing tasks. A name no task answers to is
+refused at once, in the change's transaction, rather than when the row is sent.
 """
 
 import datetime
@@ -33,9 +39,10 @@ CHUNK = 500  # rows per message of ``enqueue_select``, and per transaction that 
 KEEP_SENT = datetime.timedelta(days=1)
 
 
-def enqueue(task, *args, **kwargs) -> PendingTask:
-    """Have Celery run ``task(*args, **kwargs)`` once the current transaction commits, Redis up or not."""
-    row = PendingTask.objects.create(task=task.name, args=list(args), kwargs=kwargs)
+def enqueue(task: str, *args, **kwargs) -> PendingTask:
+    """Have Celery run the task named ``task`` with ``(*args, **kwargs)`` once the current transaction
+    commits, Redis up or not."""
+    row = PendingTask.objects.create(task=_registered(task), args=list(args), kwargs=kwargs)
     transaction.on_commit(lambda: send_rows([row.pk]))
     return row
 
@@ -43,7 +50,7 @@ def enqueue(task, *args, **kwargs) -> PendingTask:
 _CALLS_SQL = "SELECT calls.args FROM ({select}) AS calls"
 
 
-def enqueue_select(task, *, select: str, params: dict) -> int:
+def enqueue_select(task: str, *, select: str, params: dict) -> int:
     """``enqueue`` for many calls of one task chosen in SQL: ``select`` yields each call's arguments as a
     JSON array (``core.inserts.json_array_sql``) in a column named ``args``; its rows never reach Python.
 
@@ -57,7 +64,7 @@ def enqueue_select(task, *, select: str, params: dict) -> int:
         pk
         for (pk,) in insert_select(
             PendingTask,
-            shared={"task": task.name},
+            shared={"task": _registered(task)},
             columns=("args",),
             select=_CALLS_SQL.format(select=select),
             params=params,
@@ -67,6 +74,13 @@ def enqueue_select(task, *, select: str, params: dict) -> int:
     if ids:
         transaction.on_commit(lambda: _send_in_chunks(ids))
     return len(ids)
+
+
+def _registered(name: str) -> str:
+    """``name`` when a task of that name exists (each app's ready() imports its tasks), else NotRegistered."""
+    if name not in current_app.tasks:
+        raise NotRegistered(name)
+    return name
 
 
 def send_rows(ids: Sequence[int]) -> int:

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.probes.ProbeMiddleware",  # Health and metrics: /healthz, /readyz, /metrics before anything else
+    "core.metrics.RequestMetricsMiddleware",  # Health and metrics: every other request counted and timed
     "audit.middleware.AuditContextMiddleware",  # Logs and the audit trail: first, so every line has the id
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Production settings and headers: see that section
@@ -87,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",  # Sessions: idle and absolute limits
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.replicas.ReplicaReadsMiddleware",  # Read replicas: which views read from the replica
     "axes.middleware.AxesMiddleware",  # Parent sign-in: last, turns a lockout into a response
 ]
 
@@ -131,6 +134,30 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # opening one costs a few milliseconds of a page that takes ten; health checks below.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 
+# --- Read replicas (issue 16; core/replicas.py, docs/deployment.md) ----------------------
+# A PostgreSQL hot standby for the public read-only pages. Empty (development, tests): no
+# replica, every read on the primary. The short connect timeout bounds what a dead replica costs.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], TEST={"MIRROR": "default"}, ATOMIC_REQUESTS=False
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 1)
+# The views that read from the replica (URL names): pages anyone may open that change nothing.
+REPLICA_READ_VIEWS = env.list(
+    "REPLICA_READ_VIEWS",
+    default=["home", "areas:region", "areas:district", "areas:settlement", "applications:check"],
+)
+# Past this lag the pages read from the primary; it is measured at most every CHECK seconds per
+# process, and a replica that did not answer is tried again after RETRY seconds.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1.0)
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=5.0)
+# Read your writes: after a change, the browser reads from the primary this long (well over the lag allowed).
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=30)
+
 # --- Cache and Celery -----------------------------------------------------------
 # Redis down must not take pages down (docs/security.md, "Redis down"): the cache
 # falls back to each process's memory (core/cache.py, 0.25 s socket timeouts and a
@@ -145,6 +172,14 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 # A publish to a dead broker fails at once instead of kombu's retry loop; the outbox keeps the task.
 CELERY_BROKER_CONNECTION_TIMEOUT = 0.25
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+# Production's broker is RabbitMQ (issue 16; docs/deployment.md, "Celery on RabbitMQ"): every queue
+# is a quorum queue (replicated, durable, survives a node's restart) and every publish waits for the
+# broker's confirm, so the outbox marks a task sent only once RabbitMQ has stored it.
+BROKER_IS_RABBITMQ = CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
+if BROKER_IS_RABBITMQ:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+    CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = "quorum"
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 # Workers, on the other hand, wait out an outage of any length and reconnect.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -152,6 +187,9 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process died mid-run goes back to the queue, not lost: tasks are idempotent
+# (the outbox's done rows are skipped, dispatch.tasks), so running one twice changes nothing.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TIMEZONE = "Asia/Almaty"
@@ -540,6 +578,22 @@ SESSION_COOKIE_AGE = max(SESSION_PARENT_ABSOLUTE_HOURS, SESSION_STAFF_ABSOLUTE_H
 # an authenticator app shows beside the code.
 SECOND_FACTOR_URL = "accounts:second_factor"
 OTP_TOTP_ISSUER = "Kezek"
+
+# --- Health and metrics (issue 16; core/probes.py, core/metrics.py) ---------------------------
+# /readyz answers 503 when one of these checks fails; the others (replica, redis, broker) are
+# reported, not required: the service runs without each of them (core/probes.py says why).
+READYZ_REQUIRED = env.list("READYZ_REQUIRED", default=["database", "migrations"])
+# Who may read /metrics: clients in these networks (the client address behind TRUSTED_PROXIES),
+# or any client sending "Authorization: Bearer <METRICS_TOKEN>". Production: nobody unless told.
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=[] if IS_PRODUCTION else ["127.0.0.0/8", "::1"]
+)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network.strip(), strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_network!r} is not a network.") from _error
 
 # --- Benchmark (issue 7; docs/performance.md, "HTTP") -----------------------------------
 # Mounts /bench/bare/, a fixed JSON through the whole middleware stack that ``make bench``

@@ -31,6 +31,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from core.breaker import Breaker
+from core.metrics import count_gate_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ def admitted(*, keep: tuple[str, ...], back: str) -> Callable:
                 with admission():
                     return view(request, *args, **kwargs)
             except Busy:
+                count_gate_refusal()
                 fields = {name: request.POST.get(name, "") for name in keep}
                 back_url = reverse(back, args=args, kwargs=kwargs)
                 return waiting_page(request, action=request.path, fields=fields, back_url=back_url)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.authorization import has_role, has_staff_role, is_owning_parent
 from accounts.choices import Action, Role
 from accounts.models import CodePurpose
 from accounts.services import UnknownCode, code_is_for, verify_code
@@ -40,7 +41,7 @@ from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason
 from queues.models import QueueEntry
 
-from . import selectors, tasks
+from . import selectors
 from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
 from .errors import (
     AlreadyExtended,
@@ -148,7 +149,7 @@ def _take(*, application_id: int, place_id: int, actor, now: datetime.datetime) 
             "out_of_turn": out_of_turn,
         },
     )
-    enqueue(tasks.notify_referral_issued, referral.pk)
+    enqueue("placements.tasks.notify_referral_issued", referral.pk)
     _claim_last(place)
     return referral
 
@@ -207,7 +208,7 @@ def confirm_referral_benefit(*, referral: Referral, actor, now: datetime.datetim
         at=now,
         details={"application": application.pk, "document": certificate.pk},
     )
-    enqueue(tasks.notify_referral_issued, referral.pk)
+    enqueue("placements.tasks.notify_referral_issued", referral.pk)
     return referral
 
 
@@ -381,22 +382,14 @@ def lift_stop_list(*, now: datetime.datetime | None = None) -> int:
 
 
 def ensure_owner_parent(actor, application: Application) -> None:
-    """Refuse anyone but the parent who owns ``application``: no staff role, superusers included."""
-    if (
-        actor is None
-        or not actor.is_authenticated
-        or not actor.is_active
-        or actor.role != Role.PARENT
-        or actor.is_staff
-        or actor.is_superuser
-        or application.applicant.user_id != actor.pk
-    ):
+    """Refuse anyone but the parent account that owns ``application`` (``accounts.authorization``)."""
+    if not is_owning_parent(actor, application.applicant):
         raise OnlyTheParent()
 
 
 def _ensure_specialist(actor, application: Application) -> None:
     """A department specialist (or national administrator) whose districts hold the application."""
-    if actor is None or not actor.is_authenticated or actor.role == Role.PARENT:
+    if not has_staff_role(actor):
         raise OutOfScope()
     if not Application.objects.restrict(actor, Action.CHANGE).filter(pk=application.pk).exists():
         raise OutOfScope()
@@ -408,8 +401,7 @@ def _ensure_may_enrol(actor, referral: Referral) -> None:
     Only those two roles register enrolment (RULES.md section 1); a national
     administrator does not, as no other role does.
     """
-    specialist = actor is not None and actor.is_authenticated and actor.role == Role.SPECIALIST
-    if not specialist:
+    if not has_role(actor, (Role.SPECIALIST,)):
         bulletin_services.ensure_kindergarten_staff(actor, referral.kindergarten)
         return
     if not Referral.objects.restrict(actor, Action.CHANGE).filter(pk=referral.pk).exists():
@@ -495,7 +487,7 @@ def _cancel(referral: Referral, application: Application, *, reason: str, actor,
         },
     )
     if application.status == Status.IN_QUEUE:
-        enqueue(tasks.notify_referral_cancelled, referral.pk)
+        enqueue("placements.tasks.notify_referral_cancelled", referral.pk)
 
 
 def _annul(referral: Referral, application: Application, *, reason: str, actor, now) -> None:
@@ -512,7 +504,7 @@ def _annul(referral: Referral, application: Application, *, reason: str, actor, 
         transition_application(application, Status.STOP_LIST, now=now, reason=reason)
         application.save(update_fields=["status", "status_reason", "status_changed_at"])
         details["stop_list_ends_at"] = entry.ends_at.isoformat()
-        enqueue(tasks.notify_referral_annulled, referral.pk)
+        enqueue("placements.tasks.notify_referral_annulled", referral.pk)
     record(action=AuditAction.REFERRAL_ANNULLED, target=referral, actor=actor, at=now, details=details)
 
 
@@ -543,7 +535,7 @@ def _lift(entry_id: int, application_id: int, *, now: datetime.datetime) -> int:
     if returned:
         transition_application(application, Status.IN_QUEUE, now=now)
         application.save(update_fields=["status", "status_reason", "status_changed_at"])
-        enqueue(tasks.notify_stop_list_lifted, application_id)
+        enqueue("placements.tasks.notify_stop_list_lifted", application_id)
     record(
         action=AuditAction.STOP_LIST_LIFTED,
         target=application,

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -382,11 +383,10 @@ def _lock_key(queue_id: int) -> str:
 
 
 def _enqueue_rebuild(queue_id: int) -> None:
-    from . import tasks
-
+    """Straight to the broker, not the outbox: the lock stands for the task, and a lost one expires."""
     with _redis() as r:
         if r is not None and r.set(_lock_key(queue_id), "1", nx=True, ex=settings.QUEUE_RANKS_REBUILD_LOCK):
-            tasks.rebuild_queue_ranks.delay(queue_id)
+            current_app.tasks["queues.tasks.rebuild_queue_ranks"].delay(queue_id)
 
 
 @contextmanager

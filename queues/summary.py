@@ -90,16 +90,20 @@ def refresh(*, now: datetime.datetime | None = None) -> int:
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_refresh_sql(), params)
-        _forget_count_token()
-        return cursor.rowcount
+        written = cursor.rowcount
+    _forget_count_token()
+    return written
 
 
 def _forget_count_token() -> None:
-    """Forget the token now and again once the count commits: a page rendered in between, from the
-    figures before the commit, is filed under a token nobody asks for after it."""
+    """Forget the token once the count is written: the next front page renders the new figures.
+
+    The beat calls ``refresh`` outside any transaction, so this runs after the
+    commit; called inside a caller's transaction, a page rendered before that
+    commit may be served for at most ``FRONT_PAGE_SECONDS`` (queues.views).
+    """
     _token_seen.clear()
     cache.delete(COUNT_KEY)
-    transaction.on_commit(lambda: cache.delete(COUNT_KEY))
 
 
 COUNT_KEY = "area-summary:count"

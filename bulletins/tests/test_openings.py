@@ -13,7 +13,15 @@ from django.urls import reverse
 from bulletins import openings, services
 from bulletins.choices import OpeningKind
 from bulletins.models import Opening
-from bulletins.tests.factories import MONDAY_14_DECEMBER, at, group_in, published_bulletin, queue_of, waiting
+from bulletins.tests.factories import (
+    MONDAY_14_DECEMBER,
+    at,
+    group_in,
+    parent_of,
+    published_bulletin,
+    queue_of,
+    waiting,
+)
 from placements.tests.factories import take
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -223,3 +231,33 @@ def test_the_front_page_shows_the_head_of_the_log(client, opened):
 
     assert Opening.objects.get().hash in page
     assert reverse("bulletins:openings") in page
+
+
+# --- on the parent's application page ---------------------------------------------------------
+
+
+def page_of(client, application) -> str:
+    """The application's own page, as its parent sees it."""
+    client.force_login(parent_of(application), backend="accounts.backends.OneTimeCodeBackend")
+    return client.get(reverse("applications:detail", args=[application.number])).text
+
+
+def test_the_application_page_says_where_the_child_stood_at_each_opening(client, opened, queue_of_six):
+    given, passed_over = queue_of_six[1], queue_of_six[5]
+    entry = Opening.objects.get()
+
+    mine = page_of(client, given)
+    theirs = page_of(client, passed_over)
+
+    assert f"Opening № {entry.seq} of 14.12.2026" in mine
+    assert "you were 2-th in the queue, and access went to 4 applications." in mine
+    assert reverse("bulletins:opening", args=[entry.seq]) in mine
+    assert "access went to 4 applications, up to position 4; yours was not among them." in theirs
+
+
+def test_the_cabinet_list_does_not_read_the_log(client, opened, queue_of_six):
+    page_of(client, queue_of_six[0])
+
+    page = client.get(reverse("applications:cabinet")).text
+
+    assert "Openings of places in your queues" not in page

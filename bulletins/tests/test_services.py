@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from accounts.tests.helpers import verified
 from applications.errors import OutOfScope
 from audit.models import AuditEvent
-from bulletins import services
+from bulletins import services, tasks
 from bulletins.admin import BulletinAdmin, BulletinPlaceInline
 from bulletins.choices import BulletinStatus, ReportState
 from bulletins.errors import (
@@ -130,9 +130,7 @@ def test_publication_opens_a_window_of_three_working_days_over_independence_day(
     group, specialist_a, django_capture_on_commit_callbacks, monkeypatch
 ):
     enqueued = []
-    monkeypatch.setattr(
-        services.tasks.open_access, "apply_async", lambda args, *_, **__: enqueued.extend(args)
-    )
+    monkeypatch.setattr(tasks.open_access, "apply_async", lambda args, *_, **__: enqueued.extend(args))
     with django_capture_on_commit_callbacks(execute=True):
         bulletin = published_bulletin(specialist_a, {group: 2}, now=NOW)
 

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.core.cache import caches
+from prometheus_client import REGISTRY
 
 from conftest import IN_CI
 from core.cache import REDIS_SOCKET_TIMEOUT
@@ -90,3 +91,18 @@ def test_a_window_counter_counts_in_redis_and_its_first_call_alone_sets_the_expi
 
 def test_a_window_counter_counts_in_memory_while_redis_is_down(unreachable):
     assert [unreachable.count_in_window("calls", 600) for _ in range(3)] == [1, 2, 3]
+
+
+def test_each_redis_call_is_timed_for_the_operators(redis_cache, settings, request):
+    def timed(outcome):
+        labels = {"operation": "get", "outcome": outcome}
+        return REGISTRY.get_sample_value("kezek_redis_command_duration_seconds_count", labels) or 0
+
+    ok, errors = timed("ok"), timed("error")
+    redis_cache.get("anything")
+    assert timed("ok") == ok + 1
+
+    location = f"redis://127.0.0.1:1/{request.node.name}"
+    settings.CACHES = {"default": {"BACKEND": "core.cache.FallbackRedisCache", "LOCATION": location}}
+    caches["default"].get("anything")
+    assert timed("error") == errors + 1

@@ -35,6 +35,7 @@ PARAMETERS = {
     "kind": "a queue's kind",
     "object_id": "an admin record's primary key (never an IIN field: see the test)",
     "place_id": "a bulletin place's database id",
+    "seq": "an entry's number in the public log of openings",
     "content_type_id": "a content type's database id (admin 'view on site')",
     "id": "a staff user's database id (admin password change)",
     "app_label": "an app's name (admin)",

@@ -6,6 +6,7 @@ import time
 
 import pytest
 import redis
+from celery.exceptions import NotRegistered
 from celery.signals import worker_ready
 from django.conf import settings
 from django.db import transaction
@@ -28,7 +29,7 @@ def queued_messages(queue: str) -> int:
     return redis.Redis.from_url(settings.REDIS_URL).llen(queue)
 
 
-def enqueue_calls(task, count: int) -> int:
+def enqueue_calls(task: str, count: int) -> int:
     """``count`` calls of ``task`` chosen in SQL, with the arguments 1 .. ``count``, as a bulletin enqueues
     its notices."""
     select = f"SELECT {json_array_sql('n')} AS args FROM generate_series(1, %(count)s) AS n"  # noqa: S608
@@ -38,6 +39,14 @@ def enqueue_calls(task, count: int) -> int:
 @pytest.fixture
 def application(settlement_a):
     return submit(settlement_a)  # its notice waits in the outbox: the test transaction never commits
+
+
+@pytest.mark.django_db
+def test_a_task_name_no_task_answers_to_is_refused_before_anything_is_written():
+    with pytest.raises(NotRegistered):
+        services.enqueue("applications.tasks.notify_nobody", 1)
+
+    assert not PendingTask.objects.exists()
 
 
 def test_a_change_leaves_its_task_in_the_outbox_until_it_commits(application):
@@ -142,7 +151,7 @@ def test_twenty_five_thousand_notices_are_enqueued_in_seconds(broker):
     started = time.monotonic()
 
     with transaction.atomic():
-        count = enqueue_calls(bulletin_tasks.notify_access_opened, 25_000)
+        count = enqueue_calls(bulletin_tasks.notify_access_opened.name, 25_000)
 
     assert count == 25_000
     assert time.monotonic() - started < 20  # a loaded CI machine; about 2 s on a quiet one
@@ -152,7 +161,7 @@ def test_twenty_five_thousand_notices_are_enqueued_in_seconds(broker):
 
 def test_a_chunk_sends_its_rows_own_messages(broker, db):
     with transaction.atomic():
-        enqueue_calls(bulletin_tasks.notify_access_opened, 3)
+        enqueue_calls(bulletin_tasks.notify_access_opened.name, 3)
     broker.up()
 
     assert services.send_rows(list(PendingTask.objects.values_list("pk", flat=True))) == 3

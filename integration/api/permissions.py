@@ -2,6 +2,8 @@
 
 from rest_framework.permissions import BasePermission
 
+from accounts.authorization import has_role
+
 from ..choices import TokenRole
 from ..identity import ServiceIdentity, StaffIdentity
 
@@ -11,7 +13,7 @@ class TokenRolePermission(BasePermission):
     identities: tuple[type, ...] = (ServiceIdentity, StaffIdentity)
 
     def has_permission(self, request, view) -> bool:
-        return isinstance(request.user, self.identities) and request.user.role in self.roles
+        return isinstance(request.user, self.identities) and has_role(request.user, self.roles)
 
 
 class MaySubmit(TokenRolePermission):

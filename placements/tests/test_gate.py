@@ -216,3 +216,16 @@ def test_a_press_without_a_sign_in_never_takes_a_slot(client, redis_client, pare
     assert response.status_code == 302
     assert "/sign-in/" in response.url
     assert slots == []
+
+
+def test_a_take_turned_away_is_counted_for_the_operators(client, redis_client, parent_with_code):
+    from prometheus_client import REGISTRY
+
+    g1, code = parent_with_code
+    hold_a_slot(redis_client)
+    before = REGISTRY.get_sample_value("kezek_gate_refusals_total") or 0
+
+    client.post(confirm_url(g1), {"code": code})
+
+    assert REGISTRY.get_sample_value("kezek_gate_refusals_total") == before + 1
+    redis_client.delete(gate.GATE_KEY)

@@ -1,14 +1,15 @@
-"""``{% referral_state application %}``: the cabinet's line about access and referrals of one application.
+"""The cabinet's line about access and referrals of one application, a panel of ``applications.panels``.
 
 The cabinet's pages (applications/) show it without knowing the placement
-engine: open access and until when, the referral held, or the last one. The
-application's status says which of these can exist, so an application in
-none of those states costs no query (the cabinet's list keeps its query
-budget). Places open to everyone after a priority window are looked for only
-where asked (``open_places=True``, the application's own page).
+engine (``PlacementsConfig.ready`` registers it): open access and until when,
+the referral held, or the last one. The application's status says which of
+these can exist, so an application in none of those states costs no query
+(the cabinet's list keeps its query budget). Places open to everyone after a
+priority window are looked for only where asked (``open_places=True``, the application's own page).
 """
 
-from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from applications.choices import Status
 from bulletins import selectors as bulletin_selectors
@@ -17,14 +18,15 @@ from core.dates import last_day
 from placements import selectors
 from placements.models import Referral
 
-register = template.Library()
-
 HOLDING = (Status.REFERRAL_ISSUED, Status.AWAITING_BENEFIT_CONFIRMATION)
 AFTER_A_REFERRAL = (Status.ENROLLED, Status.STOP_LIST)
 
 
-@register.inclusion_tag("placements/includes/referral_state.html")
-def referral_state(application, open_places: bool = False):
+def referral_state(application, *, open_places: bool = False) -> SafeString:
+    return render_to_string("placements/includes/referral_state.html", _state(application, open_places))
+
+
+def _state(application, open_places: bool) -> dict:
     now = clock.now()
     state = {"application": application, "referral": None, "access_last_day": None, "open_to_all": False}
     if application.status in HOLDING:
