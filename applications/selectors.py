@@ -173,11 +173,14 @@ def own_application(applicant: Applicant, number: str) -> Application | None:
     normalised = numbers.normalise(number)
     if normalised is None:
         return None
-    return (
+    found = (
         Application.objects.filter(applicant=applicant, number=normalised)
         .select_related("child", "settlement")
         .first()
     )
+    if found is not None:
+        found.applicant = applicant  # the signed-in parent's own row: a page that names it reads it no more
+    return found
 
 
 def documents_of(application: Application) -> QuerySet[BenefitDocument]:

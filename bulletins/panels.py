@@ -8,11 +8,9 @@ Only on the application's own page (``open_places``), never in the cabinet's
 list, whose query budget stays fixed.
 """
 
-from django.db.models import Q
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
-
-from queues.models import QueueEntry
 
 from .choices import OpeningKind
 from .models import Opening
@@ -30,19 +28,14 @@ def openings_panel(application, *, open_places: bool = False) -> SafeString:
 
 
 def recent_openings(application) -> list[Opening]:
-    """The newest publications in the queues the application stands in, since it joined each."""
-    joined = (
-        QueueEntry.objects.standing().filter(application=application).values_list("queue_id", "joined_at")
+    """The newest publications in the queues the application stands in, since it joined each: one query."""
+    found = Opening.objects.filter(
+        kind=OpeningKind.PUBLISHED,
+        queue__entries__application=application,
+        queue__entries__left_at__isnull=True,
+        at__gte=F("queue__entries__joined_at"),
     )
-    since_joining = Q()
-    for queue_id, joined_at in joined.values_list("queue_id", "joined_at"):
-        since_joining |= Q(queue_id=queue_id, at__gte=joined_at)
-    if not since_joining:
-        return []
-    found = Opening.objects.filter(since_joining, kind=OpeningKind.PUBLISHED).select_related(
-        "queue__settlement"
-    )
-    return list(found.order_by("-seq")[:SHOWN])
+    return list(found.select_related("queue__settlement").order_by("-seq")[:SHOWN])
 
 
 def _line(entry: Opening, number: str) -> dict:

@@ -15,13 +15,15 @@ import subprocess
 import time
 from pathlib import Path
 
-CONFIG = """
+#: How every throw-away nginx of the drills starts: one process in the foreground, every file it writes
+#: under ``{folder}``; the caller's ``http`` block follows (``nginx_config``).
+PREAMBLE = """
 daemon off;
 master_process off;
 worker_processes 1;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log warn;
-events {{ worker_connections 64; }}
+events {{ worker_connections {connections}; }}
 http {{
     access_log off;
     client_body_temp_path {folder}/body;
@@ -29,6 +31,8 @@ http {{
     fastcgi_temp_path {folder}/fastcgi;
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
+"""
+PROXY = """
     server {{
         listen 127.0.0.1:{port};
         location / {{
@@ -39,6 +43,11 @@ http {{
     }}
 }}
 """
+
+
+def nginx_config(http_block: str, *, folder, connections: int, **values) -> str:
+    """A whole configuration: the preamble, then ``http_block`` (a format string that ends the http block)."""
+    return (PREAMBLE + http_block).format(folder=folder, connections=connections, **values)
 
 
 class NginxMissing(RuntimeError):
@@ -56,7 +65,7 @@ def start(folder: Path, *, port: int, upstream: str, seconds: float = 5) -> subp
     """nginx listening on 127.0.0.1:``port`` and passing every request to ``upstream`` (host:port)."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "nginx.conf"
-    config.write_text(CONFIG.format(folder=folder, port=port, upstream=upstream))
+    config.write_text(nginx_config(PROXY, folder=folder, connections=64, port=port, upstream=upstream))
     process = subprocess.Popen(  # noqa: S603 (Debian's nginx, our configuration)
         [executable(), "-p", str(folder), "-c", str(config)], stderr=subprocess.PIPE
     )

@@ -28,8 +28,8 @@ EXTRA_DOCUMENTS = (BenefitCategory.TEACHER, BenefitCategory.ORPHAN, BenefitCateg
 #: user with applicant; applications; queue entries with their queues (the session comes from the cache)
 CABINET_QUERIES = 3
 #: user with applicant; application; queue entries; documents; history; preferred
-#: kindergartens; places open to all
-DETAIL_QUERIES = 7
+#: kindergartens; places open to all; the openings in its queues (bulletins' panel, the public log)
+DETAIL_QUERIES = 8
 
 
 pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock")]

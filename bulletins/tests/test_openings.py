@@ -242,6 +242,7 @@ def page_of(client, application) -> str:
     return client.get(reverse("applications:detail", args=[application.number])).text
 
 
+@pytest.mark.usefixtures("english_pages")
 def test_the_application_page_says_where_the_child_stood_at_each_opening(client, opened, queue_of_six):
     given, passed_over = queue_of_six[1], queue_of_six[5]
     entry = Opening.objects.get()
@@ -255,6 +256,7 @@ def test_the_application_page_says_where_the_child_stood_at_each_opening(client,
     assert "access went to 4 applications, up to position 4; yours was not among them." in theirs
 
 
+@pytest.mark.usefixtures("english_pages")
 def test_the_cabinet_list_does_not_read_the_log(client, opened, queue_of_six):
     page_of(client, queue_of_six[0])
 

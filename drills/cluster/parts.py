@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from drills.nginx import executable as nginx_executable
+from drills.nginx import nginx_config
 from drills.stack import StackError, postgres_bin, wait_for
 
 from . import net
@@ -42,20 +43,7 @@ DATABASE = "kezek"
 PG_PORT = 5432
 SECRET_KEY = "cluster-drill-only-secret-key-" + "k" * 40
 
-NGINX = """
-daemon off;
-master_process off;
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {folder}/body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
+NGINX_HTTP = """
     # Open-source nginx checks its upstreams passively: a node that refuses or times out is
     # skipped for fail_timeout, and the request goes to the other one (GET only: never a
     # POST twice). Operators and the drill ask each node's /readyz before it takes traffic.
@@ -349,7 +337,11 @@ class Cluster:
         folder = ROOT / "lb"
         folder.mkdir(exist_ok=True)
         config = folder / "nginx.conf"
-        config.write_text(NGINX.format(folder=folder, web1=net.HOSTS["web1"], web2=net.HOSTS["web2"]))
+        config.write_text(
+            nginx_config(
+                NGINX_HTTP, folder=folder, connections=1024, web1=net.HOSTS["web1"], web2=net.HOSTS["web2"]
+            )
+        )
         self.spawn("nginx", "lb", [nginx_executable(), "-p", str(folder), "-c", str(config)])
         wait_for(lambda: _answers("lb", 80), seconds=10, what="nginx start")
 
