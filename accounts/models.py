@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,14 @@ from .choices import Role
 phone_validator = RegexValidator(
     r"^\+7\d{10}$", _("Enter a mobile number as +7 and ten digits, for example +77011234567.")
 )
+
+
+#: The desks outside the admin, by the role that works there (placements.desk, integration.desk).
+DESK_URL_NAMES = {
+    Role.KINDERGARTEN: "kindergarten_desk:referrals",
+    Role.CALL_CENTRE: "callcentre_desk:lookup",
+    Role.PARENT: "applications:cabinet",
+}
 
 
 class User(AbstractUser):
@@ -52,6 +61,23 @@ class User(AbstractUser):
     @property
     def uses_staff_admin(self) -> bool:
         return authorization.uses_staff_admin(self)
+
+    @property
+    def desk_url(self) -> str | None:
+        """The page this user works on, where sign-in lands them and a refused page points back to.
+
+        Specialists and national administrators work in the admin; kindergarten
+        staff and call-centre operators on desks of their own (``DESK_URL_NAMES``,
+        named by URL so this app imports none of the apps above it); a parent
+        in the cabinet. ``None`` for a role with no page of its own (the service
+        centre works through the API).
+        """
+        if not self.is_active:
+            return None
+        if self.uses_staff_admin:
+            return reverse("admin:index")
+        name = DESK_URL_NAMES.get(self.role)
+        return reverse(name) if name else None
 
     def district_scope(self, action: str) -> set[int] | None:
         return authorization.district_scope(self, action)

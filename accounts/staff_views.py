@@ -58,4 +58,4 @@ def second_factor(request):
 
 
 def _landing(user) -> str:
-    return reverse("admin:index") if user.uses_staff_admin else reverse("home")
+    return user.desk_url or reverse("home")

@@ -21,7 +21,7 @@ from queues.explanation import explain
 from queues.selectors import positions_of_application
 
 from . import intake, numbers, services
-from .choices import Channel
+from .choices import Channel, Verification
 from .downloads import document_response
 from .forms import ConfirmBenefitForm, PaperApplicationForm, ReasonForm
 from .models import Application, BenefitDocument, Child
@@ -207,12 +207,27 @@ class ApplicationAdmin(ServiceActions, ScopedAdmin):
         )
 
 
+class AwaitingMyCheckFilter(admin.SimpleListFilter):
+    """The documents a specialist may check now: pending, and not uploaded by them (four eyes)."""
+
+    title = _("check")
+    parameter_name = "check"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("Awaiting my check (not my own uploads)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "mine":
+            return queryset
+        return queryset.filter(verification=Verification.PENDING).exclude(uploaded_by=request.user)
+
+
 @admin.register(BenefitDocument)
 class BenefitDocumentAdmin(ServiceActions, ScopedAdmin):
     read_only = True
     list_display = ("application", "category", "verification", "issued_on", "uploaded_at")
     list_select_related = ("application",)
-    list_filter = ("verification", "category")
+    list_filter = (AwaitingMyCheckFilter, "verification", "category")
     search_fields = ("=application__number", "=application__child__iin")
     search_help_text = _("Search by application number (ten digits) or child's IIN.")
     fields = (

@@ -59,7 +59,7 @@ class AuditAction(models.TextChoices):
     REFERRAL_EXTENDED = "referral.extended", _("Referral extended")
     REFERRAL_DOWNLOADED = "referral.downloaded", _("Referral downloaded as PDF")
     REFERRAL_VERIFIED = "referral.verified", _("Printed referral checked")
-    REFERRAL_ENROLLED = "referral.enrolled", _("Enrolment registered by the kindergarten")
+    REFERRAL_ENROLLED = "referral.enrolled", _("Enrolment registered")
     REFERRAL_CANCELLED = "referral.cancelled", _("Referral cancelled")
     REFERRAL_ANNULLED = "referral.annulled", _("Referral annulled")
     STOP_LIST_LIFTED = "stop_list.lifted", _("Back in the queue after the stop-list")

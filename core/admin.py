@@ -66,6 +66,12 @@ class ForbidsDelete:
         return actions
 
 
+#: What the admin's index shows above the list of models, each a function of the request that
+#: returns ``{"template": ..., **context}`` (or ``None`` to show nothing). The apps above core
+#: register theirs when they load (placements: the specialist's day), so core imports none of them.
+index_sections: list[Callable] = []
+
+
 class KezekAdminSite(admin.AdminSite):
     """The admin site, closed to staff whose role has a desk of its own (call centre, service centre).
 
@@ -75,8 +81,14 @@ class KezekAdminSite(admin.AdminSite):
     (``settings.SECOND_FACTOR_URL``) from the login page and from every admin page.
     """
 
+    index_template = "admin/kezek_index.html"
+
     def has_permission(self, request):
         return uses_admin(request.user)
+
+    def index(self, request, extra_context=None):
+        sections = [section for make in index_sections if (section := make(request)) is not None]
+        return super().index(request, {"sections": sections, **(extra_context or {})})
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every model admin here, third-party ones too, forbids delete and gets the search box that posts.
@@ -96,12 +108,29 @@ class KezekAdminSite(admin.AdminSite):
         super().register(model_or_iterable, admin_class, **options)
 
     def login(self, request, extra_context=None):
+        desk = self.desk_elsewhere(request)
+        if desk is not None:
+            return redirect(desk)
         response = super().login(request, extra_context)
         if request.user.is_authenticated and request.user.is_staff_member and not is_verified(request.user):
             next_url = response.url if response.status_code == 302 else request.GET.get(REDIRECT_FIELD_NAME)
             query = f"?{urlencode({REDIRECT_FIELD_NAME: next_url})}" if next_url else ""
             return redirect(reverse(settings.SECOND_FACTOR_URL) + query)
         return response
+
+    def desk_elsewhere(self, request) -> str | None:
+        """The desk of a signed-in, verified staff member who works outside the admin, else ``None``.
+
+        Kindergarten staff and call-centre operators who open the admin (its
+        index, its sign-in page) are sent there instead of being refused: the
+        admin's sign-in page is the staff's one sign-in page (issue 14).
+        """
+        user = request.user
+        if not (user.is_authenticated and user.is_staff_member and is_verified(user)):
+            return None
+        if self.has_permission(request):
+            return None
+        return user.desk_url
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
@@ -115,6 +144,9 @@ class KezekAdminSite(admin.AdminSite):
                         request.get_full_path(), reverse("admin:login", current_app=self.name)
                     )
                 if not self.has_permission(request):
+                    desk = self.desk_elsewhere(request)
+                    if desk is not None and request.path == reverse("admin:index", current_app=self.name):
+                        return redirect(desk)
                     raise PermissionDenied
             return inner(request, *args, **kwargs)
 

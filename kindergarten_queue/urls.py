@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import refusals
 from core import views as core_views
 from queues import views as queue_views
 
@@ -21,6 +22,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# A refusal is a page in the person's language with the way to their own desk, never Django's bare 403.
+handler403 = refusals.permission_denied
 
 if settings.BENCHMARK_VIEWS:
     # The reference views ``make bench`` measures pages and presses against; never mounted unless asked.

@@ -11,19 +11,39 @@ Enrolment belongs to the kindergarten's own desk (``placements.desk``).
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import Role
 from applications.admin import may_act_on
 from applications.forms import ReasonForm
+from core import clock
 from core.admin import ScopedAdmin, ServiceActions, posted
 
 from . import services
 from .choices import ReferralStatus
 from .models import Enrolment, Referral, StopListEntry
+
+
+class ExpiringTodayFilter(admin.SimpleListFilter):
+    """Issued referrals whose last day of validity (extension included) is today in Almaty."""
+
+    title = _("valid through")
+    parameter_name = "valid_through"
+
+    def lookups(self, request, model_admin):
+        return [("today", _("Expires today"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "today":
+            return queryset
+        return queryset.annotate(through=Coalesce("extended_until", "valid_until")).filter(
+            status=ReferralStatus.ISSUED, through=clock.today()
+        )
 
 
 @admin.register(Referral)
@@ -39,7 +59,7 @@ class ReferralAdmin(ServiceActions, ScopedAdmin):
         "valid_through",
     )
     list_select_related = ("child", "kindergarten", "group")
-    list_filter = ("status",)
+    list_filter = ("status", ExpiringTodayFilter)
     search_fields = ("number", "application__number", "child__iin")
     fields = (
         "referral_number",
@@ -86,6 +106,7 @@ class ReferralAdmin(ServiceActions, ScopedAdmin):
         return [
             self.object_url("confirm-benefit", "confirm_benefit", self.confirm_benefit_view),
             self.object_url("refuse-benefit", "refuse_benefit", self.refuse_benefit_view),
+            self.object_url("enrol", "enrol", self.enrol_view),
             *super().get_urls(),
         ]
 
@@ -94,8 +115,37 @@ class ReferralAdmin(ServiceActions, ScopedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         referral = self.get_object(request, unquote(object_id))
-        context = {"may_decide": self._may_decide(request, referral), **(extra_context or {})}
+        context = {
+            "may_decide": self._may_decide(request, referral),
+            "may_enrol": self._may_enrol(request, referral),
+            **(extra_context or {}),
+        }
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def enrol_view(self, request, object_id):
+        """The department registers enrolment, as the kindergarten does on its desk (RULES.md section 1)."""
+        referral = self.object_to_act_on(request, object_id)
+        form = forms.Form(posted(request))
+        response = self.submit(
+            request,
+            form,
+            lambda data: services.register_enrolment(referral=referral, actor=request.user),
+            done=gettext("Enrolment is registered: the child has left every queue."),
+            then=self.change_url(referral),
+        )
+        return response or self.action_form_page(
+            request,
+            title=gettext("Register enrolment"),
+            intro=gettext(
+                "The child was admitted to %(kindergarten)s on this referral. The application becomes "
+                "enrolled and leaves every queue; this cannot be undone."
+            )
+            % {"kindergarten": referral.kindergarten},
+            subject=referral,
+            form=form,
+            submit_label=gettext("Register enrolment"),
+            cancel_url=self.change_url(referral),
+        )
 
     def confirm_benefit_view(self, request, object_id):
         return self._decision(
@@ -132,6 +182,14 @@ class ReferralAdmin(ServiceActions, ScopedAdmin):
             done=gettext(
                 "The benefit is refused: the referral is cancelled and the child is back in the queue."
             ),
+        )
+
+    def _may_enrol(self, request, referral) -> bool:
+        """The department's specialists register enrolment too (``services.register_enrolment`` says who)."""
+        return (
+            referral.status == ReferralStatus.ISSUED
+            and request.user.role == Role.SPECIALIST
+            and self.may_act(request, referral)
         )
 
     def _may_decide(self, request, referral) -> bool:

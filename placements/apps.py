@@ -8,8 +8,11 @@ class PlacementsConfig(AppConfig):
 
     def ready(self):
         from applications.panels import register_panel
+        from core.admin import index_sections
 
         from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
         from .panels import referral_state
+        from .today import section
 
         register_panel(referral_state)
+        index_sections.append(section)  # the specialist's day on the admin's index

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.authorization import has_staff_role, is_owning_parent
-from accounts.choices import Action
+from accounts.authorization import has_role, has_staff_role, is_owning_parent
+from accounts.choices import Action, Role
 from accounts.models import CodePurpose
 from accounts.services import UnknownCode, code_is_for, verify_code
 from applications import numbers
@@ -291,12 +291,14 @@ def extend_referral(
 def register_enrolment(*, referral: Referral, actor, now: datetime.datetime | None = None) -> Enrolment:
     """The kindergarten registers the child: it leaves all its queues, the application is enrolled.
 
-    Only staff of the referral's kindergarten, only on an issued referral
-    (one waiting for its benefit is not theirs to see yet) that is still valid.
+    Staff of the referral's kindergarten, or a department specialist whose
+    districts hold the kindergarten (RULES.md section 1: the department
+    "registers enrolment" too); only on an issued referral (one waiting for
+    its benefit is not anyone's to enrol yet) that is still valid.
     """
     now = now or clock.now()
     application, referral = _lock(referral)
-    bulletin_services.ensure_kindergarten_staff(actor, referral.kindergarten)
+    _ensure_may_enrol(actor, referral)
     _ensure_issued_and_valid(referral, now)
     enrolment = Enrolment.objects.create(referral=referral, enrolled_at=now, registered_by=actor)
     transition(referral, ReferralStatus.ENROLLED, now=now)
@@ -390,6 +392,19 @@ def _ensure_specialist(actor, application: Application) -> None:
     if not has_staff_role(actor):
         raise OutOfScope()
     if not Application.objects.restrict(actor, Action.CHANGE).filter(pk=application.pk).exists():
+        raise OutOfScope()
+
+
+def _ensure_may_enrol(actor, referral: Referral) -> None:
+    """Staff of the referral's kindergarten, or a department specialist whose districts hold it.
+
+    Only those two roles register enrolment (RULES.md section 1); a national
+    administrator does not, as no other role does.
+    """
+    if not has_role(actor, (Role.SPECIALIST,)):
+        bulletin_services.ensure_kindergarten_staff(actor, referral.kindergarten)
+        return
+    if not Referral.objects.restrict(actor, Action.CHANGE).filter(pk=referral.pk).exists():
         raise OutOfScope()
 
 

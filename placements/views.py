@@ -314,16 +314,31 @@ def referral(request, number):
 
 
 def _history(referral: Referral) -> list[dict]:
-    """Everything recorded about the referral, oldest first; staff appear by their role, never by name."""
+    """Everything recorded about the referral, oldest first; staff appear by their role, never by name.
+
+    Anyone holding the printed referral may check it on the public page as
+    often as they like; the trail keeps every check, the parent reads one line
+    a day ("checked 3 times that day"), so the checks never bury the steps.
+    """
     events = AuditEvent.objects.for_target(Referral._meta.label_lower, referral.pk).order_by("at", "id")
-    return [
-        {
+    items = []
+    checks_of_day = {}
+    for event in events:
+        if event.action == AuditAction.REFERRAL_VERIFIED:
+            day = local_date(event.at)
+            if day in checks_of_day:
+                checks_of_day[day]["times"] += 1
+                continue
+        item = {
             "event": event,
             "label": label_of(event.action),
             "role": ROLE_LABELS.get(event.actor_role, ""),
+            "times": 1,
         }
-        for event in events
-    ]
+        if event.action == AuditAction.REFERRAL_VERIFIED:
+            checks_of_day[day] = item
+        items.append(item)
+    return items
 
 
 @never_cache

@@ -52,29 +52,46 @@ def explain(standing: Standing) -> list[str]:
 def _ahead_in_own_order(standing: Standing) -> list[str]:
     same_class_ahead = standing.rank_in_class - 1
     sentences = [
-        ngettext(
-            "%(count)s application of your class was submitted before yours.",
-            "%(count)s applications of your class were submitted before yours.",
+        _none_or(
             same_class_ahead,
+            _("No application of your class was submitted before yours."),
+            ngettext(
+                "%(count)s application of your class was submitted before yours.",
+                "%(count)s applications of your class were submitted before yours.",
+                same_class_ahead,
+            )
+            % {"count": same_class_ahead},
         )
-        % {"count": same_class_ahead}
     ]
     if standing.benefit_class == BenefitClass.FIRST_TURN:
         sentences.append(
-            ngettext(
-                "%(count)s general application stands ahead of you under the one-to-three rule.",
-                "%(count)s general applications stand ahead of you under the one-to-three rule.",
+            _none_or(
                 standing.general_ahead,
+                _("No general application stands ahead of you under the one-to-three rule."),
+                ngettext(
+                    "%(count)s general application stands ahead of you under the one-to-three rule.",
+                    "%(count)s general applications stand ahead of you under the one-to-three rule.",
+                    standing.general_ahead,
+                )
+                % {"count": standing.general_ahead},
             )
-            % {"count": standing.general_ahead}
         )
     elif standing.benefit_class == BenefitClass.GENERAL:
         sentences.append(
-            ngettext(
-                "%(count)s first-turn application stands ahead of you under the one-to-three rule.",
-                "%(count)s first-turn applications stand ahead of you under the one-to-three rule.",
+            _none_or(
                 standing.first_turn_ahead,
+                _("No first-turn application stands ahead of you under the one-to-three rule."),
+                ngettext(
+                    "%(count)s first-turn application stands ahead of you under the one-to-three rule.",
+                    "%(count)s first-turn applications stand ahead of you under the one-to-three rule.",
+                    standing.first_turn_ahead,
+                )
+                % {"count": standing.first_turn_ahead},
             )
-            % {"count": standing.first_turn_ahead}
         )
     return sentences
+
+
+def _none_or(count: int, none: str, counted: str) -> str:
+    """The sentence for none when nobody stands there: "no application", never "0 applications"."""
+    return none if count == 0 else counted

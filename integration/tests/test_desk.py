@@ -131,8 +131,12 @@ def test_anonymous_visitors_are_sent_to_the_staff_sign_in(client, db):
     assert response.url == "/admin/login/?next=/desk/"
 
 
-def test_the_operator_cannot_reach_the_admin(operator_client):
-    assert operator_client.get("/admin/").status_code == 403
+def test_the_operator_cannot_reach_the_admin_and_is_sent_to_the_desk(operator_client):
+    response = operator_client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response.url == DESK
+    assert operator_client.get("/admin/applications/application/").status_code == 403
 
 
 def test_the_answer_page_changes_nothing(operator_client, application_a):

@@ -162,3 +162,44 @@ def test_nobody_can_take_a_referral_through_the_admin(client, superuser, special
         assert listing.context["action_form"] is None  # no admin action at all
         assert reverse("admin:placements_referral_add") not in listing.text
     assert Referral.objects.count() == before
+
+
+# --- enrolment registered by the department (RULES.md section 1) ------------------------------------
+
+
+def test_the_district_specialist_registers_enrolment_from_the_referral(client, issued_referral, specialist_a):
+    client.force_login(specialist_a)
+
+    page = client.get(reverse("admin:placements_referral_change", args=[issued_referral.pk]))
+    assert referral_url("enrol", issued_referral) in page.text
+    response = client.post(referral_url("enrol", issued_referral), follow=True)
+
+    issued_referral.refresh_from_db()
+    application = issued_referral.application
+    application.refresh_from_db()
+    assert issued_referral.status == ReferralStatus.ENROLLED
+    assert application.status == Status.ENROLLED
+    assert issued_referral.enrolment.registered_by == specialist_a
+    assert texts_of_messages(response) == ["Enrolment is registered: the child has left every queue."]
+
+
+def test_another_district_cannot_register_the_enrolment(client, issued_referral, specialist_b):
+    client.force_login(specialist_b)
+
+    assert client.post(referral_url("enrol", issued_referral)).status_code == 404
+    issued_referral.refresh_from_db()
+    assert issued_referral.status == ReferralStatus.ISSUED
+
+
+def test_a_referral_awaiting_its_benefit_cannot_be_enrolled_by_the_department(
+    client, waiting_referral, specialist_a
+):
+    client.force_login(specialist_a)
+
+    page = client.get(reverse("admin:placements_referral_change", args=[waiting_referral.pk]))
+    response = client.post(referral_url("enrol", waiting_referral))
+
+    assert referral_url("enrol", waiting_referral) not in page.text
+    assert "waiting for the department to confirm the benefit" in response.text
+    waiting_referral.refresh_from_db()
+    assert waiting_referral.status == ReferralStatus.AWAITING_CONFIRMATION

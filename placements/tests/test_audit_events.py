@@ -43,3 +43,18 @@ def test_the_pdf_download_is_recorded_with_the_parent(client, referral):
     event = AuditEvent.objects.get(action="referral.downloaded")
     assert event.target_id == str(referral.pk)
     assert (event.actor.pk, event.actor_role) == (referral.application.applicant.user_id, "parent")
+
+
+def test_the_parent_reads_the_public_checks_once_a_day_while_the_trail_keeps_each(client, referral, clock):
+    check = reverse("placements:verify", args=[referral.verification_code])
+    for _ in range(3):
+        client.get(check)
+    clock.shift(24 * 3600)
+    client.get(check)
+
+    parent = signed_in(client, referral.application)
+    page = parent.get(reverse("placements:referral", args=[referral.number])).text
+
+    assert page.count("Printed referral checked") == 2
+    assert "Printed referral checked</strong> (3 times that day)" in page
+    assert AuditEvent.objects.filter(action="referral.verified").count() == 4

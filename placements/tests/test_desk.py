@@ -211,7 +211,8 @@ def test_staff_sign_in_on_the_staff_page_and_land_on_the_desk(client, kindergart
     assert password_step.url == reverse("accounts:second_factor") + "?next=%2Fkindergarten%2F"
     assert response.redirect_chain == [(DESK, 302)]
     assert response.status_code == 200
-    assert client.get(reverse("admin:index")).status_code == 403
+    assert client.get(reverse("admin:index")).url == DESK
+    assert client.get(reverse("admin:applications_application_changelist")).status_code == 403
 
 
 def test_the_desk_is_never_cached_and_signs_out(client, staff):

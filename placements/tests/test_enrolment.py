@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from applications.choices import BenefitCategory, Status
+from applications.errors import OutOfScope
 from applications.tests.factories import document, submit
 from audit.models import AuditEvent
 from bulletins import services as bulletin_services
@@ -62,16 +63,30 @@ def test_the_kindergarten_sees_the_referral_and_registers_enrolment(child_in_two
     assert AuditEvent.objects.filter(action="referral.enrolled", actor=staff).exists()
 
 
-def test_only_that_kindergartens_staff_register_enrolment(referral, settlement_a, specialist_a, superuser):
+def test_only_that_kindergartens_staff_register_enrolment(
+    referral, settlement_a, specialist_a, specialist_b, superuser
+):
+    """Of the kindergartens' staff only the referral's; department specialists only in their districts."""
     others = (kindergarten_staff(KindergartenFactory(settlement=settlement_a)), specialist_a, superuser)
     for actor in others:
         assert list(selectors.referrals_for_kindergarten_staff(actor)) == []
-        with pytest.raises(NotKindergartenStaff):
-            services.register_enrolment(referral=referral, actor=actor, now=at(17))
+        if actor is not specialist_a:
+            with pytest.raises(NotKindergartenStaff):
+                services.register_enrolment(referral=referral, actor=actor, now=at(17))
         with pytest.raises(NotKindergartenStaff):
             services.report_no_show(referral=referral, actor=actor, now=at(17))
+    with pytest.raises(OutOfScope):
+        services.register_enrolment(referral=referral, actor=specialist_b, now=at(17))
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.ISSUED
+
+
+def test_the_district_specialist_registers_enrolment_too(referral, specialist_a):
+    enrolment = services.register_enrolment(referral=referral, actor=specialist_a, now=at(17))
+
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.ENROLLED
+    assert enrolment.registered_by == specialist_a
 
 
 def test_a_referral_past_its_validity_cannot_be_enrolled(referral, staff):
