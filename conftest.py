@@ -63,9 +63,10 @@ def _celery_runs_tasks_in_the_test():
 
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
-    """Uploaded files and the SMS and e-mail outbox go to a throw-away folder, never into var/."""
+    """Uploaded files, the SMS and e-mail outbox and the open data go to a throw-away folder, never var/."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.OUTBOX_DIR = tmp_path / "outbox"
+    settings.OPEN_DATA_ROOT = tmp_path / "open-data"
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from applications import notifications
 from applications.tasks import NOTICE_RETRY
 from dispatch.tasks import OutboxTask
 
-from . import services
+from . import opendata, services
 from .models import Access
 
 JOB_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 10, "max_retries": 5}
@@ -33,3 +33,9 @@ def end_priority_windows() -> int:
 def notify_access_opened(access_id: int) -> None:
     access = Access.objects.select_related("application__applicant").get(pk=access_id)
     notifications.deliver(access.application, notifications.access_opened(ends_at=access.ends_at))
+
+
+@shared_task(acks_late=True, **JOB_RETRY)
+def export_open_data() -> int:
+    """The day's open data of every settlement (docs/open-data.md); rewriting it again harms nothing."""
+    return opendata.export_all()

@@ -260,6 +260,10 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 BENEFIT_DOCUMENT_MAX_BYTES = env.int("BENEFIT_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# The daily open data (issue 13; docs/open-data.md): de-identified files per settlement, served by a view
+# with an ETag at /open-data/. OPEN_DATA_EXPORT=false stops the nightly export (files written stay).
+OPEN_DATA_EXPORT = env.bool("OPEN_DATA_EXPORT", default=True)
+OPEN_DATA_ROOT = env.path("OPEN_DATA_ROOT", default=VAR_DIR / "open-data")
 
 # --- Messages to people: SMS and e-mail -------------------------------------------
 # The embedded default prints each message and keeps it in OUTBOX_DIR; production
@@ -466,6 +470,11 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": crontab(minute=10),
         },
         "lift-stop-list": {"task": "placements.tasks.lift_stop_list", "schedule": crontab(minute=15)},
+        # The open data of each settlement, once a day when the night is quiet (bulletins.opendata).
+        "export-open-data": {
+            "task": "bulletins.tasks.export_open_data",
+            "schedule": crontab(hour=3, minute=30),
+        },
         # The age is counted on 1 September of the school year: children leave just after midnight.
         "age-out-children": {
             "task": "applications.tasks.age_out_children",

@@ -8,11 +8,15 @@ class PlacementsConfig(AppConfig):
 
     def ready(self):
         from applications.panels import register_panel
+        from bulletins.statistics import register_placement_figures
         from core.admin import index_sections
 
         from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
         from .panels import referral_state
+        from .statistics import figures
         from .today import section
 
         register_panel(referral_state)
         index_sections.append(section)  # the specialist's day on the admin's index
+        # The public statistics (bulletins, below this app) count referrals through this hook.
+        register_placement_figures(figures)

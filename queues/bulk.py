@@ -87,3 +87,49 @@ def first_positions_sql(*, queue: str, limit: str, eligible: str) -> str:
         limit=limit,
         first_of_each_class=first_of_each_class,
     )
+
+
+_ALL_POSITIONS_SQL = """
+    SELECT ranked.queue_id, ranked.application_id, ranked.benefit_class, {position} AS position
+    FROM (
+        SELECT entry.queue_id, entry.application_id, entry.benefit_class,
+               ROW_NUMBER() OVER (
+                   PARTITION BY entry.queue_id, entry.benefit_class
+                   ORDER BY entry.submitted_at, entry.application_id
+               ) AS rank_in_class,
+               SUM(CASE WHEN entry.benefit_class = {out_of_turn:d} THEN 1 ELSE 0 END)
+                   OVER (PARTITION BY entry.queue_id) AS out_of_turn,
+               SUM(CASE WHEN entry.benefit_class = {first_turn:d} THEN 1 ELSE 0 END)
+                   OVER (PARTITION BY entry.queue_id) AS first_turn,
+               SUM(CASE WHEN entry.benefit_class = {general:d} THEN 1 ELSE 0 END)
+                   OVER (PARTITION BY entry.queue_id) AS general
+        FROM {table} AS entry
+        WHERE entry.left_at IS NULL AND entry.queue_id = ANY({queues})
+    ) AS ranked
+"""
+
+
+def all_positions_sql(*, queues: str) -> str:
+    """A SELECT of ``(queue_id, application_id, benefit_class, position)`` for every standing entry of
+    the queues in ``queues``, a SQL expression of an array of their ids (a parameter, on PostgreSQL).
+
+    For a whole settlement at once (the daily open data): ranks in each class by
+    ``ROW_NUMBER``, class sizes by window sums, and the closed form of
+    ``ordering`` on top, in one pass the database streams; each position is the
+    one ``selectors.entry_standing`` gives. Call ``selectors.settle_expired_in``
+    first, as every reader does, so that no expired class counts.
+    """
+    return _ALL_POSITIONS_SQL.format(
+        position=ordering.position_sql(
+            benefit_class="ranked.benefit_class",
+            rank="ranked.rank_in_class",
+            out_of_turn="ranked.out_of_turn",
+            first_turn="ranked.first_turn",
+            general="ranked.general",
+        ),
+        out_of_turn=BenefitClass.OUT_OF_TURN,
+        first_turn=BenefitClass.FIRST_TURN,
+        general=BenefitClass.GENERAL,
+        table=connection.ops.quote_name(QueueEntry._meta.db_table),
+        queues=queues,
+    )

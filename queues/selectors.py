@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from core import clock
 
-from . import history, ordering, ranks, services
+from . import bulk, history, ordering, ranks, services
 from .choices import BenefitClass
 from .models import Queue, QueueEntry, QueueEvent
 
@@ -378,3 +378,15 @@ def position_history(entry: QueueEntry) -> list[history.Step]:
     services.settle_expired([entry.queue_id], now=clock.now())
     entry.refresh_from_db(fields=["benefit_class", "left_at"])
     return position_histories([entry])[0]
+
+
+def positions_in_settlement_sql(settlement_id: int) -> tuple[str, list]:
+    """SQL and parameters of ``(queue_id, application_id, benefit_class, position)`` for every standing
+    entry of the settlement's queues, for a caller to join and stream (the daily open data, issue 13).
+
+    Applies any expiry due in those queues first, as every read here does, so
+    the positions are those a parent would see at this moment.
+    """
+    queue_ids = list(Queue.objects.filter(settlement_id=settlement_id).values_list("pk", flat=True))
+    services.settle_expired(queue_ids, now=clock.now())
+    return bulk.all_positions_sql(queues="%s"), [queue_ids]

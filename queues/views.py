@@ -38,7 +38,7 @@ def front_page(view):
     def wrapper(request, *args, **kwargs):
         if request.GET.get("q"):
             return view(request, *args, **kwargs)
-        state = (summary.count_token(), _page_number(request))
+        state = (summary.count_token(), page_number(request))
         return shared_page(
             request,
             address=request.path,
@@ -102,10 +102,10 @@ def settlement(request, kato_code):
 
 def _page(request, queryset):
     """One page of ``queryset``; a missing or malformed ``?page=`` gives the first or the last page."""
-    return Paginator(queryset, PAGE_SIZE).get_page(_page_number(request))
+    return Paginator(queryset, PAGE_SIZE).get_page(page_number(request))
 
 
-def _page_number(request) -> int:
+def page_number(request) -> int:
     """The ``?page=`` asked for as a number (1 when missing or malformed); the paginator caps it."""
     try:
         return max(int(request.GET.get("page", 1)), 1)

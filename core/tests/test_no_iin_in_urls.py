@@ -40,6 +40,8 @@ PARAMETERS = {
     "id": "a staff user's database id (admin password change)",
     "app_label": "an app's name (admin)",
     "url": "the rest of an unknown admin path, answered with 404",
+    "dataset": "the name of an open-data file (applications or places)",
+    "fmt": "an open-data file's format (csv or json)",
 }
 
 # Each template with a GET form, and the page that shows it: (url name, whether a parent must be signed in).
