@@ -12,10 +12,15 @@ from django.urls import reverse
 from django.utils.http import quote_etag
 from django.views.decorators.http import condition, require_GET
 
+from core.pagecache import shared_page
+from queues.views import page_number
+
 from . import openings
 from .models import Opening
 
 PAGE_SIZE = 50
+#: How long a page of the log is kept: a new entry changes the head and so the key at once.
+LIST_SECONDS = 10 * 60
 FEED_SIZE = 500
 
 
@@ -25,9 +30,19 @@ def _with_places():
 
 @require_GET
 def opening_list(request):
-    """The log, newest first, a page at a time; the head's hash on top."""
-    page = Paginator(_with_places().order_by("-seq"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "bulletins/openings/list.html", {"page": page, "head": openings.head()})
+    """The log, newest first, a page at a time; the head's hash on top.
+
+    Entries never change, so a page is what it was while the head is the same:
+    served again from the cache under the head's number (``core.pagecache``).
+    """
+    head, number = openings.head(), page_number(request)
+
+    def render_page():
+        page = Paginator(_with_places().order_by("-seq"), PAGE_SIZE).get_page(number)
+        return render(request, "bulletins/openings/list.html", {"page": page, "head": head})
+
+    state = (head["seq"] if head else 0, number)
+    return shared_page(request, address=request.path, state=state, seconds=LIST_SECONDS, render=render_page)
 
 
 @require_GET

@@ -263,3 +263,17 @@ def test_the_cabinet_list_does_not_read_the_log(client, opened, queue_of_six):
     page = client.get(reverse("applications:cabinet")).text
 
     assert "Openings of places in your queues" not in page
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_a_page_of_the_log_is_served_again_until_a_new_entry_arrives(
+    client, opened, specialist_a, kindergarten_a, django_assert_num_queries
+):
+    client.get(reverse("bulletins:openings"))
+    with django_assert_num_queries(0):
+        client.get(reverse("bulletins:openings"))
+
+    publish_another(specialist_a, kindergarten_a, days_later=1)
+    page = client.get(reverse("bulletins:openings")).text
+
+    assert Opening.objects.get(seq=2).hash in page
