@@ -2,12 +2,17 @@
 
 A place counts as given when its referral was issued (and not cancelled for an
 unconfirmed benefit); a wait runs from the application's submission to the
-referral's issue. Three aggregate queries over the queue's referrals of the
-last twelve months; PostgreSQL's ``percentile_cont`` finds the quartiles.
+referral's issue. Two aggregate queries over the queue's referrals of the
+last twelve months, and one that reads their two times: the quartiles of the
+waits are computed here (``statistics.quantiles``, inclusive: what
+PostgreSQL's ``percentile_cont`` gives), so the page works on every database
+the project runs on, the embedded SQLite of ``make run`` included. A queue
+gives at most some hundreds of places a year, so the rows read stay few.
 """
 
-from django.contrib.postgres.fields import ArrayField
-from django.db.models import Aggregate, Count, Exists, F, FloatField, Func, OuterRef, Q
+import statistics
+
+from django.db.models import Count, Exists, OuterRef, Q
 
 from applications.models import Application
 from bulletins.statistics import Month, PlacementFigures
@@ -19,20 +24,21 @@ GIVEN = (ReferralStatus.ISSUED, ReferralStatus.ENROLLED, ReferralStatus.ANNULLED
 SECONDS_PER_DAY = 86400.0
 
 
-class Quartiles(Aggregate):
-    """The first quartile, the median and the third quartile of a number, as one array."""
+def quartiles(days: list[float]) -> tuple[float, float, float] | None:
+    """The first quartile, the median and the third quartile of ``days`` (None when there are none)."""
+    if not days:
+        return None
+    if len(days) == 1:
+        return (days[0], days[0], days[0])
+    first, median, third = statistics.quantiles(days, n=4, method="inclusive")
+    return (first, median, third)
 
-    function = "percentile_cont"
-    template = "%(function)s(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = ArrayField(FloatField())
 
-
-def _days_waited():
-    return Func(
-        F("issued_at") - F("application__submitted_at"),
-        template=f"EXTRACT(EPOCH FROM %(expressions)s) / {SECONDS_PER_DAY}",
-        output_field=FloatField(),
-    )
+def _days_waited(referrals) -> list[float]:
+    return [
+        (issued_at - submitted_at).total_seconds() / SECONDS_PER_DAY
+        for issued_at, submitted_at in referrals.values_list("issued_at", "application__submitted_at")
+    ]
 
 
 def figures(queue_id: int, months: list[Month]) -> PlacementFigures:
@@ -53,7 +59,6 @@ def figures(queue_id: int, months: list[Month]) -> PlacementFigures:
     )
     summary = referrals.aggregate(
         placed=Count("id"),
-        quartiles=Quartiles(_days_waited()),
         with_preferences=Count("id", filter=Exists(preferences)),
         in_preferred=Count(
             "id", filter=Exists(preferences.filter(kindergarten_id=OuterRef("kindergarten_id")))
@@ -61,7 +66,7 @@ def figures(queue_id: int, months: list[Month]) -> PlacementFigures:
     )
     return PlacementFigures(
         given=[per_month[f"m{index}"] for index in range(len(months))],
-        waits=tuple(summary["quartiles"]) if summary["quartiles"] else None,
+        waits=quartiles(_days_waited(referrals)),
         placed=summary["placed"],
         with_preferences=summary["with_preferences"],
         in_preferred=summary["in_preferred"],

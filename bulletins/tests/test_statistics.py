@@ -115,3 +115,11 @@ def test_the_chart_coordinates_keep_a_decimal_point_in_russian(client, settings,
     svg = page[page.index("<svg") : page.index("</svg>")]
     assert "Дети в очереди на конец каждого месяца" in svg
     assert not re.search(r'="\d+,\d', svg)
+
+
+def test_the_quartiles_of_the_waits_are_postgresql_s_percentile_cont_on_any_database():
+    from placements.statistics import quartiles
+
+    assert quartiles([4.0, 1.0, 3.0, 2.0]) == (1.75, 2.5, 3.25)  # percentile_cont(0.25, 0.5, 0.75)
+    assert quartiles([9.0]) == (9.0, 9.0, 9.0)
+    assert quartiles([]) is None
