@@ -64,7 +64,7 @@ def test_the_front_page_offers_the_four_ways_in(page_in, live_server, settlement
     screenshot(page, "front-page")
     ways.last.click()
     page.wait_for_load_state()
-    assert page.url == f"{live_server.url}/openings/"
+    assert page.url == f"{live_server.url}/bulletins/"
 
 
 def test_the_receipt_prints_from_its_button(page_in, live_server, settlement_a):
