@@ -382,7 +382,7 @@ def _pages(server: Server, largest: Queue, rng: random.Random, bare: Load, rush:
          [parent_visit(press["places_url"], press["session"]) for press in racers], SIGNED_IN_TARGET),
         ("confirmation of Get referral (the form with the code)",
          [parent_visit(press["url"], press["session"]) for press in racers], SIGNED_IN_TARGET),
-        ("API look-up (POST /api/v1/lookup/, the call centre's token)", _api_lookups(in_largest),
+        ("API look-up (POST /api/v1/lookup/, the call centre's token)", api_lookups(in_largest),
          PUBLIC_TARGET),
     ]  # fmt: skip
     rows = []
@@ -445,7 +445,7 @@ def public_checks(applications: list[Application]) -> list[Visit]:
     return [Visit(f"{check}?{urlencode({'number': application.number})}") for application in applications]
 
 
-def _api_lookups(applications: list[Application]) -> list[Visit]:
+def api_lookups(applications: list[Application]) -> list[Visit]:
     """The call centre's system looking each application up by number (country-wide), with its token."""
     organisation, _created = Organisation.objects.get_or_create(
         name="Bench call centre", defaults={"kind": OrganisationKind.CALL_CENTRE}

@@ -105,7 +105,7 @@ def print_profile(name: str, per_request: float, totals: Counter) -> None:
 
 
 def pages() -> list[Page]:
-    """The bare view, the public check, the application page, my applications, and the press."""
+    """The bare view, the public check, the application page, my applications, the API look-up, the press."""
     from django.test import Client
     from django.urls import reverse
 
@@ -126,7 +126,7 @@ def pages() -> list[Page]:
 
         def request():
             visit = visits[next(order) % len(visits)]
-            answer = client.get(visit.path, headers=dict(visit.headers))
+            answer = client.generic(visit.method, visit.path, visit.body, headers=dict(visit.headers))
             if answer.status_code != 200:
                 raise RuntimeError(f"{visit.path} answered {answer.status_code}")
 
@@ -138,6 +138,7 @@ def pages() -> list[Page]:
         Page("public check by number", cycling(http.public_checks(applications))),
         Page("application page", cycling(detail)),
         Page("my applications", cycling(cabinet)),
+        Page("API look-up", cycling(http.api_lookups(applications))),
         Page("Get referral (the press)", _presses(client, largest, rng)),
     ]
 
@@ -167,14 +168,23 @@ def _presses(client, largest, rng) -> Callable[[], object]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--requests", type=int, default=REQUESTS)
+    parser.add_argument("--page", help="Only the pages whose name holds this text.")
     args = parser.parse_args(argv)
     from bench.__main__ import configure
 
-    configure(DEBUG="false", BENCHMARK_VIEWS="true", PUBLIC_CHECK_LOOKUPS_PER_WINDOW="1000000000")
+    configure(
+        DEBUG="false",
+        BENCHMARK_VIEWS="true",
+        PUBLIC_CHECK_LOOKUPS_PER_WINDOW="1000000000",
+        INTEGRATION_API_RATE="1000000/min",
+    )
     import django
 
     django.setup()
-    for page in pages():
+    chosen = pages()
+    if args.page:
+        chosen = [page for page in chosen if args.page in page.name]
+    for page in chosen:
         requests = min(args.requests, PRESSES) if "press" in page.name else args.requests
         print_profile(page.name, *profile(page, requests=requests))
     return 0

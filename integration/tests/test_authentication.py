@@ -3,6 +3,9 @@
 import datetime
 
 import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from core import clock
@@ -13,6 +16,7 @@ from integration.models import ApiToken, hash_secret
 from .conftest import client_with
 
 LOOKUP = {"number": "1234567890", "reason": "parent called"}
+MOMENT = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -33,6 +37,22 @@ def test_a_valid_token_is_let_in_and_its_use_noted(issued):
     assert response.status_code == 404
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+def test_a_busy_token_notes_its_use_once_a_minute_not_on_every_request(issued):
+    token, secret = issued
+    with time_machine.travel(MOMENT, tick=False) as traveller:
+        client_with(secret).post("/api/v1/lookup/", LOOKUP, format="json")
+        traveller.shift(datetime.timedelta(seconds=59))
+        with CaptureQueriesContext(connection) as queries:
+            client_with(secret).post("/api/v1/lookup/", LOOKUP, format="json")
+        assert not [query for query in queries.captured_queries if query["sql"].startswith("UPDATE")]
+        token.refresh_from_db()
+        assert token.last_used_at == MOMENT
+        traveller.shift(datetime.timedelta(seconds=1))
+        client_with(secret).post("/api/v1/lookup/", LOOKUP, format="json")
+    token.refresh_from_db()
+    assert token.last_used_at == MOMENT + datetime.timedelta(minutes=1)
 
 
 def test_no_token_is_401_with_a_bearer_challenge(db):
