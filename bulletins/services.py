@@ -57,6 +57,7 @@ from .errors import (
     ReportAlreadyDecided,
 )
 from .models import Access, Bulletin, BulletinPlace, Opening, VacancyReport
+from .transitions import close_open
 from .transitions import transition as transition_access
 
 # Queues whose accesses open in one transaction (settings.OPEN_ACCESS_BATCH_QUEUES).
@@ -403,15 +404,8 @@ def close_accesses(
     Taking a referral in one queue ends the child's access everywhere else
     (RULES.md section 5). Call it with the application row locked.
     """
-    closed = 0
-    for access in Access.objects.select_for_update().filter(
-        application_id=application_id, status=AccessStatus.OPEN
-    ):
-        used = used_in == (access.bulletin_id, access.queue_id)
-        transition_access(access, AccessStatus.USED if used else AccessStatus.ENDED, now=now)
-        access.save(update_fields=["status", "closed_at"])
-        closed += 1
-    return closed
+    used = None if used_in is None else Q(bulletin_id=used_in[0], queue_id=used_in[1])
+    return close_open(Access.objects.filter(application_id=application_id), used=used, now=now)
 
 
 def ensure_kindergarten_staff(actor, kindergarten: Kindergarten) -> None:
