@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # `make run` always uses the embedded default, whatever the shell exports.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_ENV=development
 
-.PHONY: run test serve drill bench profile wrk lint messages debian-packages browser clean cluster-packages cluster cluster-down cluster-drill
+.PHONY: run test serve drill bench profile wrk lint messages debian-packages browser clean cluster-packages cluster cluster-down cluster-drill pitr-drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -105,6 +105,11 @@ cluster-drill: $(VENV)/.runtime
 
 cluster-down: $(VENV)/.runtime
 	$(BIN)/python -m drills.cluster down
+
+# Backups with point-in-time recovery (docs/deployment.md): a throw-away PostgreSQL cluster on a free port
+# archives its WAL, is backed up with pg_basebackup and restored to a moment before a mistake; one line.
+pitr-drill: $(VENV)/.runtime
+	$(BIN)/python -m drills.pitr
 
 # Issue 7: a synthetic country in a fresh kezek_bench database (BENCH_DATABASE names another), then
 # one table of figures (docs/performance.md). BENCH_ARGS=--full for a million applications, --reuse
