@@ -145,6 +145,17 @@ if DATABASE_REPLICA_URL:
         CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], TEST={"MIRROR": "default"}, ATOMIC_REQUESTS=False
     )
     DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 1)
+# PgBouncer in transaction mode in front of the databases (issue 16; core/pooler.py,
+# docs/deployment.md "PgBouncer"): DATABASE_POOLER=transaction. A server session is then
+# a client's for one transaction only, so Django declares no server-side cursor (a WITH
+# HOLD cursor would be fetched from another session), and the locks that outlive a
+# transaction are held on connections of their own. Unset: connections go to PostgreSQL.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "transaction"):
+    raise ImproperlyConfigured(f"DATABASE_POOLER is 'transaction' or empty, not {DATABASE_POOLER!r}.")
+if DATABASE_POOLER:
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 # The views that read from the replica (URL names): pages anyone may open that change nothing.
 REPLICA_READ_VIEWS = env.list(
     "REPLICA_READ_VIEWS",
