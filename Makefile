@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # `make run` always uses the embedded default, whatever the shell exports.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_ENV=development
 
-.PHONY: run test serve drill bench profile wrk lint messages debian-packages browser clean cluster-packages cluster cluster-down cluster-drill
+.PHONY: run test serve drill bench profile wrk lint messages debian-packages browser clean cluster-packages cluster cluster-down cluster-drill pitr-drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,9 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-# Debian packages the project needs on any machine: gettext (translations), DejaVu (the PDF's font)
-# and nginx-light (the test of the client's address behind a proxy).
+# Debian packages the project needs on any machine: gettext (translations), DejaVu (the PDF's font),
+# nginx-light (the test of the client's address behind a proxy) and pgbouncer (the tests behind a
+# transaction pooler, core/tests/test_pgbouncer.py; only its binary is used, never its service).
 debian-packages:
 	@command -v msgfmt >/dev/null || (command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)) \
 		|| (echo "GNU gettext (msgfmt) is needed: install the 'gettext' package" && exit 1)
@@ -35,6 +36,9 @@ debian-packages:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; } \
 		|| echo "nginx is not installed: the behind-nginx test will skip (under CI=true it fails)"
+	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; } \
+		|| echo "pgbouncer is not installed: the tests behind a pooler will skip (under CI=true they fail)"
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
 browser:
@@ -105,6 +109,11 @@ cluster-drill: $(VENV)/.runtime
 
 cluster-down: $(VENV)/.runtime
 	$(BIN)/python -m drills.cluster down
+
+# Backups with point-in-time recovery (docs/deployment.md): a throw-away PostgreSQL cluster on a free port
+# archives its WAL, is backed up with pg_basebackup and restored to a moment before a mistake; one line.
+pitr-drill: $(VENV)/.runtime
+	$(BIN)/python -m drills.pitr
 
 # Issue 7: a synthetic country in a fresh kezek_bench database (BENCH_DATABASE names another), then
 # one table of figures (docs/performance.md). BENCH_ARGS=--full for a million applications, --reuse

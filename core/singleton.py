@@ -6,14 +6,16 @@ second host (or twice by an operator during a failover) refuses to start while
 another one holds the PostgreSQL advisory lock below. The lock lives on a
 connection of its own, kept for the beat's whole life, so it is released the
 moment that beat dies, however it dies, and Django's closing of idle
-connections never drops it. On SQLite (the one-process development default)
-there is only one beat anyway.
+connections never drops it. Behind PgBouncer in transaction mode it is a
+transaction lock in a transaction kept open instead (core.pooler). On
+SQLite (the one-process development default) there is only one beat anyway.
 """
 
 import logging
 
-import psycopg2
 from django.conf import settings
+
+from core.pooler import behind_transaction_pooler, open_lock_transaction, own_connection
 
 logger = logging.getLogger(__name__)
 
@@ -30,17 +32,15 @@ def hold_beat_lock() -> None:
     database = settings.DATABASES["default"]
     if "postgresql" not in database["ENGINE"]:
         return
-    connection = psycopg2.connect(
-        host=database["HOST"] or None,
-        port=database["PORT"] or None,
-        user=database["USER"] or None,
-        password=database["PASSWORD"] or None,
-        dbname=database["NAME"],
-        application_name="kezek-beat-lock",
-    )
-    connection.autocommit = True
+    connection = own_connection("kezek-beat-lock")
+    if behind_transaction_pooler():  # a transaction lock, in a transaction open for the beat's life
+        open_lock_transaction(connection)
+        statement = "SELECT pg_try_advisory_xact_lock(%s)"
+    else:
+        connection.autocommit = True
+        statement = "SELECT pg_try_advisory_lock(%s)"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [BEAT_LOCK_KEY])
+        cursor.execute(statement, [BEAT_LOCK_KEY])
         taken = cursor.fetchone()[0]
     if not taken:
         connection.close()

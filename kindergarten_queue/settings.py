@@ -145,6 +145,17 @@ if DATABASE_REPLICA_URL:
         CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], TEST={"MIRROR": "default"}, ATOMIC_REQUESTS=False
     )
     DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 1)
+# PgBouncer in transaction mode in front of the databases (issue 16; core/pooler.py,
+# docs/deployment.md "PgBouncer"): DATABASE_POOLER=transaction. A server session is then
+# a client's for one transaction only, so Django declares no server-side cursor (a WITH
+# HOLD cursor would be fetched from another session), and the locks that outlive a
+# transaction are held on connections of their own. Unset: connections go to PostgreSQL.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "transaction"):
+    raise ImproperlyConfigured(f"DATABASE_POOLER is 'transaction' or empty, not {DATABASE_POOLER!r}.")
+if DATABASE_POOLER:
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 # The views that read from the replica (URL names): pages anyone may open that change nothing.
 REPLICA_READ_VIEWS = env.list(
     "REPLICA_READ_VIEWS",
@@ -502,6 +513,12 @@ CALL_CENTRE_PHONE = env.str("CALL_CENTRE_PHONE", default="1414")
 # The request id comes from the X-Request-ID header only when the proxy in front sets
 # it on every request (REQUEST_ID_FROM_PROXY); otherwise each request gets a new one.
 REQUEST_ID_FROM_PROXY = env.bool("REQUEST_ID_FROM_PROXY", default=False)
+# LOG_FORMAT=json writes each line as one JSON object with the same fields (time, level,
+# logger, request_id, message, and a traceback when there is one) for a log collector
+# (issue 16; docs/deployment.md); the masking applies to it alike.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is 'plain' or 'json', not {LOG_FORMAT!r}.")
 LOG_FILTERS = ["request_id", "mask_personal_data"]
 LOGGING = {
     "version": 1,
@@ -512,9 +529,14 @@ LOGGING = {
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "core.logging.JsonLines",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": LOG_FILTERS},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": LOG_FILTERS},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Django's own handlers removed: its records go up to the root handler like everyone's.
@@ -523,6 +545,9 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
+# Celery's workers and beat keep this configuration (its filters and format) instead of
+# replacing the root handler with their own unmasked one.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Faults and bulletin day (issue 6; docs/security.md) -----------------------------
 # At most this many Get referral presses run at once across all web processes; the rest get

@@ -32,6 +32,7 @@ from django.urls import reverse
 
 from core.breaker import Breaker
 from core.metrics import count_gate_refusal
+from core.pooler import behind_transaction_pooler, open_lock_transaction, own_connection
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,10 @@ def _database_slot() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
+    if behind_transaction_pooler():
+        with _pooled_database_slot():
+            yield
+        return
     slots = list(range(settings.GATE_LIMIT))
     random.shuffle(slots)  # spread the tries, so most find a free slot at the first
     held = None
@@ -196,3 +201,30 @@ def _database_slot() -> Iterator[None]:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_LOCK_CLASS, held])
         except DatabaseError:
             connection.close()
+
+
+@contextlib.contextmanager
+def _pooled_database_slot() -> Iterator[None]:
+    """Behind PgBouncer in transaction mode: the slot is a transaction lock on a connection of its own.
+
+    A session lock taken through the pooler stays with whichever server session
+    ran it, which the next client borrows (and a session lock is re-entrant, so
+    that client would be admitted on the same slot). The transaction left open
+    keeps one server session this slot's until the block ends; closing the
+    connection, or the process dying, ends the transaction and frees the slot.
+    """
+    slots = list(range(settings.GATE_LIMIT))
+    random.shuffle(slots)
+    holder = own_connection("kezek-gate-slot")
+    try:
+        open_lock_transaction(holder)
+        with holder.cursor() as cursor:
+            for slot in slots:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, slot])
+                if cursor.fetchone()[0]:
+                    break
+            else:
+                raise Busy()
+        yield
+    finally:
+        holder.close()

@@ -14,8 +14,10 @@ def settings_log_output():
     stream = io.StringIO()
     config = settings.LOGGING["handlers"]["console"]
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter(settings.LOGGING["formatters"][config["formatter"]]["format"]))
-    configurator = logging.config.BaseConfigurator({})
+    configurator = logging.config.DictConfigurator(settings.LOGGING)
+    handler.setFormatter(
+        configurator.configure_formatter(dict(settings.LOGGING["formatters"][config["formatter"]]))
+    )
     for name in config["filters"]:
         handler.addFilter(configurator.resolve(settings.LOGGING["filters"][name]["()"])())
     root = logging.getLogger()
