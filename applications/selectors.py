@@ -161,6 +161,23 @@ def children_to_apply_for(applicant: Applicant) -> QuerySet[Child]:
     return children_of(applicant).exclude(pk__in=own_active).exclude(pk__in=refused.values("child_id"))
 
 
+def awaits_register_check(application: Application) -> bool:
+    """Whether the person register has yet to check the child of this live application (issue 18).
+
+    The application itself awaits (paper, API) or its child awaits on the
+    parent's list (the portal: the child was added while the register was silent).
+    """
+    if not application.is_active:
+        return False
+    if application.register_check == RegisterCheck.AWAITING:
+        return True
+    return Guardianship.objects.filter(
+        applicant_id=application.applicant_id,
+        child_id=application.child_id,
+        register_check=RegisterCheck.AWAITING,
+    ).exists()
+
+
 def applications_of(applicant: Applicant) -> QuerySet[Application]:
     """The parent's applications, newest first, with what the cabinet's list shows."""
     return (
