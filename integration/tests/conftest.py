@@ -14,7 +14,7 @@ from core.iin import Sex
 from integration import services
 from integration.choices import OrganisationKind, TokenRole
 from integration.models import Organisation
-from registers.persons import Person, fake_records, write_fake_records
+from registers.persons import Person, write_fake_records
 
 _keys = itertools.count()
 
@@ -117,7 +117,7 @@ def in_register(body: dict) -> dict:
         sex=child["sex"],
         representatives=(body["applicant"]["iin"],),
     )
-    write_fake_records([*fake_records().values(), person])
+    write_fake_records([person], replace=False)
     return body
 
 
