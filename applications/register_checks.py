@@ -488,9 +488,11 @@ def _refuse(
     papers, so the contradiction is recorded on it for them to decide on.
     """
     reason = str(_("The person register does not name the applicant as the child's parent or guardian."))
+    left_to_the_desk = False
     for application in _awaiting_applications(guardianship):
         if not application.register_decides:
             _record_verdict(application, [_whole(difference)], actor=None, at=now)
+            left_to_the_desk = True
         else:
             application.register_check = RegisterCheck.REFUSED
             application.save(update_fields=["register_check"])
@@ -510,7 +512,8 @@ def _refuse(
         at=now,
         details={"applicant": guardianship.applicant_id, "applications_withdrawn": len(own)},
     )
-    enqueue("applications.tasks.notify_register_refused", guardianship.pk)
+    if own or not left_to_the_desk:  # a paper application's parent hears from the specialist, not from us
+        enqueue("applications.tasks.notify_register_refused", guardianship.pk)
 
 
 def child_details(person: Person) -> services.ChildDetails:

@@ -20,6 +20,7 @@ from applications.tests.test_admin import paper_form_data
 from audit.models import AuditEvent
 from core.breaker import close_all
 from core.iin import Sex
+from dispatch.models import PendingTask
 from registers.tests.people import a_person
 
 NOW = datetime.datetime(2026, 3, 12, 12, 0, tzinfo=ZoneInfo("Asia/Almaty"))
@@ -153,3 +154,4 @@ def test_a_register_naming_other_parents_later_does_not_withdraw_the_paper_appli
     assert application.status == Status.IN_QUEUE
     assert application.register_check == RegisterCheck.DIFFERS
     assert [difference["field"] for difference in application.register_differences] == ["not_representative"]
+    assert not PendingTask.objects.filter(task="applications.tasks.notify_register_refused").exists()
