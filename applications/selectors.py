@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.choices import Role
 from accounts.models import Applicant
@@ -171,6 +171,8 @@ def awaits_register_check(application: Application) -> bool:
         return False
     if application.register_check == RegisterCheck.AWAITING:
         return True
+    if hasattr(application, "child_awaits_register"):  # read with it by ``own_application``
+        return application.child_awaits_register
     return Guardianship.objects.filter(
         applicant_id=application.applicant_id,
         child_id=application.child_id,
@@ -195,9 +197,13 @@ def own_application(applicant: Applicant, number: str) -> Application | None:
     normalised = numbers.normalise(number)
     if normalised is None:
         return None
+    child_awaits = Guardianship.objects.filter(
+        applicant=applicant, child=OuterRef("child_id"), register_check=RegisterCheck.AWAITING
+    )
     found = (
         Application.objects.filter(applicant=applicant, number=normalised)
         .select_related("child", "settlement")
+        .annotate(child_awaits_register=Exists(child_awaits))
         .first()
     )
     if found is not None:
