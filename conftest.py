@@ -247,7 +247,7 @@ def _services_answer():
 def person_register(settings, tmp_path):
     """The person register's fake, empty for each test: ``person_register.add(person, ...)`` fills it."""
     settings.REGISTERS_BACKEND = "registers.persons.FakePersonRegister"
-    settings.REGISTERS_FAKE_FILE = tmp_path / "register" / "persons.json"
+    settings.REGISTERS_FAKE_FILE = tmp_path / "register" / "persons.sqlite3"
     return FakeRecords(settings.REGISTERS_FAKE_FILE)
 
 

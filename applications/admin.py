@@ -20,7 +20,7 @@ from directory.models import Settlement
 from queues.explanation import explain
 from queues.selectors import positions_of_application
 
-from . import intake, numbers, services
+from . import numbers, register_checks, services
 from .choices import Channel, Verification
 from .downloads import document_response
 from .forms import ConfirmBenefitForm, PaperApplicationForm, ReasonForm
@@ -69,6 +69,7 @@ class ApplicationAdmin(ServiceActions, ScopedAdmin):
             },
         ),
         (_("Child and applicant"), {"fields": ("child", "applicant", "relation")}),
+        (_("Person register"), {"fields": ("register_check", "register_differences_shown")}),
         (
             _("Wishes"),
             {
@@ -99,12 +100,39 @@ class ApplicationAdmin(ServiceActions, ScopedAdmin):
         "wants_sanatorium",
         "preferred_language",
         "preferred_kindergartens",
+        "register_check",
+        "register_differences_shown",
     )
     change_form_template = "admin/applications/application/change_form.html"
 
     @admin.display(description=_("application number"), ordering="number")
     def application_number(self, application):
         return application.display_number
+
+    @admin.display(description=_("differences from the person register"))
+    def register_differences_shown(self, application):
+        """Each difference: the field, what the application says, what the register says."""
+        if not application.register_differences:
+            return "—"
+        return format_html_join(
+            "",
+            "<p>{}{}</p>",
+            (
+                (
+                    register_checks.DIFFERENCE_LABELS.get(difference["field"], difference["field"]),
+                    format_html(
+                        ": {} «{}», {} «{}»",
+                        _("on paper"),
+                        difference["given"],
+                        _("in the register"),
+                        difference["register"],
+                    )
+                    if difference["given"] or difference["register"]
+                    else "",
+                )
+                for difference in application.register_differences
+            ),
+        )
 
     def has_add_permission(self, request):
         """The add page is the paper application: for staff who may change some settlement."""
@@ -156,10 +184,12 @@ class ApplicationAdmin(ServiceActions, ScopedAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = PaperApplicationForm(request.user, posted(request), request.FILES or None)
+        if "compare" in request.POST and form.is_valid():
+            return self._paper_page(request, form, extra_context, comparison=self._compare(request, form))
         response = self.submit(
             request,
             form,
-            lambda _data: intake.submit(
+            lambda _data: register_checks.submit_paper(
                 form.intake(), channel=Channel.EDUCATION_DEPARTMENT, actor=request.user
             ),
             done=lambda application: (
@@ -169,12 +199,32 @@ class ApplicationAdmin(ServiceActions, ScopedAdmin):
             then=self.change_url,
             field_names=form.service_field_names,
         )
-        return response or self.admin_page(
+        return response or self._paper_page(request, form, extra_context)
+
+    def _compare(self, request, form) -> dict:
+        """The register's record of the child beside the paper's, nothing kept: asked again on registering."""
+        paper = form.intake()
+        comparison = register_checks.compare_child(
+            child=paper.child,
+            applicant_iin=paper.applicant.iin,
+            actor=request.user,
+            reason=register_checks.PAPER_LOOK_UP,
+        )
+        return {
+            "answered": comparison.answered,
+            "found": comparison.person is not None,
+            "rows": comparison.rows(paper.child),
+            "differences": register_checks.describe(comparison.differences),
+        }
+
+    def _paper_page(self, request, form, extra_context, comparison=None):
+        return self.admin_page(
             request,
             "admin/applications/application/paper_form.html",
             title=_("Enter a paper application"),
             form=form,
             fieldsets=form.grouped_fields(),
+            comparison=comparison,
             media=self.media + form.media,
             **(extra_context or {}),
         )

@@ -91,3 +91,6 @@ class RegisterCheck(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed by the person register")
     AWAITING = "awaiting", _("Awaiting the person register's check")
     REFUSED = "refused", _("Not confirmed by the person register")
+    #: Of an application entered at the desk: the register's record differs from the paper (recorded,
+    #: the specialist decides on the documents).
+    DIFFERS = "differs", _("Differs from the person register")

@@ -97,6 +97,19 @@ class Application(models.Model):
     status = models.CharField(_("status"), max_length=32, choices=Status.choices, default=Status.IN_QUEUE)
     status_reason = models.TextField(_("reason"), blank=True)
     status_changed_at = models.DateTimeField(_("status changed"))
+    #: What the person register said of the child when the application came in on paper or through the
+    #: integration API (issue 18; ``register_checks``). A portal application's child was checked when the
+    #: parent added it (``Guardianship.register_check``).
+    register_check = models.CharField(
+        _("person register check"), max_length=16, choices=RegisterCheck.choices, default="", blank=True
+    )
+    #: Where what the application says differs from the register: ``[{"field", "given", "register"}]``.
+    register_differences = models.JSONField(
+        _("differences from the person register"), default=list, blank=True
+    )
+    #: Whether a definite contradicting answer of a later check withdraws the application (the API, as
+    #: the portal) or is only recorded for the specialist, who saw the papers (the desk).
+    register_decides = models.BooleanField(_("the person register's answer decides"), default=False)
 
     objects = ApplicationQuerySet.as_manager()
     scope_path = "settlement__district"

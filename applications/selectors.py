@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.choices import Role
 from accounts.models import Applicant
@@ -161,6 +161,25 @@ def children_to_apply_for(applicant: Applicant) -> QuerySet[Child]:
     return children_of(applicant).exclude(pk__in=own_active).exclude(pk__in=refused.values("child_id"))
 
 
+def awaits_register_check(application: Application) -> bool:
+    """Whether the person register has yet to check the child of this live application (issue 18).
+
+    The application itself awaits (paper, API) or its child awaits on the
+    parent's list (the portal: the child was added while the register was silent).
+    """
+    if not application.is_active:
+        return False
+    if application.register_check == RegisterCheck.AWAITING:
+        return True
+    if hasattr(application, "child_awaits_register"):  # read with it by ``own_application``
+        return application.child_awaits_register
+    return Guardianship.objects.filter(
+        applicant_id=application.applicant_id,
+        child_id=application.child_id,
+        register_check=RegisterCheck.AWAITING,
+    ).exists()
+
+
 def applications_of(applicant: Applicant) -> QuerySet[Application]:
     """The parent's applications, newest first, with what the cabinet's list shows."""
     return (
@@ -178,9 +197,13 @@ def own_application(applicant: Applicant, number: str) -> Application | None:
     normalised = numbers.normalise(number)
     if normalised is None:
         return None
+    child_awaits = Guardianship.objects.filter(
+        applicant=applicant, child=OuterRef("child_id"), register_check=RegisterCheck.AWAITING
+    )
     found = (
         Application.objects.filter(applicant=applicant, number=normalised)
         .select_related("child", "settlement")
+        .annotate(child_awaits_register=Exists(child_awaits))
         .first()
     )
     if found is not None:

@@ -269,6 +269,7 @@ def detail(request, number):
         "documents": documents,
         "benefit_pending": any(document.verification == Verification.PENDING for document in documents),
         "history": selectors.application_history(application),
+        "awaiting_register": selectors.awaits_register_check(application),
         "form": form if application.is_active else None,
     }
     return render(request, "applications/detail.html", context)

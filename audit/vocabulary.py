@@ -32,6 +32,10 @@ class AuditAction(models.TextChoices):
     )
     REGISTER_CHECK_CONFIRMED = "register.check_confirmed", _("Person register confirmed the child")
     REGISTER_CHECK_REFUSED = "register.check_refused", _("Person register did not confirm the child")
+    REGISTER_DIFFERENCE_RECORDED = (
+        "register.difference_recorded",
+        _("Application differs from the person register"),
+    )
     APPLICATION_WITHDRAWN_BY_REGISTER = (
         "application.withdrawn_by_register",
         _("Withdrawn: the person register does not confirm the child"),

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 #: Another name lets several people bench beside each other on one PostgreSQL server.
 BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "kezek_bench")
@@ -13,6 +14,7 @@ SERVER_URL = os.environ.get("BENCH_SERVER_DATABASE_URL", "postgres://postgres@12
 DEFAULT_APPLICATIONS = 200_000
 FULL_APPLICATIONS = 1_000_000
 LARGEST_QUEUE = 32_000
+VAR = Path(__file__).resolve().parent.parent / "var"
 
 
 def main(argv=None) -> int:
@@ -49,6 +51,8 @@ def configure(**settings: str) -> None:
         CELERY_TASK_ALWAYS_EAGER="false",
         AUGUST_FREEZE="false",
         LOG_LEVEL="WARNING",
+        # The person register's fake of the bench's country, beside the demo's, never over it.
+        REGISTERS_FAKE_FILE=str(VAR / "bench" / f"{BENCH_DATABASE}-persons.sqlite3"),
         **settings,
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kindergarten_queue.settings")

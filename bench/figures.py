@@ -44,6 +44,11 @@ PAGE = 50
 # Serials of the children the benchmark applies for: above the generator's and the demo's.
 BENCH_SERIALS = 8_000
 BENCH_SURNAME = "Бенчмарк"
+#: The person register's fake answers in this many seconds; silent, it is given up after REGISTER_TIMEOUT.
+REGISTER_DELAY = 0.05
+REGISTER_TIMEOUT = 1.0
+#: Applications timed while the register is silent and the breaker off: each waits the whole time-out.
+REGISTER_SILENT = 20
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ def run_all() -> list[Row]:
     # Out-of-turn referrals wait for the department (RULES.md section 5): only issued ones are enrolled.
     referrals = [r for r in _referrals_in(largest, (WRITES + 1 + STORM) * 21 // 20) if not r.out_of_turn]
     rows += _writes(largest, rng, referrals[: WRITES + 1])
+    rows += _register_checked(largest)
     rows += _storm(largest, rng, referrals[WRITES + 1 : WRITES + 1 + STORM])
     rows += _publication()
     return rows
@@ -279,6 +285,93 @@ def _writes(largest: Queue, rng: random.Random, referrals) -> list[Row]:
         measured = _timings(write for _ in range(WRITES))
         rows.append(Row(f"write, largest queue: {label}", _fmt(measured), "-", "p99 < 50 ms",
                         _p(measured)[1] < 50))  # fmt: skip
+    return rows
+
+
+def _register_checked(largest: Queue) -> list[Row]:
+    """Applying with the person register asked first (the integration API's path, issue 18).
+
+    Against the loopback SOAP fake of the bus through the production adapter
+    (zeep): answering in ``REGISTER_DELAY`` seconds, then not answering at all,
+    once with the breaker off (every request waits the whole time-out: the
+    bound) and once as configured (after one time-out the breaker answers at
+    once). The children are written to the register's fake first, as the
+    national data set's families are; the reference is the same application
+    in the same run with the register not asked.
+    """
+    from django.test import override_settings
+
+    from applications import register_checks
+    from applications.intake import ApplicationInput
+    from core.breaker import close_all
+    from registers import persons
+    from registers.fake_bus import FakeBus, serve_on_loopback
+
+    specialist = specialist_of(largest)
+    families = list(_children(largest, 3 * (WRITES + 1) + REGISTER_SILENT + 1))
+    persons.write_fake_records(
+        (
+            persons.Person(iin=child.iin, surname=child.surname, name=child.name, birth_date=child.birth_date,
+                           sex=child.sex, representatives=(parent.iin,))
+            for child, parent in families
+        ),
+        replace=False,
+    )  # fmt: skip
+    waiting = iter(families)
+
+    def apply():
+        child, parent = next(waiting)
+        application = ApplicationInput(
+            child=child, applicant=parent, relation=Relation.MOTHER, settlement=largest.settlement,
+            preferred_language=GroupLanguage.KAZAKH, consent_version="bench",
+            received_at=clock.now() - datetime.timedelta(days=3),
+        )  # fmt: skip
+        comparison = register_checks.compare_for_api(application, actor=specialist)
+        register_checks.submit_compared(
+            application, comparison, channel=Channel.EDUCATION_DEPARTMENT, actor=specialist, decides=True
+        )
+
+    def measured(bus: FakeBus, count: int, **settings) -> list[float]:
+        close_all()
+        with (
+            serve_on_loopback(bus) as url,
+            override_settings(
+                REGISTERS_BACKEND="registers.bus.BusPersonRegister", REGISTERS_BUS_URL=url, **settings
+            ),
+        ):
+            apply()  # untimed: the WSDL parsed, the connection made (and, when silent, the breaker opened)
+            return _timings(apply for _ in range(count))
+
+    def unchecked():
+        child, parent = next(waiting)
+        application_services.submit_application(
+            child=child, applicant=parent, relation=Relation.MOTHER, settlement=largest.settlement,
+            preferred_language=GroupLanguage.KAZAKH, consent_version="bench",
+            channel=Channel.EDUCATION_DEPARTMENT, actor=specialist,
+            received_at=clock.now() - datetime.timedelta(days=3),
+        )  # fmt: skip
+
+    unchecked()
+    unasked = _timings(unchecked for _ in range(WRITES))
+    plain = _p(unasked)[1]
+    reference = f"register not asked: {_fmt(unasked)}"
+    answering, silent = FakeBus(), FakeBus()
+    answering.delay = REGISTER_DELAY
+    silent.delay = REGISTER_TIMEOUT + 1
+    rows = []
+    times = measured(answering, WRITES, REGISTERS_TIMEOUT=REGISTER_TIMEOUT)
+    label = f"write, largest queue: apply, register asked (answers in {REGISTER_DELAY * 1000:.0f} ms)"
+    rows.append(Row(label, _fmt(times), reference, "p99 < unasked + the register's 50 ms + 15 ms",
+                    _p(times)[1] < plain + REGISTER_DELAY * 1000 + 15))  # fmt: skip
+    times = measured(silent, REGISTER_SILENT, REGISTERS_TIMEOUT=REGISTER_TIMEOUT, REGISTERS_BREAKER_PAUSE=0)
+    label = f"write, largest queue: apply, register silent, breaker off (time-out {REGISTER_TIMEOUT} s)"
+    rows.append(Row(label, _fmt(times), reference, "p99 < unasked + the time-out + 15 ms: awaiting check",
+                    _p(times)[1] < plain + REGISTER_TIMEOUT * 1000 + 15))  # fmt: skip
+    times = measured(silent, WRITES, REGISTERS_TIMEOUT=REGISTER_TIMEOUT, REGISTERS_BREAKER_PAUSE=600)
+    rows.append(Row("write, largest queue: apply, register silent, breaker open after one time-out",
+                    _fmt(times), reference, "p99 < unasked + 15 ms: awaiting check",
+                    _p(times)[1] < plain + 15))  # fmt: skip
+    close_all()
     return rows
 
 

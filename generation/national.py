@@ -37,6 +37,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -53,6 +54,7 @@ from generation import rules
 from generation.rules import GROUP_NAMES, KAZAKH, REJECTION_REASONS, RUSSIAN, STREETS, WITHDRAWAL_REASONS
 from queues.choices import BenefitClass, LeaveReason
 from queues.models import Queue, QueueEntry
+from registers import persons as register
 
 SYNTHETIC_KATO_PREFIX = "9"
 CHUNK = 50_000
@@ -197,16 +199,22 @@ def generate(
     largest_queue: int | None = None,
     now: datetime.datetime | None = None,
     progress: bool = True,
+    register_file: Path | None = None,
 ) -> Summary:
     """Load a country of ``applications`` applications into PostgreSQL, in one transaction.
 
     Call it outside any transaction: the tables are vacuumed after the commit.
+    ``register_file``: the person register's fake (``registers.persons``) to
+    write the country's families to, chunk by chunk as they are drawn (every
+    child, its parent its representative), so the fake answers for them; its
+    earlier records are replaced.
     """
     if connection.vendor != "postgresql":
         raise RuntimeError("The national data set is loaded with COPY: PostgreSQL only.")
     started = time.monotonic()
     with transaction.atomic():
         country = _Country(applications=applications, seed=seed, largest_queue=largest_queue, now=now)
+        country.register_file = register_file
         summary = country.load(Progress(applications, enabled=progress))
     summary.seconds = time.monotonic() - started
     # VACUUM, not only ANALYZE: it sets the visibility map, without which no count is index-only.
@@ -268,6 +276,7 @@ class _Country:
         self.sizes = settlement_sizes(applications, largest_queue)
         self.iins = rules.IinSource(rules.NATIONAL_SERIALS)
         self.summary = Summary(applications=applications, settlements=len(self.sizes))
+        self.register_file: Path | None = None
 
     # --- ids and COPY ---
 
@@ -484,6 +493,8 @@ class _Country:
             document=self._reserve(BenefitDocument, self.n),
             entry=self._reserve(QueueEntry, 3 * self.n),
         )
+        if self.register_file:
+            register.write_fake_records((), path=self.register_file)
         for start in range(0, self.n, CHUNK):
             batch = _Batch()
             for offset, (registered, settlement, birth, female, plan) in enumerate(
@@ -536,10 +547,11 @@ class _Country:
         portal = rng.random() < 0.8
         next_id = ids.take_applicant()
         moment = _ts(registered)
+        iin = self.iins.take(person.birth_date, person.sex)
         batch.applicants.append(
             (
                 next_id,
-                self.iins.take(person.birth_date, person.sex),
+                iin,
                 person.surname,
                 person.name,
                 person.patronymic,
@@ -552,18 +564,19 @@ class _Country:
                 moment,
             )
         )
-        applicant = (next_id, relation, names, family, father)
+        applicant = (next_id, relation, names, family, father, iin)
         last[settlement] = applicant
         return applicant
 
     def _application_rows(self, app: "_Drawn", batch: "_Batch", ids: "_Ids") -> None:
         rng = self.rng
-        applicant_id, relation, names, family, father = app.applicant
+        applicant_id, relation, names, family, father, parent_iin = app.applicant
         person = rules.child(rng, names, family=family, father=father, sex=app.sex, birth_date=app.birth)
+        iin = self.iins.take(person.birth_date, person.sex)
         batch.children.append(
             (
                 app.child_id,
-                self.iins.take(person.birth_date, person.sex),
+                iin,
                 person.surname,
                 person.name,
                 person.patronymic,
@@ -571,6 +584,18 @@ class _Country:
                 person.sex,
             )
         )
+        if self.register_file:
+            batch.families.append(
+                register.Person(
+                    iin=iin,
+                    surname=person.surname,
+                    name=person.name,
+                    patronymic=person.patronymic,
+                    birth_date=person.birth_date,
+                    sex=person.sex,
+                    representatives=(parent_iin,),
+                )
+            )
         app.registered_text = _ts(app.registered)
         batch.guardianships.append((applicant_id, app.child_id, app.registered_text))
         channel = app.channel
@@ -808,7 +833,11 @@ class _Batch:
     def __init__(self):
         for name, _model, _fields in self.TABLES:
             setattr(self, name, [])
+        #: The person register's records of this chunk's children (``generate(register_file=...)``).
+        self.families = []
 
     def write(self, country: _Country) -> None:
         for name, model, fields in self.TABLES:
             country._copy(model, fields, getattr(self, name))
+        if country.register_file:
+            register.write_fake_records(self.families, path=country.register_file, replace=False)

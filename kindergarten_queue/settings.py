@@ -303,7 +303,7 @@ if PHONE_REGISTER_BACKEND == "accounts.phone_register.HttpRegister" and not PHON
 # REGISTERS_FAKE_FILE (the demo loader writes the demo families there); production sets
 # registers.bus.BusPersonRegister, the SOAP adapter of the integration bus (docs/integrations.md).
 REGISTERS_BACKEND = env.str("REGISTERS_BACKEND", default="registers.persons.FakePersonRegister")
-REGISTERS_FAKE_FILE = env.path("REGISTERS_FAKE_FILE", default=VAR_DIR / "registers" / "persons.json")
+REGISTERS_FAKE_FILE = env.path("REGISTERS_FAKE_FILE", default=VAR_DIR / "registers" / "persons.sqlite3")
 REGISTERS_BUS_URL = env.str("REGISTERS_BUS_URL", default="")
 REGISTERS_SERVICE_ID = env.str("REGISTERS_SERVICE_ID", default="GBDFL_PERSON")
 REGISTERS_SENDER_ID = env.str("REGISTERS_SENDER_ID", default="kezek")

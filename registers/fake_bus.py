@@ -3,7 +3,7 @@
 A WSGI application (``FakeBus``) that the tests start on loopback
 (``serve_on_loopback``) and that speaks the contract of ``contract/bus.wsdl``:
 it reads ``SendMessage``, answers from the fake's records
-(``persons.fake_records``, the same file ``FakePersonRegister`` reads), and has
+(``persons.fake_person``, the same file ``FakePersonRegister`` reads), and has
 the bus's error shapes: person not found (status NOT_FOUND), service
 unavailable (a SOAP fault with code SERVICE_UNAVAILABLE, HTTP 500), and a
 time-out (``delay`` seconds before answering). It keeps every request body it
@@ -23,7 +23,7 @@ from lxml.builder import ElementMaker
 from core import clock
 
 from .bus import FOUND, NAMESPACE, NOT_FOUND
-from .persons import Person, fake_records
+from .persons import Person, fake_person
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 S = ElementMaker(namespace=SOAP, nsmap={"soap": SOAP})
@@ -64,7 +64,7 @@ def _answer(body: bytes):
     iin = request.findtext(f".//{{{NAMESPACE}}}requestData/{{{NAMESPACE}}}data/{{{NAMESPACE}}}iin")
     if message_id is None or iin is None:
         return _fault("BAD_REQUEST", "requestInfo.messageId and requestData.data.iin are required")
-    found = fake_records().get(iin)
+    found = fake_person(iin)
     status = B.status(B.code(FOUND if found else NOT_FOUND))
     data = [_person(found)] if found else []
     return S.Envelope(

@@ -1,8 +1,8 @@
 """The person register (ГБД ФЛ): who a person is, by IIN, through a pluggable backend.
 
 ``settings.REGISTERS_BACKEND`` names the backend, as ``SMS_BACKEND`` does for
-SMS: ``FakePersonRegister`` (development, tests, the demo: records from
-``REGISTERS_FAKE_FILE``) or ``registers.bus.BusPersonRegister`` (production: a
+SMS: ``FakePersonRegister`` (development, tests, the demo, the national data
+set: records from ``REGISTERS_FAKE_FILE``) or ``registers.bus.BusPersonRegister`` (production: a
 SOAP ``SendMessage`` through the integration bus, docs/integrations.md). Both
 answer ``person(iin)`` with a ``Person``, or raise ``PersonNotFound`` (a definite
 answer: the register has no such IIN) or ``RegisterUnavailable`` (no usable
@@ -13,8 +13,12 @@ Every call names its ``reason``; the log gets the reason and a masked IIN
 """
 
 import datetime
+import itertools
 import json
 import logging
+import sqlite3
+from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,23 +82,33 @@ class FakePersonRegister:
     """The register of development, tests and the demo: the records of ``REGISTERS_FAKE_FILE``."""
 
     def person(self, iin: str) -> Person:
-        found = fake_records().get(iin)
+        found = fake_person(iin)
         if found is None:
             raise PersonNotFound(iin)
         return found
 
 
-def fake_records() -> dict[str, Person]:
-    """The fake's records: a JSON object of IIN to person (``as_record``); no file, no records.
+#: People written to the fake's file per statement: memory stays flat whatever the count.
+WRITE_BATCH = 10_000
 
-    Read on every call: the file is small, and the demo loader or a test may
-    have just written it.
+
+def fake_person(iin: str, *, path: Path | None = None) -> Person | None:
+    """The fake's record of ``iin``, or None; no file, no records.
+
+    The file is an SQLite database keyed by IIN (``write_fake_records``): one
+    indexed read per question, so a national data set's million families answer
+    as fast as the demo's dozen, and nothing is held in memory between questions
+    (the demo loader, the generator or a test may have just written it).
     """
-    path = Path(settings.REGISTERS_FAKE_FILE)
+    path = Path(path or settings.REGISTERS_FAKE_FILE)
     if not path.exists():
-        return {}
-    records = json.loads(path.read_text(encoding="utf-8"))
-    return {iin: from_record(iin, record) for iin, record in records.items()}
+        return None
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as database:
+        try:
+            row = database.execute("SELECT record FROM persons WHERE iin = ?", (iin,)).fetchone()
+        except sqlite3.OperationalError:  # a file being created: nobody in it yet
+            return None
+    return from_record(iin, json.loads(row[0])) if row else None
 
 
 def as_record(person: Person) -> dict:
@@ -123,10 +137,26 @@ def from_record(iin: str, record: dict) -> Person:
     )
 
 
-def write_fake_records(people, *, path: Path | None = None) -> Path:
-    """Write ``people`` as the fake's file (the demo loader, tests): the register they will read."""
+def write_fake_records(people: Iterable[Person], *, path: Path | None = None, replace: bool = True) -> Path:
+    """Write ``people`` as the fake's records (the demo loader, the generator, tests): the register they read.
+
+    ``replace``: the file holds only these people afterwards; otherwise they are
+    added to (or replace, by IIN) the records already there. ``people`` may be a
+    generator of any length: it is written ``WRITE_BATCH`` at a time.
+    """
     path = Path(path or settings.REGISTERS_FAKE_FILE)
     path.parent.mkdir(parents=True, exist_ok=True)
-    records = {person.iin: as_record(person) for person in people}
-    path.write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
+    with closing(sqlite3.connect(path, timeout=30)) as database:
+        database.execute(
+            "CREATE TABLE IF NOT EXISTS persons (iin TEXT PRIMARY KEY, record TEXT NOT NULL) WITHOUT ROWID"
+        )
+        if replace:
+            database.execute("DELETE FROM persons")
+        people = iter(people)
+        while batch := list(itertools.islice(people, WRITE_BATCH)):
+            database.executemany(
+                "INSERT OR REPLACE INTO persons (iin, record) VALUES (?, ?)",
+                [(person.iin, json.dumps(as_record(person), ensure_ascii=False)) for person in batch],
+            )
+        database.commit()
     return path

@@ -173,3 +173,38 @@ def test_a_definite_contradiction_withdraws_the_application_and_tells_the_parent
     page = parent_client.get(reverse("applications:children"))
     assert "Not confirmed by the person register" in page.text
     assert not register_checks.services.selectors.children_to_apply_for(parent).exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ru", ("Ожидает проверки", "сохраняет время подачи")),
+        ("kk", ("тексеруін", "берілген уақытын сақтайды")),
+    ],
+)
+def test_the_application_page_says_the_child_awaits_the_register_and_keeps_its_time(
+    clock, parent, parent_client, person_register, fake_bus, register_child, settlement_a, language, words
+):
+    person_register.add(register_child)
+    add_while_the_register_is_silent(parent_client, fake_bus, register_child)
+    application = apply_for(parent, settlement_a, register_child)
+    parent_client.cookies["django_language"] = language
+
+    page = parent_client.get(reverse("applications:detail", args=[application.number]))
+
+    notice = page.text[page.text.index('id="awaiting-register"') :]
+    notice = notice[: notice.index("</div>")]
+    for word in words:
+        assert word in notice
+
+
+def test_the_application_page_says_nothing_of_the_register_once_it_confirmed_the_child(
+    clock, parent, parent_client, person_register, register_child, settlement_a
+):
+    person_register.add(register_child)
+    parent_client.post(reverse("applications:children"), {"step": "confirm", "iin": register_child.iin})
+    application = apply_for(parent, settlement_a, register_child)
+
+    page = parent_client.get(reverse("applications:detail", args=[application.number]))
+
+    assert 'id="awaiting-register"' not in page.text

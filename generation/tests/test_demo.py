@@ -52,7 +52,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     (each test's ``django_db`` transaction nests in it as a savepoint). The documents'
     files go to a throw-away folder; the fast hasher keeps the staff passwords from costing seconds.
     """
-    register_file = tmp_path_factory.mktemp("register") / "persons.json"
+    register_file = tmp_path_factory.mktemp("register") / "persons.sqlite3"
     with (
         django_db_blocker.unblock(),
         override_settings(

@@ -21,17 +21,29 @@ from queues import selectors
 from queues.choices import BenefitClass
 from queues.models import Queue, QueueEntry
 from queues.tests.reference import reference_order
+from registers import persons
 
 APPLICATIONS = 2_000
 
 
 @pytest.fixture(scope="module")
-def country(django_db_setup, django_db_blocker):
+def register_file(tmp_path_factory):
+    """The person register's fake the country's families are written to."""
+    return tmp_path_factory.mktemp("register") / "persons.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def country(django_db_setup, django_db_blocker, register_file):
     """One small country for the whole module, loaded once (about two seconds) and removed after it."""
     with django_db_blocker.unblock():
         output = io.StringIO()
         call_command(
-            "generate_national_dataset", applications=APPLICATIONS, seed=3, stdout=output, verbosity=0
+            "generate_national_dataset",
+            applications=APPLICATIONS,
+            seed=3,
+            register_file=register_file,
+            stdout=output,
+            verbosity=0,
         )
         yield output.getvalue()
         # The load committed: empty the database again, as a transactional test does after itself.
@@ -51,6 +63,26 @@ def test_every_child_has_a_valid_iin_agreeing_with_birth_date_and_sex_and_may_st
         check_iin_matches(child.iin, birth_date=child.birth_date, sex=child.sex)
         assert is_age_eligible(child.birth_date, today, has_special_needs_conclusion=False)
     assert Child.objects.count() == APPLICATIONS
+
+
+def test_the_person_registers_fake_answers_for_every_child_naming_its_parent(
+    country, register_file, settings
+):
+    settings.REGISTERS_BACKEND = "registers.persons.FakePersonRegister"
+    settings.REGISTERS_FAKE_FILE = register_file
+    applications = Application.objects.select_related("child", "applicant").order_by("?")[:200]
+    for application in applications:
+        child = application.child
+        found = persons.person(child.iin, reason="test")
+        assert (found.surname, found.name, found.patronymic, found.birth_date, found.sex) == (
+            child.surname,
+            child.name,
+            child.patronymic,
+            child.birth_date,
+            child.sex,
+        )
+        assert found.is_represented_by(application.applicant.iin)
+    assert persons.fake_person("000000000000", path=register_file) is None
 
 
 def test_every_parent_has_a_valid_iin_and_a_mobile_number(country):

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.choices import Action
-from applications import intake
+from applications import register_checks
 from applications.choices import Channel
 from applications.intake import ApplicationInput, applicant_from, child_from, uploads
 from applications.models import Application
@@ -101,6 +101,18 @@ class ApplicationSubmitView(IntegrationView):
         operation_id="submit_application",
         auth=[{"bearerAuth": []}],  # systems only: staff sessions may not submit
         summary="Submit an application received by a service centre or a department",
+        description=(
+            "The child is checked against the state person register (ГБД ФЛ) before the application "
+            "is registered. A definite contradiction is refused with 400 and one of these codes, the "
+            "message in the language of Accept-Language: `not_in_register` (the register has no living "
+            "child with this IIN), `not_representative` (the register does not name the applicant as "
+            "the child's parent or guardian: the applicant may apply on paper at the education "
+            "department), `register_contradicts` (the child's surname, name, patronymic, birth date or "
+            "sex differ from the register: the message names the fields, never the register's values). "
+            "When the register does not answer within its time-out, the application is registered "
+            "awaiting the register's check, with its submission time kept; a later definite "
+            "contradiction withdraws it and the applicant is told by SMS."
+        ),
         request=serializers.SubmissionSerializer,
         responses={201: serializers.SubmissionResultSerializer, **ERRORS},
         parameters=[
@@ -127,9 +139,12 @@ class ApplicationSubmitView(IntegrationView):
             return self._replay(stored, request_hash)
         serializer = serializers.SubmissionSerializer(data=data)
         serializer.is_valid(raise_exception=True)
+        application = self._intake(serializer)
+        # Asked before the transaction: a refusal keeps the audit event of the request.
+        comparison = register_checks.compare_for_api(application, actor=request.user.service_user)
         try:
             with transaction.atomic():
-                body = self._submit(request.user, serializer)
+                body = self._submit(request.user, application, comparison)
                 IdempotentResponse.objects.create(
                     organisation=organisation,
                     key=key,
@@ -150,32 +165,37 @@ class ApplicationSubmitView(IntegrationView):
             raise IdempotencyKeyReused()
         return Response(stored.body, status=stored.status_code, headers={"Idempotent-Replayed": "true"})
 
-    def _submit(self, identity, serializer) -> dict:
+    def _intake(self, serializer) -> ApplicationInput:
         data = serializer.validated_data
         settlement = Settlement.objects.filter(kato_code=data["settlement"]).first()
         if settlement is None:
             raise exceptions.ValidationError({"settlement": [_("No settlement has this KATO code.")]})
         document_serializer = serializers.DocumentSerializer()
-        application = intake.submit(
-            ApplicationInput(
-                child=child_from(data["child"]),
-                applicant=applicant_from(data["applicant"]),
-                relation=data["applicant"]["relation"],
-                settlement=settlement,
-                preferred_language=data["language"],
-                wants_special=KindergartenKind.SPECIAL in data["queue_kinds"],
-                wants_sanatorium=KindergartenKind.SANATORIUM in data["queue_kinds"],
-                documents=uploads(
-                    *(
-                        (document["category"], document_serializer.to_upload(document), document["issued_on"])
-                        for document in data["documents"]
-                    )
-                ),
-                received_at=data["received_at"],
-                consent_version=data["consent_version"],
+        return ApplicationInput(
+            child=child_from(data["child"]),
+            applicant=applicant_from(data["applicant"]),
+            relation=data["applicant"]["relation"],
+            settlement=settlement,
+            preferred_language=data["language"],
+            wants_special=KindergartenKind.SPECIAL in data["queue_kinds"],
+            wants_sanatorium=KindergartenKind.SANATORIUM in data["queue_kinds"],
+            documents=uploads(
+                *(
+                    (document["category"], document_serializer.to_upload(document), document["issued_on"])
+                    for document in data["documents"]
+                )
             ),
+            received_at=data["received_at"],
+            consent_version=data["consent_version"],
+        )
+
+    def _submit(self, identity, intake: ApplicationInput, comparison) -> dict:
+        application = register_checks.submit_compared(
+            intake,
+            comparison,
             channel=CHANNEL_OF_ROLE[identity.role],
             actor=identity.service_user,
+            decides=True,
         )
         result = {
             "number": application.number,

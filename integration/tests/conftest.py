@@ -14,8 +14,15 @@ from core.iin import Sex
 from integration import services
 from integration.choices import OrganisationKind, TokenRole
 from integration.models import Organisation
+from registers.persons import Person, write_fake_records
 
 _keys = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _person_register(person_register):
+    """Every API test has the register's fake, empty at first: ``submit`` puts the family in it."""
+    return person_register
 
 
 @pytest.fixture
@@ -98,11 +105,34 @@ def submission(where, **overrides) -> dict:
     return body
 
 
-def submit(client, where, key=None, language="en", **overrides):
-    """Submit ``submission(where, **overrides)`` with a fresh (or the given) idempotency key."""
+def in_register(body: dict) -> dict:
+    """Put the child of a request body in the register's fake, the applicant its representative."""
+    child = body["child"]
+    person = Person(
+        iin=child["iin"],
+        surname=child["surname"],
+        name=child["name"],
+        patronymic=child.get("patronymic", ""),
+        birth_date=datetime.date.fromisoformat(str(child["birth_date"])),
+        sex=child["sex"],
+        representatives=(body["applicant"]["iin"],),
+    )
+    write_fake_records([person], replace=False)
+    return body
+
+
+def submit(client, where, key=None, language="en", known=True, **overrides):
+    """Submit ``submission(where, **overrides)`` with a fresh (or the given) idempotency key.
+
+    ``known``: the person register knows the child as the applicant's, as it
+    does of nearly every family (``in_register``).
+    """
+    body = submission(where, **overrides)
+    if known:
+        in_register(body)
     return client.post(
         "/api/v1/applications/",
-        submission(where, **overrides),
+        body,
         format="json",
         HTTP_IDEMPOTENCY_KEY=key or new_key(),
         HTTP_ACCEPT_LANGUAGE=language,

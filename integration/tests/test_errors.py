@@ -8,11 +8,11 @@ from django.utils import translation
 from applications.errors import ChildAlreadyInQueue
 from applications.models import Application
 
-from .conftest import submission, submit
+from .conftest import in_register, submission, submit
 
 
 def test_a_domain_error_speaks_russian_or_kazakh_as_asked(gov_corp_client, settlement_a):
-    body = submission(settlement_a)
+    body = in_register(submission(settlement_a))
     assert submit(gov_corp_client, settlement_a, child=body["child"]).status_code == 201
     for language in ("ru", "kk"):
         response = submit(gov_corp_client, settlement_a, child=body["child"], language=language)
@@ -29,7 +29,7 @@ def test_a_domain_error_speaks_russian_or_kazakh_as_asked(gov_corp_client, settl
 
 
 def test_english_is_the_fallback(gov_corp_client, settlement_a):
-    body = submission(settlement_a)
+    body = in_register(submission(settlement_a))
     submit(gov_corp_client, settlement_a, child=body["child"])
     response = submit(gov_corp_client, settlement_a, child=body["child"], language="de-DE")
     assert response["Content-Language"] == "en"
@@ -101,7 +101,7 @@ def test_no_endpoint_takes_a_referral_or_changes_an_application():
 
 
 def test_a_retry_never_changes_the_submission_time(gov_corp_client, settlement_a):
-    body = submission(settlement_a)
+    body = in_register(submission(settlement_a))
     first = gov_corp_client.post("/api/v1/applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="t")
     later = {**body, "received_at": body["received_at"].replace(":00+", ":01+")}
     gov_corp_client.post("/api/v1/applications/", later, format="json", HTTP_IDEMPOTENCY_KEY="t")

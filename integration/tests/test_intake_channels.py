@@ -27,7 +27,7 @@ from directory.choices import KindergartenKind
 from queues.choices import BenefitClass
 from queues.models import QueueEntry
 
-from .conftest import new_key
+from .conftest import in_register, new_key
 
 pytestmark = pytest.mark.usefixtures("english_pages")
 
@@ -124,6 +124,7 @@ def through_api(api_client, settlement, *, document, wants_special=False):
         "received_at": NOW.isoformat(),
         "consent_version": CONSENT_VERSION,
     }
+    in_register(body)
     return api_client.post("/api/v1/applications/", body, format="json", HTTP_IDEMPOTENCY_KEY=new_key())
 
 

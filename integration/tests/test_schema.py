@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from core.iin import IIN_PATTERN
 
-from .conftest import submission
+from .conftest import in_register, submission
 
 COMMITTED = Path(settings.BASE_DIR) / "docs" / "openapi.yaml"
 
@@ -37,7 +37,7 @@ def test_the_schema_teaches_the_iin_rule_and_the_api_applies_it(gov_corp_client,
     for name in ("ChildRequest", "ApplicantRequest", "LookupRequest"):
         assert schema["components"]["schemas"][name]["properties"]["iin"]["pattern"] == IIN_PATTERN
 
-    body = submission(settlement_a)
+    body = in_register(submission(settlement_a))
     body["child"]["iin"] = body["child"]["iin"][:6] + "0" + body["child"]["iin"][7:]
     response = gov_corp_client.post(
         "/api/v1/applications/",

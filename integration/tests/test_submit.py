@@ -10,7 +10,7 @@ from applications.models import Application
 from core import clock
 from queues.selectors import positions_of_application
 
-from .conftest import new_key, submission, submit
+from .conftest import in_register, new_key, submission, submit
 
 
 def test_a_service_centre_submits_and_gets_the_number_and_positions(gov_corp_client, settlement_a):
@@ -61,7 +61,7 @@ def test_a_call_centre_token_may_not_submit(call_centre_client, settlement_a):
 
 
 def test_a_retry_with_the_same_key_returns_the_first_response_and_creates_one(gov_corp_client, settlement_a):
-    body = submission(settlement_a)
+    body = in_register(submission(settlement_a))
     first = gov_corp_client.post("/api/v1/applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     again = gov_corp_client.post("/api/v1/applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == again.status_code == 201
@@ -85,7 +85,7 @@ def test_the_idempotency_key_is_required(gov_corp_client, settlement_a):
 
 
 def test_validation_errors_name_the_field(gov_corp_client, settlement_a):
-    body = submission(settlement_a)
+    body = in_register(submission(settlement_a))
     body["child"]["sex"] = "unknown"
     response = gov_corp_client.post(
         "/api/v1/applications/", body, format="json", HTTP_IDEMPOTENCY_KEY=new_key()
@@ -114,7 +114,7 @@ def test_no_method_changes_an_application(gov_corp_client, settlement_a, method)
 
 
 def test_a_submission_without_the_consent_version_registers_nothing(gov_corp_client, settlement_a):
-    body = submission(settlement_a)
+    body = in_register(submission(settlement_a))
     del body["consent_version"]
 
     response = gov_corp_client.post(

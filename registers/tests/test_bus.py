@@ -1,9 +1,13 @@
 """The bus adapter (zeep) against the loopback SOAP fake: every answer and every failure of the contract."""
 
+import datetime
+import itertools
+
 import pytest
 
+from core.iin import Sex, synthetic_iins
 from registers import persons
-from registers.persons import PersonNotFound, RegisterTimedOut, RegisterUnavailable
+from registers.persons import Person, PersonNotFound, RegisterTimedOut, RegisterUnavailable
 
 from .people import a_person
 
@@ -83,3 +87,23 @@ def test_the_log_names_the_reason_and_never_a_whole_iin(fake_bus, person_registe
     assert "adding a child" in caplog.text
     assert child.iin not in caplog.text
     assert child.surname not in caplog.text
+
+
+def test_the_fakes_file_is_written_from_a_stream_and_answers_by_iin_without_loading_it(tmp_path):
+    path = tmp_path / "persons.sqlite3"
+    days = [datetime.date(2022, 1, 1) + datetime.timedelta(days=day) for day in range(25)]
+    people = [
+        Person(iin=iin, surname="Ахметов", name=f"Бала{day.isoformat()}", birth_date=day, sex=Sex.MALE)
+        for day in days
+        for iin in itertools.islice(synthetic_iins(day, Sex.MALE), 1_000)
+    ]  # more than one write batch
+
+    persons.write_fake_records(iter(people), path=path)
+    later = a_person(serial=9_000, name="Кейінгі")
+    persons.write_fake_records([later], path=path, replace=False)
+
+    assert len(people) > persons.WRITE_BATCH
+    assert persons.fake_person(people[-1].iin, path=path) == people[-1]
+    assert persons.fake_person(later.iin, path=path).name == "Кейінгі"
+    persons.write_fake_records([], path=path)
+    assert persons.fake_person(later.iin, path=path) is None

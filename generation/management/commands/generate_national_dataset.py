@@ -1,6 +1,7 @@
 """Fill PostgreSQL with a synthetic country for benchmarks (issue 7): ``generation.national``."""
 
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -23,10 +24,16 @@ class Command(BaseCommand):
             help="Children in the biggest city's largest queue (default: 3.2%% of the applications).",
         )
         parser.add_argument(
+            "--register-file",
+            type=Path,
+            default=None,
+            help="The person register's fake to write the families to (default: REGISTERS_FAKE_FILE).",
+        )
+        parser.add_argument(
             "--force", action="store_true", help="Load even though the database already holds applications."
         )
 
-    def handle(self, *args, applications, seed, largest_queue, force, **options):
+    def handle(self, *args, applications, seed, largest_queue, force, register_file, **options):
         if settings.IS_PRODUCTION:
             raise CommandError("generate_national_dataset refuses production mode: the data is fake.")
         if connection.vendor != "postgresql":
@@ -42,6 +49,7 @@ class Command(BaseCommand):
             seed=seed,
             largest_queue=largest_queue,
             progress=options["verbosity"] > 0,
+            register_file=register_file or settings.REGISTERS_FAKE_FILE,
         )
         self.stdout.write(
             f"Loaded {summary.applications:,} applications of {summary.children:,} children and "
@@ -49,7 +57,8 @@ class Command(BaseCommand):
             f"{summary.kindergartens:,} kindergartens, {summary.groups:,} groups, {summary.queues:,} queues "
             f"({summary.entries:,} entries, {summary.documents:,} benefit documents) "
             f"in {summary.seconds:.1f} s. Largest queue: {summary.largest_queue_size:,} (id "
-            f"{summary.largest_queue_id})."
+            f"{summary.largest_queue_id}). The person register's fake answers for every child: "
+            f"{register_file or settings.REGISTERS_FAKE_FILE}."
         )
         national.rebuild_rank_cache(self.stdout.write)
         started = time.monotonic()
