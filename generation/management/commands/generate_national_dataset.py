@@ -47,7 +47,8 @@ class Command(BaseCommand):
             f"Loaded {summary.applications:,} applications of {summary.children:,} children and "
             f"{summary.applicants:,} parents in {summary.settlements:,} settlements, "
             f"{summary.kindergartens:,} kindergartens, {summary.groups:,} groups, {summary.queues:,} queues "
-            f"({summary.entries:,} entries, {summary.documents:,} benefit documents) "
+            f"({summary.entries:,} entries, {summary.documents:,} benefit documents, "
+            f"{summary.events:,} queue events of the last year) "
             f"in {summary.seconds:.1f} s. Largest queue: {summary.largest_queue_size:,} (id "
             f"{summary.largest_queue_id})."
         )
