@@ -6,11 +6,12 @@ notices page of the cabinet; by default nobody is told. Once a day
 such a parent that was not told in the last ``INTERVAL`` is looked at: in each
 queue it stands in, its position now and where it stood at the start of the
 period (the later of its last notice and the moment the parent asked),
-both read from the queue's own history (``queues.selectors.position_histories``,
-the one place that knows positions). Where some queue moved by at least the
-threshold, one ``MoveNotice`` is written and its delivery enqueued through the
-outbox (``dispatch``) in the same transaction, a batch of applications at a
-time; the next look at that application is a week later.
+both read from the queue's own history since then
+(``queues.selectors.position_histories``, the one place that knows
+positions). Where some queue moved by at least the threshold, one
+``MoveNotice`` is written and its delivery enqueued through the outbox
+(``dispatch``) in the same transaction, a batch of applications at a time;
+the next look at that application is a week later.
 """
 
 import datetime
@@ -73,10 +74,11 @@ def _notice_batch(applications: list[Application], *, now: datetime.datetime) ->
     )
     moves: dict[int, list[dict]] = {}
     by_id = {application.pk: application for application in applications}
-    for entry, steps in zip(entries, queue_selectors.position_histories(entries), strict=True):
+    since = [_since(by_id[entry.application_id], last.get(entry.application_id)) for entry in entries]
+    histories = queue_selectors.position_histories(entries, since=since)
+    for entry, steps, moment in zip(entries, histories, since, strict=True):
         application = by_id[entry.application_id]
-        since = _since(application, last.get(application.pk))
-        move = _move(steps, since=since)
+        move = _move(steps, since=moment)
         if move is not None and abs(move[1] - move[0]) >= application.applicant.move_notice_threshold:
             moves.setdefault(application.pk, []).append(
                 {"kind": entry.queue.kind, "before": move[0], "after": move[1]}
