@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.scoping import Action
 
-__all__ = ["Action", "Role"]  # Action lives in core.scoping, below the audit trail; kept importable here
+# Action lives in core.scoping, below the audit trail; kept importable here
+__all__ = ["Action", "NoticeChannel", "Role"]
 
 
 class Role(models.TextChoices):
@@ -15,3 +16,10 @@ class Role(models.TextChoices):
     KINDERGARTEN = "kindergarten", _("Kindergarten staff")
     CALL_CENTRE = "call_centre", _("Call-centre operator")
     ADMINISTRATOR = "administrator", _("National administrator")
+
+
+class NoticeChannel(models.TextChoices):
+    """How a parent chose to be told of a notice they asked for (issue 12 item 4: moves of a position)."""
+
+    SMS = "sms", _("By SMS")
+    EMAIL = "email", _("By e-mail")

@@ -16,7 +16,7 @@ from core.iin import validate_iin
 from core.scoping import RestrictedQuerySet
 
 from . import authorization
-from .choices import Role
+from .choices import NoticeChannel, Role
 
 phone_validator = RegexValidator(
     r"^\+7\d{10}$", _("Enter a mobile number as +7 and ten digits, for example +77011234567.")
@@ -134,6 +134,15 @@ class Applicant(models.Model):
     )
     consented_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Issue 12 item 4: told, at most once a week per application, when a position has moved by at least
+    # this many places since the last notice (or since asking); None, the default: never told.
+    move_notice_threshold = models.PositiveIntegerField(
+        _("tell me when a position moves by at least"), null=True, blank=True
+    )
+    move_notice_channel = models.CharField(
+        _("tell me"), max_length=8, choices=NoticeChannel.choices, default=NoticeChannel.SMS
+    )
+    move_notices_since = models.DateTimeField(_("moves counted since"), null=True, blank=True)
 
     # Scoped through the applicant's applications: ``applications`` registers that path (its apps.py).
     objects = RestrictedQuerySet.as_manager()

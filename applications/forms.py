@@ -8,9 +8,11 @@ input at fault.
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import Action
+from accounts.choices import Action, NoticeChannel
 from accounts.forms import CONSENT_VERSION
 from accounts.models import phone_validator
 from core import clock
@@ -25,6 +27,7 @@ from . import selectors, services
 from .choices import BenefitCategory, Relation
 from .intake import ApplicationInput, applicant_from, child_from, uploads
 from .models import MAX_PREFERRED_KINDERGARTENS, Child
+from .moves import THRESHOLDS
 from .uploads import checked_document
 
 NO_BENEFIT = [("", _("No benefit"))]
@@ -268,6 +271,36 @@ class DocumentForm(PortalForm):
         return services.DocumentUpload(
             category=data["category"], file=data["file"], issued_on=data["issued_on"]
         )
+
+
+def _places_or_more_now(count: int) -> str:
+    return gettext("by %(count)s places or more") % {"count": count}
+
+
+_places_or_more = lazy(_places_or_more_now, str)  # in the language of the page that shows it
+
+
+class MoveNoticesForm(PortalForm):
+    """Notices of moves (issue 12 item 4): how far a position must move, and by which channel."""
+
+    threshold = forms.TypedChoiceField(
+        label=_("Tell me when the position of an application moves"),
+        choices=[
+            ("", _("Do not tell me")),
+            *((count, _places_or_more(count)) for count in THRESHOLDS),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Closer to the front or further back, in any of its queues, since the last notice. At most one "
+            "notice a week for each application."
+        ),
+    )
+    channel = forms.ChoiceField(
+        label=_("How to tell me"), choices=NoticeChannel.choices, widget=forms.RadioSelect
+    )
 
 
 class CheckForm(forms.Form):

@@ -326,3 +326,28 @@ class Guardianship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.applicant} · {self.child}"
+
+
+class MoveNotice(models.Model):
+    """A parent told that an application's position moved (issue 12 item 4): at most one a week each.
+
+    Written when the notice is enqueued, in the same transaction, so a notice is
+    never sent twice and the week counts from it; ``moves`` are what it says, one
+    per queue that moved at least the parent's threshold: ``{"kind", "before",
+    "after"}`` (positions from ``queues.selectors``, never computed here).
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="move_notices", verbose_name=_("application")
+    )
+    since = models.DateTimeField(_("moves counted since"))
+    sent_at = models.DateTimeField(_("sent"))
+    moves = models.JSONField(_("moves"))
+
+    class Meta:
+        verbose_name = _("notice of a move")
+        verbose_name_plural = _("notices of moves")
+        indexes = [models.Index(fields=["application", "-sent_at"], name="move_notice_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.sent_at.isoformat()}"

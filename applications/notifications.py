@@ -13,8 +13,10 @@ from django.core.mail import send_mail
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.choices import NoticeChannel
 from accounts.sms import send_sms
 from core.dates import format_date, format_datetime, last_day
+from directory.choices import KindergartenKind
 from queues.selectors import positions_of_application
 
 from . import age
@@ -40,6 +42,42 @@ def deliver_to(applicant, build) -> Notice:
     if applicant.email:
         send_mail(notice.subject, notice.text, settings.DEFAULT_FROM_EMAIL, [applicant.email])
     return notice
+
+
+def deliver_as_chosen(application: Application, build) -> Notice:
+    """``deliver`` for a notice the parent asked for: by the one channel they chose (``NoticeChannel``),
+    by SMS when they chose e-mail but have no address any more."""
+    applicant = application.applicant
+    with translation.override(getattr(applicant, "language", "") or settings.LANGUAGE_CODE):
+        notice = build(application)
+    if applicant.move_notice_channel == NoticeChannel.EMAIL and applicant.email:
+        send_mail(notice.subject, notice.text, settings.DEFAULT_FROM_EMAIL, [applicant.email])
+    else:
+        send_sms(phone=applicant.phone, text=notice.text)
+    return notice
+
+
+def position_moved(*, moves: list[dict], since):
+    """The position moved in one or more queues since ``since`` by the parent's threshold (issue 12 item 4).
+
+    ``moves``: ``{"kind", "before", "after"}`` per queue, as ``moves.notice_moves`` found them.
+    """
+
+    def build(application: Application) -> Notice:
+        values = {"number": application.display_number, "date": format_date(timezone.localdate(since))}
+        lead = _("Kezek: the position of application No. %(number)s in the queue has changed since %(date)s.")
+        lines = []
+        for move in moves:
+            queue = KindergartenKind(move["kind"]).label
+            values_of_move = {"queue": queue, "before": move["before"], "after": move["after"]}
+            lines.append(_("%(queue)s queue: was %(before)s, now %(after)s.") % values_of_move)
+        why = _("Why it moved is shown in the position history in your personal cabinet.")
+        return Notice(
+            subject=_("The position of application No. %(number)s has changed") % values,
+            text=_joined(lead % values, *lines, why, _free_service()),
+        )
+
+    return build
 
 
 def register_refused(child_name: str):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.authorization import has_staff_role, is_national_administrator, is_owning_parent
-from accounts.choices import Action, Role
+from accounts.choices import Action, NoticeChannel, Role
 from accounts.models import Applicant, phone_validator
 from accounts.phones import valid_phone
 from accounts.services import check_phone_owner
@@ -34,7 +34,7 @@ from dispatch.services import enqueue
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason, QueueEventCause
 
-from . import age, numbers, selectors
+from . import age, moves, numbers, selectors
 from .choices import BenefitCategory, Channel, Status, Verification
 from .errors import ChildAlreadyInQueue, InvalidDocument, InvalidInput, NotEligible, OutOfScope
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child, Guardianship
@@ -840,3 +840,37 @@ def _age_out(application_id: int, *, today: datetime.date, now: datetime.datetim
     )
     enqueue("applications.tasks.notify_aged_out", application.pk)
     return 1
+
+
+def choose_move_notices(
+    *, applicant: Applicant, threshold: int | None, channel: str, actor, now: datetime.datetime | None = None
+) -> Applicant:
+    """The parent's choice of notices of moves (issue 12 item 4); ``threshold`` None: none, the default.
+
+    Moves count from this moment whenever the threshold changes, so a move made
+    before the parent asked (or under another threshold) is never announced.
+    """
+    now = now or clock.now()
+    if threshold is not None and threshold not in moves.THRESHOLDS:
+        raise InvalidInput(_("Choose one of the numbers of places offered."), field="threshold")
+    if channel not in NoticeChannel.values:
+        raise InvalidInput(_("Choose SMS or e-mail."), field="channel")
+    with transaction.atomic():
+        applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
+        if threshold is not None and channel == NoticeChannel.EMAIL and not applicant.email:
+            raise InvalidInput(
+                _("Your cabinet has no e-mail address, so notices can only come by SMS. Choose SMS."),
+                field="channel",
+            )
+        if threshold != applicant.move_notice_threshold:
+            applicant.move_notices_since = now if threshold is not None else None
+        applicant.move_notice_threshold, applicant.move_notice_channel = threshold, channel
+        applicant.save(update_fields=["move_notice_threshold", "move_notice_channel", "move_notices_since"])
+        record(
+            action=AuditAction.MOVE_NOTICES_CHOSEN,
+            target=applicant,
+            actor=actor,
+            at=now,
+            details={"threshold": threshold, "channel": channel},
+        )
+    return applicant

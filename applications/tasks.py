@@ -9,10 +9,11 @@ bounded number of times.
 from celery import shared_task
 
 from accounts.sms import SmsDeliveryError
+from core import clock
 from dispatch.tasks import OutboxTask
 
-from . import notifications, register_checks, retention, services
-from .models import Application, BenefitDocument, Guardianship
+from . import moves, notifications, register_checks, retention, services
+from .models import Application, BenefitDocument, Guardianship, MoveNotice
 
 NOTICE_RETRY = {"autoretry_for": (SmsDeliveryError,), "retry_backoff": 30, "max_retries": 6}
 
@@ -64,4 +65,18 @@ def notify_register_refused(guardianship_id: int) -> None:
     guardianship = Guardianship.objects.select_related("applicant", "child").get(pk=guardianship_id)
     notifications.deliver_to(
         guardianship.applicant, notifications.register_refused(guardianship.child.full_name)
+    )
+
+
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=60)
+def notice_position_moves() -> int:
+    """Enqueue the notices of moves due (``moves``): at most one a week per application, so safe to rerun."""
+    return moves.notice_moves(now=clock.now())
+
+
+@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
+def notify_position_moved(notice_id: int) -> None:
+    notice = MoveNotice.objects.select_related("application__applicant").get(pk=notice_id)
+    notifications.deliver_as_chosen(
+        notice.application, notifications.position_moved(moves=notice.moves, since=notice.since)
     )

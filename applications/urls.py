@@ -9,6 +9,7 @@ app_name = "applications"
 urlpatterns = [
     path("cabinet/", views.cabinet, name="cabinet"),
     path("cabinet/children/", views.children, name="children"),
+    path("cabinet/notices/", views.move_notices, name="move_notices"),
     path("cabinet/apply/", views.apply, name="apply"),
     path("cabinet/applications/<str:number>/", views.detail, name="detail"),
     path("cabinet/applications/<str:number>/receipt/", views.receipt, name="receipt"),

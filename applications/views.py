@@ -36,7 +36,7 @@ from registers.persons import RegisterUnavailable
 from . import intake, register_checks, selectors, services
 from .choices import Channel, RegisterCheck, Verification
 from .downloads import document_response
-from .forms import ApplicationForm, CheckForm, ChildByHandForm, ChildForm, DocumentForm
+from .forms import ApplicationForm, CheckForm, ChildByHandForm, ChildForm, DocumentForm, MoveNoticesForm
 from .models import Application
 
 #: The public check: look-ups allowed per client address in a window (against walking through numbers).
@@ -325,6 +325,30 @@ def withdraw(request, number):
             )
         return redirect("applications:detail", number=application.number)
     return render(request, "applications/withdraw.html", {"application": application})
+
+
+@never_cache
+@parent_required
+@require_http_methods(["GET", "POST"])
+def move_notices(request):
+    """The parent's notices of moves (issue 12 item 4): off by default; a threshold and a channel."""
+    applicant = request.applicant
+    initial = {"threshold": applicant.move_notice_threshold or "", "channel": applicant.move_notice_channel}
+    form = MoveNoticesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.choose_move_notices(
+                applicant=applicant,
+                threshold=form.cleaned_data["threshold"],
+                channel=form.cleaned_data["channel"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Your choice of notices is saved."))
+            return redirect("applications:move_notices")
+    return render(request, "applications/move_notices.html", {"form": form, "applicant": applicant})
 
 
 @never_cache

@@ -69,6 +69,7 @@ class AuditAction(models.TextChoices):
     STOP_LIST_LIFTED = "stop_list.lifted", _("Back in the queue after the stop-list")
     # Accounts and signing in
     APPLICANT_REGISTERED = "applicant.registered", _("Parent registered")
+    MOVE_NOTICES_CHOSEN = "applicant.move_notices_chosen", _("Notices of position moves chosen")
     SIGN_IN_SUCCEEDED = "sign_in.succeeded", _("Signed in")
     SIGN_IN_FAILED = "sign_in.failed", _("Sign-in refused")
     SIGN_IN_LOCKED_OUT = "sign_in.locked_out", _("Sign-in locked after failed attempts")

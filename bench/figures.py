@@ -49,6 +49,8 @@ REGISTER_DELAY = 0.05
 REGISTER_TIMEOUT = 1.0
 #: Applications timed while the register is silent and the breaker off: each waits the whole time-out.
 REGISTER_SILENT = 20
+# The open-data export streams a batch of rows at a time: its peak must not grow with the country.
+OPEN_DATA_PEAK_MIB = 64
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,14 @@ def run_all() -> list[Row]:
     rows = [_load_row()]
     rows += _lookups(largest, rng)
     rows += _pages(largest)
+    rows += _history_page(largest)
     # Out-of-turn referrals wait for the department (RULES.md section 5): only issued ones are enrolled.
     referrals = [r for r in _referrals_in(largest, (WRITES + 1 + STORM) * 21 // 20) if not r.out_of_turn]
     rows += _writes(largest, rng, referrals[: WRITES + 1])
     rows += _register_checked(largest)
     rows += _storm(largest, rng, referrals[WRITES + 1 : WRITES + 1 + STORM])
     rows += _publication()
+    rows += _open_data()
     return rows
 
 
@@ -219,6 +223,57 @@ def _pages(largest: Queue) -> list[Row]:
             )
         )
     return rows
+
+
+# --- the position history (issue 12) --------------------------------------------------
+
+HISTORY_SAMPLE = 20
+HISTORY_REPEATS = 10
+
+
+def _history_page(largest: Queue) -> list[Row]:
+    """The parent's whole-history page for the applications at the back of the largest queue that have
+    stood there a year, so that every history replays the year of events the generator wrote.
+
+    Served in-process by Django's test client, signed in as each application's
+    parent: the page's own queries, the replay and the template, without a
+    network or a server in the way (``http`` measures those for other pages).
+    """
+    from django.test import Client
+
+    from queues.models import QueueEvent
+
+    year_ago = clock.now() - datetime.timedelta(days=365)
+    entries = list(
+        QueueEntry.objects.standing()
+        .filter(queue=largest, joined_at__lt=year_ago)
+        .select_related("application__applicant")
+        .order_by("-submitted_at", "-application_id")[:HISTORY_SAMPLE]
+    )
+    if not entries:
+        return [Row("history page, largest queue: no application has stood there a year", "-", "-",
+                    "p99 < 50 ms", None)]  # fmt: skip
+    events = QueueEvent.objects.filter(queue=largest, at__gte=entries[-1].joined_at).count()
+    positions = [selectors.entry_standing(entry).position for entry in (entries[-1], entries[0])]
+    measured, client = [], Client()
+    for entry in entries:
+        client.force_login(_parent_user(entry.application.applicant))
+        url = f"/cabinet/applications/{entry.application.number}/queues/{largest.kind}/history/"
+        response = client.get(url)  # untimed: the first sight of each parent's session
+        if response.status_code != 200:
+            raise RuntimeError(f"The history page answered {response.status_code} for {url}")
+        measured += _timings(lambda u=url: client.get(u) for _ in range(HISTORY_REPEATS))
+    replays = _timings(lambda e=entry: selectors.position_history(e) for entry in entries)
+    return [
+        Row(
+            f"history page, back of the largest queue (positions {positions[0]:,}-{positions[1]:,} of "
+            f"{queue_size(largest.pk):,}), a year of its events ({events:,})",
+            _fmt(measured),
+            "replay alone: " + _fmt(replays),
+            "p99 < 50 ms",
+            _p(measured)[1] < 50,
+        )
+    ]
 
 
 # --- writes ---------------------------------------------------------------------------
@@ -521,4 +576,46 @@ def _publication() -> list[Row]:
             "< 2 s",
             seconds < 2,
         ),
+    ]
+
+
+# --- the open data (issue 13) ---------------------------------------------------------
+
+
+def _open_data() -> list[Row]:
+    """The whole country's daily open-data export (``bulletins.opendata.export_all``), into a scratch
+    folder: its time as the nightly task spends it, then its peak memory, traced in a second run
+    (tracing slows Python down, so it is not timed)."""
+    import tempfile
+    import tracemalloc
+    from pathlib import Path
+
+    from django.test import override_settings
+
+    from bulletins import opendata
+
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        override_settings(OPEN_DATA_EXPORT=True, OPEN_DATA_ROOT=folder),
+    ):
+        started = time.monotonic()
+        settlements = opendata.export_all()
+        seconds = time.monotonic() - started
+        written = sum(path.stat().st_size for path in Path(folder).rglob("*") if path.is_file())
+        tracemalloc.start()
+        try:
+            opendata.export_all()
+            _size, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    rows_exported = QueueEntry.objects.standing().count()
+    return [
+        Row(
+            f"open data: the country's export ({settlements:,} settlements, {rows_exported:,} queue rows, "
+            f"{written / 2**20:.0f} MiB of CSV and JSON)",
+            f"{seconds:.1f} s, peak Python memory {peak / 2**20:.1f} MiB",
+            "-",
+            f"memory flat: peak < {OPEN_DATA_PEAK_MIB} MiB",
+            peak < OPEN_DATA_PEAK_MIB * 2**20,
+        )
     ]

@@ -17,7 +17,10 @@ Shape of the country, chosen to resemble Kazakhstan's queue:
 - about 93% general, 5% first-turn and 2% out-of-turn applications (confirmed
   documents), plus pending and rejected documents that count as none; children
   with a PMPK conclusion stand in special and sanatorium queues too;
-- ids follow registration order, as the order of equal submission times needs.
+- ids follow registration order, as the order of equal submission times needs;
+- the last year of every queue's events (``QueueEvent``: entries that joined,
+  gained a confirmed benefit's class or left), drawn from the rows loaded, so
+  that a position history replayed back from today is exact over that year.
 
 People, IINs, phones and documents follow ``generation.rules``, as the demo's
 do. Everything synthetic is marked so it cannot be mistaken for real data: KATO
@@ -52,12 +55,14 @@ from directory.choices import GroupLanguage, KindergartenKind, Ownership, Settle
 from directory.models import District, Group, Kindergarten, Region, Settlement, region_kato
 from generation import rules
 from generation.rules import GROUP_NAMES, KAZAKH, REJECTION_REASONS, RUSSIAN, STREETS, WITHDRAWAL_REASONS
-from queues.choices import BenefitClass, LeaveReason
-from queues.models import Queue, QueueEntry
+from queues.choices import BenefitClass, LeaveReason, QueueEventCause
+from queues.models import Queue, QueueEntry, QueueEvent
 from registers import persons as register
 
 SYNTHETIC_KATO_PREFIX = "9"
 CHUNK = 50_000
+# The queues' kept events (issue 12's position history) reach back this far from ``now``.
+EVENT_HISTORY = datetime.timedelta(days=365)
 # Children per birth year, by age in years (0 = born this year): most wait at one to four.
 AGE_WEIGHTS = (0.10, 0.22, 0.24, 0.20, 0.13, 0.08, 0.03)
 PEAK_AGE_WEIGHT = max(AGE_WEIGHTS)
@@ -137,6 +142,7 @@ class Summary:
     queues: int = 0
     entries: int = 0
     documents: int = 0
+    events: int = 0
     largest_queue_id: int = 0
     largest_queue_size: int = 0
     seconds: float = 0.0
@@ -219,7 +225,9 @@ def generate(
     summary.seconds = time.monotonic() - started
     # VACUUM, not only ANALYZE: it sets the visibility map, without which no count is index-only.
     with connection.cursor() as cursor:
-        for model in (Queue, QueueEntry, Application, Child, Applicant, BenefitDocument, Guardianship):
+        for model in (
+            Queue, QueueEntry, QueueEvent, Application, Child, Applicant, BenefitDocument, Guardianship
+        ):  # fmt: skip
             cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
     return summary
 
@@ -326,6 +334,7 @@ class _Country:
         with _foreign_keys_checked_at_the_end(_Batch.models()):
             self._people_and_applications(progress)
             progress.close()
+        self._queue_events()
         return self.summary
 
     def _directory(self) -> None:
@@ -716,6 +725,93 @@ class _Country:
         )
         self.summary.queues = len(keys)
         self.summary.queue_sizes = dict.fromkeys(self.queue_ids.values(), 0)
+
+    # --- the last year of queue events ---
+
+    _EVENT_SOURCES_SQL = """
+        SELECT e.queue_id, e.application_id, e.benefit_class, e.submitted_at, e.joined_at, e.left_at,
+               e.left_reason, d.verified_at
+        FROM {entries} AS e
+        LEFT JOIN {documents} AS d ON d.application_id = e.application_id AND d.verification = %(confirmed)s
+        WHERE e.joined_at >= %(since)s OR e.left_at >= %(since)s OR d.verified_at >= %(since)s
+        ORDER BY e.queue_id
+    """
+
+    def _queue_events(self) -> None:
+        """Each queue's events of the last ``EVENT_HISTORY``, read back from the entries just loaded.
+
+        What a queue's entries went through is known from their rows: the join,
+        the confirmation of a benefit document (an entry joins as general and
+        moves up to its class when the specialist confirms), the leaving. Every
+        such change since ``since`` becomes one event, so undoing them from
+        today's standing (``queues.history``) gives the queue as it stood at
+        every moment of the year. Streamed one queue at a time (a queue's year
+        at most in memory), ids in time order within each queue, as the replay
+        reads them, and written with COPY.
+        """
+        since = self.now - EVENT_HISTORY
+        quote = connection.ops.quote_name
+        sql = self._EVENT_SOURCES_SQL.format(
+            entries=quote(QueueEntry._meta.db_table), documents=quote(BenefitDocument._meta.db_table)
+        )
+        # Reading a queue's entries while the previous queue's events are copied: a server-side cursor.
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, {"confirmed": Verification.CONFIRMED, "since": since})
+            rows = iter(lambda: cursor.fetchmany(CHUNK), [])
+            for _queue_id, entries in itertools.groupby(
+                itertools.chain.from_iterable(rows), key=lambda r: r[0]
+            ):
+                events = sorted(event for entry in entries for event in _events_of(entry, since=since))
+                if not events:
+                    continue
+                first = self._reserve(QueueEvent, len(events))
+                self.summary.events += self._copy(
+                    QueueEvent,
+                    (
+                        "id",
+                        "queue",
+                        "application_id",
+                        "cause",
+                        "old_class",
+                        "new_class",
+                        "submitted_at",
+                        "at",
+                    ),
+                    (
+                        (first + index, queue_id, application_id, cause, old, new, _ts(submitted), _ts(at))
+                        for index, (at, queue_id, application_id, _order, cause, old, new, submitted) in (
+                            enumerate(events)
+                        )
+                    ),
+                )
+
+
+_ABSENT, _GENERAL_CLASS = QueueEvent.ABSENT, BenefitClass.GENERAL.value
+
+
+def _events_of(entry: tuple, *, since: datetime.datetime) -> list[tuple]:
+    """One entry's events since ``since``: ``(at, queue, application, order, cause, old, new, submitted)``.
+
+    ``order`` keeps an entry's own events in their order when they share a second.
+    """
+    queue_id, application_id, benefit_class, submitted, joined, left, left_reason, confirmed = entry
+    # A benefit confirmed after the join raised the class then; until then the entry stood as general.
+    confirmed_later = confirmed is not None and confirmed > joined
+    raised = confirmed_later and (left is None or confirmed < left)
+    start_class = _GENERAL_CLASS if confirmed_later else benefit_class
+    final_class = benefit_class if raised else start_class
+    ts = datetime.datetime.timestamp
+    events = []
+    if joined >= since:
+        cause = QueueEventCause.BACKDATED_PAPER if submitted < joined else QueueEventCause.SUBMITTED
+        events.append((ts(joined), queue_id, application_id, 0, cause, _ABSENT, start_class, ts(submitted)))
+    if raised and confirmed >= since and benefit_class != _GENERAL_CLASS:
+        events.append((ts(confirmed), queue_id, application_id, 1, QueueEventCause.BENEFIT_CONFIRMED,
+                       _GENERAL_CLASS, benefit_class, ts(submitted)))  # fmt: skip
+    if left is not None and left >= since:
+        events.append((ts(left), queue_id, application_id, 2, QueueEventCause.of_leaving(left_reason),
+                       final_class, _ABSENT, ts(submitted)))  # fmt: skip
+    return events
 
 
 @contextlib.contextmanager

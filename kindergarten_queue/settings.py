@@ -224,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
+    # Notices of moves a parent asked for (applications.moves): in the morning, at most weekly each.
+    "notice-position-moves": {
+        "task": "applications.tasks.notice_position_moves",
+        "schedule": crontab(hour=10, minute=0),
+    },
     # Children added while the person register did not answer: asked again when due, with back-off.
     "recheck-register": {
         "task": "applications.tasks.recheck_register",

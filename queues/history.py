@@ -129,14 +129,17 @@ def replay(
     ahead, sizes = dict(anchor.ahead), dict(anchor.sizes)
     my_class = benefit_class
     steps = []
+    # Each event's position after is the previous (later) one's position before: one closed form an event.
+    position = _position(my_class, ahead, sizes)
     for event in events:
-        after = _position(my_class, ahead, sizes)
+        after = position
         own = event.application_id == application_id
         _undo(sizes, event)
         if own:
             my_class = event.old_class or None
         elif (event.submitted_at, event.application_id) < key:
             _undo(ahead, event)
+        position = _position(my_class, ahead, sizes)
         steps.append(
             Step(
                 at=event.at,
@@ -144,7 +147,7 @@ def replay(
                 own=own,
                 old_class=event.old_class,
                 new_class=event.new_class,
-                position_before=_position(my_class, ahead, sizes),
+                position_before=position,
                 position_after=after,
             )
         )

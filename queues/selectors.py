@@ -21,10 +21,12 @@ midnight Asia/Almaty and not a second longer, whether or not the nightly job
 has run (RULES.md section 3; docs/architecture.md, "Expiry at the instant").
 """
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, reduce
+from itertools import takewhile
 from operator import or_
 
 from django.db import connection
@@ -405,24 +407,28 @@ def history_anchors(entries: list[QueueEntry]) -> list[history.Anchor]:
     ]
 
 
-def position_histories(entries: list[QueueEntry]) -> list[list[history.Step]]:
+def position_histories(
+    entries: list[QueueEntry], *, since: list[datetime.datetime] | None = None
+) -> list[list[history.Step]]:
     """How each entry's position moved and why, oldest first: two statements, however many entries.
 
     ``entries`` come from ``settled_entries`` (or ``position_history``): any expiry
     due is applied, so each history ends where ``positions_of_application`` stands
     now. The events are each queue's since its entry joined, one range of the
     ``queue_event_since`` index per queue; an entry that left keeps its history.
+    ``since`` (one moment per entry) reads only the events from then on, for a
+    caller that needs only the latest part (the weekly notices of moves): the
+    walk back from now is exact however early it stops.
     """
     if not entries:
         return []
     anchors = history_anchors(entries)
+    starts = [entry.joined_at - history.JOIN_MARGIN for entry in entries]
+    if since is not None:
+        starts = [max(start, moment) for start, moment in zip(starts, since, strict=True)]
     ranges = [
-        Q(
-            queue_id=entry.queue_id,
-            at__gte=entry.joined_at - history.JOIN_MARGIN,
-            id__lte=anchor.last_event_id,
-        )
-        for entry, anchor in zip(entries, anchors, strict=True)
+        Q(queue_id=entry.queue_id, at__gte=start, id__lte=anchor.last_event_id)
+        for entry, anchor, start in zip(entries, anchors, starts, strict=True)
         if anchor.last_event_id is not None
     ]
     by_queue = defaultdict(list)
@@ -436,9 +442,10 @@ def position_histories(entries: list[QueueEntry]) -> list[list[history.Step]]:
             submitted_at=entry.submitted_at,
             benefit_class=entry.benefit_class if entry.is_standing else None,
             anchor=anchor,
-            events=by_queue[entry.queue_id],
+            # Newest first: this entry's range ends where an older event read for another entry begins.
+            events=takewhile(lambda event, start=start: event.at >= start, by_queue[entry.queue_id]),
         )
-        for entry, anchor in zip(entries, anchors, strict=True)
+        for entry, anchor, start in zip(entries, anchors, starts, strict=True)
     ]
 
 

@@ -1,5 +1,6 @@
 """The synthetic country of ``generate_national_dataset``: valid rows, the real class mix, true positions."""
 
+import datetime
 import io
 import itertools
 import random
@@ -19,7 +20,7 @@ from directory.choices import KindergartenKind
 from generation import national
 from queues import selectors
 from queues.choices import BenefitClass
-from queues.models import Queue, QueueEntry
+from queues.models import Queue, QueueEntry, QueueEvent
 from queues.tests.reference import reference_order
 from registers import persons
 
@@ -155,6 +156,50 @@ def test_positions_agree_with_the_plain_reference_on_a_sample_of_queues(country)
                 p for p in selectors.positions_of_application(application_id) if p.entry.queue_id == queue.pk
             ]
             assert found.standing.position == position
+
+
+def _queue_at(entries: list[QueueEntry], confirmed: dict, moment) -> list[int]:
+    """The queue at ``moment`` read from the loaded rows themselves: who stood then, in which class.
+
+    An entry stood from its join to its leaving; a benefit document confirmed
+    after the join counted from the confirmation on (before it, general).
+    """
+    rows = []
+    for entry in entries:
+        if entry.joined_at > moment or (entry.left_at is not None and entry.left_at <= moment):
+            continue
+        verified = confirmed.get(entry.application_id)
+        counts = verified is None or verified <= entry.joined_at or verified <= moment
+        benefit_class = entry.benefit_class if counts else BenefitClass.GENERAL
+        rows.append((entry.application_id, benefit_class, entry.submitted_at, entry.application_id))
+    return reference_order(rows)
+
+
+def test_a_year_of_queue_events_replays_exactly_for_the_back_of_the_largest_queue(country):
+    """Issue 12's history at scale: each step's positions are the queue's as the loaded rows had it then."""
+    largest = max(Queue.objects.all(), key=lambda q: q.entries.filter(left_at__isnull=True).count())
+    year_ago = timezone.now() - national.EVENT_HISTORY
+    assert not QueueEvent.objects.filter(at__lt=year_ago - datetime.timedelta(hours=1)).exists()
+    causes = set(QueueEvent.objects.filter(queue=largest).values_list("cause", flat=True))
+    assert {"submitted", "backdated_paper", "benefit_confirmed"} <= causes
+    entries = list(QueueEntry.objects.filter(queue=largest))
+    confirmed = dict(
+        BenefitDocument.objects.filter(
+            application__queue_entries__queue=largest, verification=Verification.CONFIRMED
+        ).values_list("application_id", "verified_at")
+    )
+    standing = [entry for entry in entries if entry.left_at is None]
+    back = sorted(standing, key=lambda e: (e.submitted_at, e.application_id))[-20:]
+    checked = 0
+    for entry in back:
+        for step in selectors.position_history(entry):
+            before = _queue_at(entries, confirmed, step.at - datetime.timedelta(microseconds=1))
+            after = _queue_at(entries, confirmed, step.at)
+            me = entry.application_id
+            assert step.position_before == (before.index(me) + 1 if me in before else None)
+            assert step.position_after == after.index(me) + 1
+            checked += 1
+    assert checked > len(back)
 
 
 def test_a_second_load_is_refused_without_force_and_with_it(country):

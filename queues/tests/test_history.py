@@ -225,6 +225,22 @@ def test_the_history_names_who_left_ahead_and_who_came_ahead_with_counts(
     assert selectors.positions_of_application(mine.pk)[0].standing.position == 4
 
 
+def test_a_history_read_since_a_moment_is_the_tail_of_the_whole_one(settlement_a, clock):
+    """The notices of moves read only the latest week: the same steps, from the same positions."""
+    ahead = [submit(settlement_a, child=child_details()) for _ in range(6)]
+    clock.shift(60)
+    mine = submit(settlement_a, child=child_details())
+    for application in ahead:
+        clock.shift(24 * 3600)
+        services.leave_queues(application_id=application.pk, reason=LeaveReason.ENROLLED, now=clock_now())
+    entry = QueueEntry.objects.get(application=mine)
+    moment = clock_now() - datetime.timedelta(days=2, hours=12)
+    whole = selectors.position_histories([entry])[0]
+    (tail,) = selectors.position_histories([entry], since=[moment])
+    assert tail == [step for step in whole if step.at >= moment]
+    assert [(step.position_before, step.position_after) for step in tail] == [(4, 3), (3, 2), (2, 1)]
+
+
 def test_ones_own_benefit_confirmed_is_an_own_event_with_the_new_class(
     settlement_a, second_specialist_a, clock
 ):
