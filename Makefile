@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # `make run` always uses the embedded default, whatever the shell exports.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_ENV=development
 
-.PHONY: run test serve drill bench profile wrk lint messages debian-packages browser clean cluster-packages cluster cluster-down cluster-drill pitr-drill
+.PHONY: run test serve drill bench profile wrk lint messages debian-packages browser axe clean cluster-packages cluster cluster-down cluster-drill pitr-drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,18 @@ browser:
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "Chromium is not installed: browser tests will skip (under CI=true they fail)"
 
+# axe-core, the accessibility check the browser tests inject into each page (never served to users):
+# the version pinned in core/tests/axe/package.json, from the npm registry.
+AXE_DIR := core/tests/axe
+axe: $(AXE_DIR)/node_modules/axe-core/axe.min.js
+
+$(AXE_DIR)/node_modules/axe-core/axe.min.js: $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } \
+		|| (echo "npm is needed for the accessibility test's axe-core: install the Debian package 'npm'" && exit 1)
+	npm ci --prefix $(AXE_DIR) --no-audit --no-fund --silent
+	touch $@
+
 # The bench's page loader; the tests of its Lua script run it too.
 wrk:
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
@@ -62,7 +74,7 @@ run: $(VENV)/.runtime messages
 	$(EMBEDDED) $(MANAGE) demo_api_token
 	$(EMBEDDED) $(MANAGE) runserver 127.0.0.1:8000
 
-test: $(VENV)/.dev messages browser wrk
+test: $(VENV)/.dev messages browser axe wrk
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	# The app layers of docs/architecture.md (contracts in pyproject.toml): no upward import, no cycle.

@@ -217,7 +217,12 @@ class BenefitDocument(models.Model):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     verification = models.CharField(
         _("verification"), max_length=16, choices=Verification.choices, default=Verification.PENDING

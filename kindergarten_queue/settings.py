@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "generation",  # load_demo and generate_national_dataset: generated data, no models
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",  # Parent sign-in: counts failed checks and locks (see that section)
+    "kindergarten_queue.apps.AxesConfig",  # Parent sign-in: counts failed checks and locks (see that section)
     "csp",  # Production settings and headers: its checks of the policy settings
 ]
 
