@@ -67,6 +67,11 @@ class AuditAction(models.TextChoices):
     REFERRAL_CANCELLED = "referral.cancelled", _("Referral cancelled")
     REFERRAL_ANNULLED = "referral.annulled", _("Referral annulled")
     STOP_LIST_LIFTED = "stop_list.lifted", _("Back in the queue after the stop-list")
+    # Staff exports (issue 14)
+    QUEUE_EXPORTED = "export.queue", _("Queue downloaded with its positions")
+    BULLETIN_EXPORTED = "export.bulletin", _("Outcome of a bulletin downloaded")
+    REFERRALS_EXPORTED = "export.referrals", _("Referrals of a period downloaded")
+    ENROLMENTS_EXPORTED = "export.enrolments", _("Enrolments of a period downloaded")
     # Accounts and signing in
     APPLICANT_REGISTERED = "applicant.registered", _("Parent registered")
     MOVE_NOTICES_CHOSEN = "applicant.move_notices_chosen", _("Notices of position moves chosen")

@@ -12,6 +12,7 @@ import random
 import statistics
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -27,9 +28,11 @@ from bulletins import services as bulletin_services
 from bulletins.choices import AccessStatus
 from bulletins.models import Access, Bulletin, BulletinPlace
 from core import clock
+from core import exports as core_exports
 from core.iin import Sex, synthetic_iins
 from directory.choices import GroupLanguage, KindergartenKind
 from directory.models import Group
+from placements import exports as placement_exports
 from placements import services as placement_services
 from queues import selectors
 from queues.models import Queue, QueueEntry
@@ -69,6 +72,7 @@ def run_all() -> list[Row]:
     rows += _lookups(largest, rng)
     rows += _pages(largest)
     rows += _history_page(largest)
+    rows += exports_of(largest)
     # Out-of-turn referrals wait for the department (RULES.md section 5): only issued ones are enrolled.
     referrals = [r for r in _referrals_in(largest, (WRITES + 1 + STORM) * 21 // 20) if not r.out_of_turn]
     rows += _writes(largest, rng, referrals[: WRITES + 1])
@@ -274,6 +278,66 @@ def _history_page(largest: Queue) -> list[Row]:
             _p(measured)[1] < 50,
         )
     ]
+
+
+# --- staff exports ---------------------------------------------------------------------
+
+
+def _read_export(queue: Queue, fmt: str) -> int:
+    """The queue's staff export in ``fmt``, as the view writes it, read to its end; its size in bytes."""
+    response = core_exports.response(
+        fmt,
+        filename="queue",
+        title="queue",
+        headers=placement_exports.queue_headers(),
+        rows=placement_exports.queue_rows(queue),
+    )
+    # Not response.close(): it says the request is over, and Django closes the database connection.
+    return sum(len(chunk) for chunk in response.streaming_content)
+
+
+def _download(queue: Queue, fmt: str) -> tuple[int, float, float]:
+    """(bytes, seconds, peak MiB allocated in Python): timed alone, then read again with tracemalloc on."""
+    started = time.monotonic()
+    size = _read_export(queue, fmt)
+    seconds = time.monotonic() - started
+    tracemalloc.start()
+    _read_export(queue, fmt)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return size, seconds, peak / 2**20
+
+
+def exports_of(queue: Queue) -> list[Row]:
+    """The staff export of the largest queue (issue 14: 30,000 rows, memory flat) as CSV and as XLSX.
+
+    The reference is the same export of a queue a tenth as long, or less: memory flat means the peak
+    hardly grows with the rows.
+    """
+    size = queue_size(queue.pk)
+    smaller = (
+        Queue.objects.annotate(n=Count("entries", filter=Q(entries__left_at__isnull=True)))
+        .filter(n__lte=max(1, size // 10), n__gte=1)
+        .order_by("-n")
+        .first()
+    )
+    rows = []
+    for fmt in core_exports.FORMATS:
+        length, seconds, peak = _download(queue, fmt)
+        small = _download(smaller, fmt) if smaller is not None else None
+        reference = (
+            f"{queue_size(smaller.pk):,} rows: {small[1]:.2f} s, peak {small[2]:.1f} MiB" if small else "—"
+        )
+        rows.append(
+            Row(
+                f"staff export of the largest queue ({size:,} rows), {fmt.upper()}",
+                f"{seconds:.2f} s, peak {peak:.1f} MiB, {length / 2**20:.1f} MiB file",
+                reference,
+                "< 10 s, peak < 32 MiB",
+                seconds < 10 and peak < 32,
+            )
+        )
+    return rows
 
 
 # --- writes ---------------------------------------------------------------------------

@@ -8,6 +8,12 @@ nothing is known only from the picture.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
+from queues.choices import BenefitClass
+
+from .statistics import CLASSES
+
 WIDTH = 640
 HEIGHT = 260
 LEFT = 48  # room for the scale's figures
@@ -107,4 +113,33 @@ def bars(
         bars=drawn,
         ticks=ticks,
         label_x=label_x,
+    )
+
+
+def length_chart(months, lengths: list[dict[int, int]], *, title: str | None = None) -> Chart:
+    """The queue's length at the end of each month, stacked by class (``statistics.length_by_class``)."""
+    series = [(str(BenefitClass(value).label), f"class-{value}") for value in CLASSES]
+    return bars(
+        title=title or gettext("Children in the queue at the end of each month, by class"),
+        description=gettext(
+            "A stacked bar for each of the last twelve months: out-of-turn at the bottom, then first-turn, "
+            "then general. Each entry is counted in the class it holds today."
+        ),
+        labels=[month.label for month in months],
+        series=series,
+        values=[[length[value] for value in CLASSES] for length in lengths],
+    )
+
+
+def given_chart(
+    months, given: list[int], *, title: str | None = None, description: str | None = None
+) -> Chart:
+    """The places given (referrals issued) in each month."""
+    return bars(
+        title=title or gettext("Places given each month"),
+        description=description
+        or gettext("A bar for each of the last twelve months: the referrals issued in the queue."),
+        labels=[month.label for month in months],
+        series=[(gettext("Places given"), "given")],
+        values=[[count] for count in given],
     )

@@ -15,13 +15,11 @@ from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import quote_etag
-from django.utils.translation import gettext
 from django.views.decorators.http import condition, require_GET
 
 from core import clock
 from core.pagecache import shared_page
 from directory.models import Settlement
-from queues.choices import BenefitClass
 from queues.models import Queue, QueueEntry
 from queues.views import page_number
 
@@ -146,8 +144,8 @@ def queue_statistics(request, kato_code, birth_year, kind):
         context = {
             "queue": queue,
             "settlement": queue.settlement,
-            "length_chart": _length_chart(months, lengths),
-            "given_chart": _given_chart(months, placements.given),
+            "length_chart": charts.length_chart(months, lengths),
+            "given_chart": charts.given_chart(months, placements.given),
             "placements": placements,
         }
         return render(request, "bulletins/statistics/queue.html", context)
@@ -155,30 +153,6 @@ def queue_statistics(request, kato_code, birth_year, kind):
     places = queue.bulletin_places.aggregate(taken=Sum("taken"), released=Sum("released"))
     state = (queue.version, months[-1].first_day, clock.today(), places["taken"], places["released"])
     return shared_page(request, state=state, seconds=STATISTICS_SECONDS, render=render_page)
-
-
-def _length_chart(months, lengths):
-    series = [(str(BenefitClass(value).label), f"class-{value}") for value in statistics.CLASSES]
-    return charts.bars(
-        title=gettext("Children in the queue at the end of each month, by class"),
-        description=gettext(
-            "A stacked bar for each of the last twelve months: out-of-turn at the bottom, then first-turn, "
-            "then general. Each entry is counted in the class it holds today."
-        ),
-        labels=[month.label for month in months],
-        series=series,
-        values=[[length[value] for value in statistics.CLASSES] for length in lengths],
-    )
-
-
-def _given_chart(months, given):
-    return charts.bars(
-        title=gettext("Places given each month"),
-        description=gettext("A bar for each of the last twelve months: the referrals issued in the queue."),
-        labels=[month.label for month in months],
-        series=[(gettext("Places given"), "given")],
-        values=[[count] for count in given],
-    )
 
 
 @require_GET

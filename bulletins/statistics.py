@@ -14,7 +14,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from core import dates
 from queues.choices import BenefitClass
@@ -81,6 +81,14 @@ def last_months(now: datetime.datetime, count: int = MONTHS) -> list[Month]:
 
 def queue_length_by_class(queue_id: int, months: list[Month]) -> list[dict[int, int]]:
     """For each month, how many entries of each class stood in the queue at its end: one query."""
+    return length_by_class(QueueEntry.objects.filter(queue_id=queue_id), months)
+
+
+def length_by_class(entries: QuerySet[QueueEntry], months: list[Month]) -> list[dict[int, int]]:
+    """For each month, how many of ``entries`` of each class stood at its end: one aggregate query.
+
+    ``entries`` may span several queues (a district's, for the staff's figures, issue 14).
+    """
     stood = {
         f"m{index}_c{benefit_class}": Count(
             "id",
@@ -90,7 +98,7 @@ def queue_length_by_class(queue_id: int, months: list[Month]) -> list[dict[int, 
         for index, month in enumerate(months)
         for benefit_class in CLASSES
     }
-    counts = QueueEntry.objects.filter(queue_id=queue_id).aggregate(**stood)
+    counts = entries.aggregate(**stood)
     return [
         {benefit_class: counts[f"m{index}_c{benefit_class}"] for benefit_class in CLASSES}
         for index in range(len(months))

@@ -26,6 +26,7 @@ from core.admin import ScopedAdmin, ServiceActions, posted
 
 from . import services
 from .choices import ReferralStatus
+from .export_views import ExportViews
 from .models import Enrolment, Referral, StopListEntry
 
 
@@ -47,7 +48,7 @@ class ExpiringTodayFilter(admin.SimpleListFilter):
 
 
 @admin.register(Referral)
-class ReferralAdmin(ServiceActions, ScopedAdmin):
+class ReferralAdmin(ExportViews, ServiceActions, ScopedAdmin):
     read_only = True
     list_display = (
         "display_number",
@@ -77,6 +78,7 @@ class ReferralAdmin(ServiceActions, ScopedAdmin):
     )
     readonly_fields = fields
     change_form_template = "admin/placements/referral/change_form.html"
+    change_list_template = "admin/placements/referral/change_list.html"
 
     @admin.display(description=_("referral number"), ordering="number")
     def display_number(self, referral):
@@ -104,6 +106,7 @@ class ReferralAdmin(ServiceActions, ScopedAdmin):
 
     def get_urls(self):
         return [
+            *self.export_urls(),
             self.object_url("confirm-benefit", "confirm_benefit", self.confirm_benefit_view),
             self.object_url("refuse-benefit", "refuse_benefit", self.refuse_benefit_view),
             self.object_url("enrol", "enrol", self.enrol_view),

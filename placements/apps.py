@@ -12,11 +12,13 @@ class PlacementsConfig(AppConfig):
         from core.admin import index_sections
 
         from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
+        from .figures import section as figures_section
         from .panels import referral_state
         from .statistics import figures
         from .today import section
 
         register_panel(referral_state)
         index_sections.append(section)  # the specialist's day on the admin's index
+        index_sections.append(figures_section)  # and the figures of the districts in scope, side by side
         # The public statistics (bulletins, below this app) count referrals through this hook.
         register_placement_figures(figures)

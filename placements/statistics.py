@@ -41,10 +41,12 @@ def _days_waited(referrals) -> list[float]:
     ]
 
 
-def figures(queue_id: int, months: list[Month]) -> PlacementFigures:
-    """Places given in each of ``months`` (oldest first), then waits and preferences over all of them."""
-    referrals = Referral.objects.filter(place__queue_id=queue_id, status__in=GIVEN)
-    per_month = referrals.aggregate(
+def given_per_month(referrals, months: list[Month]) -> list[int]:
+    """How many of ``referrals`` (places given) were issued in each of ``months``: one aggregate query.
+
+    ``referrals`` may span several queues (a district's, for the staff's figures, issue 14).
+    """
+    per_month = referrals.filter(status__in=GIVEN).aggregate(
         **{
             f"m{index}": Count(
                 "id",
@@ -53,6 +55,13 @@ def figures(queue_id: int, months: list[Month]) -> PlacementFigures:
             for index, month in enumerate(months)
         }
     )
+    return [per_month[f"m{index}"] for index in range(len(months))]
+
+
+def figures(queue_id: int, months: list[Month]) -> PlacementFigures:
+    """Places given in each of ``months`` (oldest first), then waits and preferences over all of them."""
+    referrals = Referral.objects.filter(place__queue_id=queue_id, status__in=GIVEN)
+    given = given_per_month(referrals, months)
     referrals = referrals.filter(issued_at__gte=months[0].starts_at)
     preferences = Application.preferred_kindergartens.through.objects.filter(
         application_id=OuterRef("application_id")
@@ -65,7 +74,7 @@ def figures(queue_id: int, months: list[Month]) -> PlacementFigures:
         ),
     )
     return PlacementFigures(
-        given=[per_month[f"m{index}"] for index in range(len(months))],
+        given=given,
         waits=quartiles(_days_waited(referrals)),
         placed=summary["placed"],
         with_preferences=summary["with_preferences"],

@@ -466,3 +466,13 @@ def positions_in_settlement_sql(settlement_id: int) -> tuple[str, list]:
     queue_ids = list(Queue.objects.filter(settlement_id=settlement_id).values_list("pk", flat=True))
     services.settle_expired(queue_ids, now=clock.now())
     return bulk.all_positions_sql(queues="%s"), [queue_ids]
+
+
+def positions_in_queue_sql(queue_id: int) -> tuple[str, list]:
+    """SQL and parameters of ``(queue_id, application_id, benefit_class, position)`` for every standing
+    entry of one queue, for a caller to join and stream (a staff export, issue 14).
+
+    The same statement as ``positions_in_settlement_sql``, after applying any expiry due in the queue.
+    """
+    services.settle_expired([queue_id], now=clock.now())
+    return bulk.all_positions_sql(queues="%s"), [[queue_id]]

@@ -41,7 +41,9 @@ PARAMETERS = {
     "app_label": "an app's name (admin)",
     "url": "the rest of an unknown admin path, answered with 404",
     "dataset": "the name of an open-data file (applications or places)",
-    "fmt": "an open-data file's format (csv or json)",
+    "fmt": "a file's format: an open-data file's (csv or json), a staff export's (csv or xlsx)",
+    "queue_id": "a queue's database id (a staff export)",
+    "bulletin_id": "a bulletin's database id (a staff export)",
 }
 
 # Each template with a GET form, and the page that shows it: (url name, whether a parent must be signed in).
