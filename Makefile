@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # `make run` always uses the embedded default, whatever the shell exports.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_ENV=development
 
-.PHONY: run test serve drill bench profile wrk lint messages debian-packages browser axe clean cluster-packages cluster cluster-down cluster-drill pitr-drill
+.PHONY: run test serve drill bench backtest profile wrk lint messages debian-packages browser axe clean cluster-packages cluster cluster-down cluster-drill pitr-drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -137,6 +137,10 @@ $(VENV)/.bench: requirements.txt requirements-bench.txt | $(BIN)/python
 # The page figures are measured with wrk (Debian package `wrk`), the rush with locust.
 bench: $(VENV)/.bench wrk
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Issue 12: the wait estimate back-tested on a synthetic country, in memory (docs/estimates.md); a few minutes.
+backtest: $(VENV)/.runtime
+	$(EMBEDDED) $(MANAGE) backtest $(BACKTEST_ARGS)
 
 # Where a request's time goes, page by page, on the data `make bench` loaded (docs/performance.md).
 profile: $(VENV)/.bench

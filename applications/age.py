@@ -113,3 +113,15 @@ def age_ineligibility_reason(
 
 def _cutoff_in(year: int) -> datetime.date:
     return same_day_in(year, settings.QUEUE_AGE_CUTOFF_MONTH, settings.QUEUE_AGE_CUTOFF_DAY)
+
+
+def ages_out_on(birth_date: datetime.date, today: datetime.date) -> datetime.date:
+    """The cut-off date, this school year's or a later one, on which the child's age first exceeds the
+    queue's: the day it ages out of its queues (RULES.md section 4), for the wait estimate's warning.
+
+    A child already too old gets this school year's cut-off date. The PMPK exemption is the caller's.
+    """
+    cutoff = school_year_cutoff(today)
+    while cutoff < birth_date or age_in_full_years(birth_date, cutoff) <= settings.QUEUE_MAX_AGE_YEARS:
+        cutoff = _cutoff_in(cutoff.year + 1)
+    return cutoff

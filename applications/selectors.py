@@ -10,11 +10,14 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import Applicant
 from audit.models import AuditEvent
 from audit.vocabulary import AuditAction, label_of
+from core import clock
+from queues.estimate_words import wait_estimates_in_words
 from queues.models import QueueEntry
 from queues.selectors import positions_of_entries, settled_entries
 
@@ -275,3 +278,13 @@ def public_check(number: str) -> PublicCheck | None:
         return PublicCheck(application=entries[0].application, entries=entries)
     application = Application.objects.filter(number=normalised).first()
     return PublicCheck(application=application, entries=[]) if application else None
+
+
+def wait_estimates(application: Application, positions) -> list[dict]:
+    """The wait estimate of each of the application's ``positions``, in words, with the ageing-out
+    warning: the day its child ages out, unless a PMPK conclusion exempts it (RULES.md section 4).
+    """
+    today = timezone.localdate(clock.now())
+    exempt = application.benefit_documents.filter(SPECIAL_NEEDS_CONCLUSION).exists()
+    ages_out = None if exempt else age.ages_out_on(application.child.birth_date, today)
+    return wait_estimates_in_words(positions, today=today, ages_out_on=ages_out)

@@ -50,15 +50,17 @@ CHECK_PAGE_SECONDS = 10 * 60
 # --- the cabinet ----------------------------------------------------------------------
 
 
-def _positions_for_display(positions, *, number: str | None = None) -> list[dict]:
+def _positions_for_display(positions, *, application: Application | None = None) -> list[dict]:
     """Each position with its explanation: the first sentence states it, the rest say why.
 
-    With the application's ``number`` (its own page), each also carries its short
-    history and the address of the whole one.
+    With the ``application`` (its own page), each also carries its short
+    history, the address of the whole one and the wait estimate.
     """
     shown = []
+    number = application.number if application else None
     histories = entry_histories([p.entry for p in positions]) if number else [None] * len(positions)
-    for position, history in zip(positions, histories, strict=True):
+    estimates = selectors.wait_estimates(application, positions) if number else [None] * len(positions)
+    for position, history, estimate in zip(positions, histories, estimates, strict=True):
         sentences = explain(position.standing)
         shown.append(
             {
@@ -67,6 +69,7 @@ def _positions_for_display(positions, *, number: str | None = None) -> list[dict
                 "summary": sentences[0],
                 "reasons": sentences[1:],
                 "history": history,
+                "estimate": estimate,
                 "history_url": reverse(
                     "applications:position_history", args=[number, position.entry.queue.kind]
                 )
@@ -265,7 +268,7 @@ def detail(request, number):
     documents = selectors.documents_of(application)
     context = {
         "application": application,
-        "positions": _positions_for_display(positions, number=application.number),
+        "positions": _positions_for_display(positions, application=application),
         "documents": documents,
         "benefit_pending": any(document.verification == Verification.PENDING for document in documents),
         "history": selectors.application_history(application),

@@ -9,6 +9,7 @@ sentences from ``queues.explanation``.
 
 from accounts.choices import Action
 from applications.models import Application
+from applications.selectors import wait_estimates
 from bulletins.selectors import open_accesses
 from core import clock
 from placements.selectors import active_referral
@@ -58,8 +59,8 @@ def position_data(position) -> dict:
 
 
 def lookup_answer(application: Application) -> dict:
-    """What a caller is told: status, each queue with position, explanation and short history, benefits,
-    access, referral.
+    """What a caller is told: status, each queue with position, explanation, short history and wait
+    estimate, benefits, access, referral.
 
     The explanation sentences are in the active language. No IIN, no name: the
     caller already knows whom they ask about.
@@ -68,6 +69,7 @@ def lookup_answer(application: Application) -> dict:
     referral = active_referral(application)
     positions = positions_of_application(application.pk)
     histories = entry_histories([position.entry for position in positions])
+    estimates = wait_estimates(application, positions)
     return {
         "number": application.number,
         "status": application.status,
@@ -80,8 +82,9 @@ def lookup_answer(application: Application) -> dict:
                 **position_data(position),
                 "explanation": explain(position.standing),
                 "history": history,
+                "estimate": estimate,
             }
-            for position, history in zip(positions, histories, strict=True)
+            for position, history, estimate in zip(positions, histories, estimates, strict=True)
         ],
         "benefits": [
             {

@@ -22,22 +22,24 @@ has run (RULES.md section 3; docs/architecture.md, "Expiry at the instant").
 """
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, reduce
+from functools import reduce
 from itertools import takewhile
 from operator import or_
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from core import clock
 from directory.models import Settlement
 
-from . import bulk, history, ordering, ranks, services
+from . import bulk, estimate, history, ordering, ranks, services
 from .choices import BenefitClass
 from .models import Queue, QueueEntry, QueueEvent
 
@@ -275,7 +277,7 @@ class _Row:
         return entry
 
 
-@cache  # made at the first read, once the apps (and so the models' fields) are loaded
+@functools.cache  # made at the first read, once the apps (and so the models' fields) are loaded
 def _row_reader() -> _Row:
     return _Row()
 
@@ -476,3 +478,77 @@ def positions_in_queue_sql(queue_id: int) -> tuple[str, list]:
     """
     services.settle_expired([queue_id], now=clock.now())
     return bulk.all_positions_sql(queues="%s"), [[queue_id]]
+
+
+#: How long a queue's recorded months and an entry's estimate are kept: they change with the day.
+ESTIMATE_CACHE_SECONDS = 24 * 60 * 60
+
+
+def queue_flows(sizes_by_queue: dict[int, ordering.ClassSizes]) -> dict[int, estimate.Flows]:
+    """Each queue's last 12 months as the estimate reads them (``estimate.monthly_flows``), once a day.
+
+    For the queues not yet in the cache today (Asia/Almaty): two statements in all,
+    however many queues: each queue's first event (its ``queue_event_since`` index)
+    and the events of the last 12 months (one range of it per queue).
+    """
+    now = clock.now()
+    day = timezone.localdate(now).isoformat()
+    keys = {queue_id: f"wait-flows:{queue_id}:{day}" for queue_id in sizes_by_queue}
+    cached = cache.get_many(list(keys.values()))
+    found = {queue_id: cached[key] for queue_id, key in keys.items() if key in cached}
+    missing = [queue_id for queue_id in sizes_by_queue if queue_id not in found]
+    if not missing:
+        return found
+    events = QueueEvent.objects.filter(queue_id__in=missing)
+    firsts = dict(
+        events.values("queue_id").annotate(first=Min("at")).values_list("queue_id", "first").order_by()
+    )
+    facts = defaultdict(list)
+    rows = events.filter(at__gte=now - estimate.WINDOW_MONTHS * estimate.MONTH, at__lte=now).values_list(
+        "queue_id", "cause", "old_class", "new_class", "submitted_at", "at"
+    )
+    for queue_id, *row in rows:
+        facts[queue_id].append(estimate.EventFact(*row))
+    fresh = {
+        queue_id: estimate.monthly_flows(
+            facts[queue_id], sizes_now=sizes_by_queue[queue_id], now=now, first_event_at=firsts.get(queue_id)
+        )
+        for queue_id in missing
+    }
+    cache.set_many({keys[queue_id]: flows for queue_id, flows in fresh.items()}, ESTIMATE_CACHE_SECONDS)
+    return found | fresh
+
+
+def wait_estimates(positions: list[QueuePosition]) -> list[estimate.Estimate]:
+    """For each position (``positions_of_*``), when access is likely to open (``estimate``), once a day.
+
+    The same seed for the same entry on the same day, so a page shown twice says the same.
+    At most three statements however many positions (``queue_flows``), none once cached.
+    """
+    now = clock.now()
+    today = timezone.localdate(now)
+    keys = [
+        f"wait-estimate:{p.entry.queue_id}:{p.entry.application_id}:{today.isoformat()}"
+        f":{p.standing.benefit_class}:{p.standing.rank_in_class}:{p.standing.sizes.total}"
+        for p in positions
+    ]
+    cached = cache.get_many(keys)
+    missing = [p for p, key in zip(positions, keys, strict=True) if key not in cached]
+    flows = queue_flows({p.entry.queue_id: p.standing.sizes for p in missing}) if missing else {}
+    found = []
+    for position, key in zip(positions, keys, strict=True):
+        if key in cached:
+            found.append(cached[key])
+            continue
+        entry, standing = position.entry, position.standing
+        result = estimate.estimate(
+            flows=flows[entry.queue_id],
+            benefit_class=standing.benefit_class,
+            rank_in_class=standing.rank_in_class,
+            sizes=standing.sizes,
+            waited_days=(now - entry.submitted_at).total_seconds() / estimate.DAY_SECONDS,
+            seed=(entry.queue_id * 1_000_003 + entry.application_id) * 100_003 + today.toordinal(),
+        )
+        cache.set(key, result, ESTIMATE_CACHE_SECONDS)
+        found.append(result)
+    return found

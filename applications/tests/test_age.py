@@ -11,6 +11,7 @@ from applications.age import (
     age_in_full_years,
     age_ineligibility_reason,
     age_on_cutoff,
+    ages_out_on,
     is_age_eligible,
     school_year_cutoff,
 )
@@ -201,3 +202,16 @@ def reference_age(birth_date, on):
 def test_age_in_full_years_agrees_with_counting_birthdays(birth_date, days_later):
     on = birth_date + datetime.timedelta(days=days_later)
     assert age_in_full_years(birth_date, on) == reference_age(birth_date, on)
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "today", "ages_out"),
+    [
+        (date(2019, 10, 1), date(2026, 3, 12), date(2027, 9, 1)),  # 6 on 1.9.2026
+        (date(2019, 8, 31), date(2026, 3, 12), date(2026, 9, 1)),  # 7 on 1.9.2026
+        (date(2025, 12, 1), date(2026, 3, 12), date(2033, 9, 1)),  # after the cut-off
+    ],
+)
+def test_the_day_a_child_ages_out_is_the_first_cutoff_it_is_too_old_on(birth_date, today, ages_out):
+    assert ages_out_on(birth_date, today) == ages_out
+    assert age_on_cutoff(birth_date, ages_out) > 6

@@ -29,8 +29,9 @@ EXTRA_DOCUMENTS = (BenefitCategory.TEACHER, BenefitCategory.ORPHAN, BenefitCateg
 CABINET_QUERIES = 3
 #: user with applicant; application; queue entries; documents; history; preferred
 #: kindergartens; places open to all; the position histories (their starting counts, their events);
-#: the openings in its queues (bulletins' panel, the public log)
-DETAIL_QUERIES = 10
+#: the openings in its queues (bulletins' panel, the public log); the wait estimates on a cold cache
+#: (whether a PMPK conclusion exempts the child from ageing out, the queues' first events, their last year)
+DETAIL_QUERIES = 13
 
 
 pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock")]

@@ -123,9 +123,35 @@ class PositionHistorySerializer(serializers.Serializer):
     last_30_days = HistoryTotalsSerializer()
 
 
+class WaitEstimateSerializer(serializers.Serializer):
+    enough_history = serializers.BooleanField(
+        help_text="False: the queue's history is too short to estimate; the months are then null."
+    )
+    places_given = serializers.IntegerField(help_text="Places given in this queue over the last 12 months.")
+    low_months = serializers.IntegerField(
+        allow_null=True, help_text="Access likely to open no sooner than this many months from now."
+    )
+    high_months = serializers.IntegerField(
+        allow_null=True,
+        help_text="... and no later than this many; null when that lies past the 8 years simulated.",
+    )
+    ages_out_on = serializers.DateField(
+        allow_null=True, help_text="The day the child ages out of the queue; null when exempt (PMPK)."
+    )
+    past_ageing_out = serializers.BooleanField(help_text="The range reaches past ``ages_out_on``.")
+    summary = serializers.CharField(help_text="The estimate in one sentence, in the requested language.")
+    warning = serializers.CharField(
+        allow_blank=True, help_text="The ageing-out warning, in the requested language; empty when none."
+    )
+
+
 class ExplainedPositionSerializer(PositionSerializer):
     explanation = serializers.ListField(child=serializers.CharField())
     history = PositionHistorySerializer(help_text="How the position moved in this queue, and why.")
+    estimate = WaitEstimateSerializer(
+        help_text="When access is likely to open: the middle half of outcomes simulated from the queue's "
+        "own last 12 months (docs/estimates.md)."
+    )
 
 
 class SubmissionResultSerializer(serializers.Serializer):

@@ -8,12 +8,14 @@ from accounts.tests.factories import UserFactory
 from applications.tests.factories import submit as submit_application
 from audit.models import AuditEvent
 from bulletins.tests.factories import kindergarten_staff
+from core import clock
 from integration import services
 from integration.choices import TokenRole
 from integration.identity import ServiceIdentity
 from integration.selectors import find_application, lookup_answer
 from queues.explanation import explain
 from queues.selectors import positions_of_application
+from queues.tests.factories import record_places_given
 
 pytestmark = pytest.mark.usefixtures("english_pages")
 
@@ -165,3 +167,20 @@ def test_the_desk_page_shows_the_apis_answer(operator_client, call_centre_client
     assert desk["status_label"] == api["status_label"]
     for field in ("position", "total", "explanation"):
         assert [queue[field] for queue in desk["queues"]] == [queue[field] for queue in api["queues"]]
+
+
+def test_the_operator_reads_when_access_may_open(operator_client, settlement_a):
+    """Tenth in line, five places a month: the operator tells the caller the months the parent reads."""
+    for _ in range(9):
+        submit_application(settlement_a)
+    application = submit_application(settlement_a)
+    [position] = positions_of_application(application.pk)
+    record_places_given(position.entry.queue_id, per_month=5, now=clock.now())
+
+    content = look_up(operator_client, number=application.number).content.decode()
+
+    assert "When your turn may come" in content
+    assert (
+        "Based on 60 places given in this queue over the last 12 months, access is likely to open between"
+        in content
+    )

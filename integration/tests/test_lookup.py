@@ -3,6 +3,7 @@
 import pytest
 from django.utils import translation
 
+from applications.age import ages_out_on
 from applications.tests.factories import submit as submit_application
 from audit.models import AuditEvent
 from core import clock
@@ -10,6 +11,7 @@ from queues.choices import LeaveReason
 from queues.explanation import explain
 from queues.selectors import positions_of_application
 from queues.services import leave_queues
+from queues.tests.factories import record_places_given
 
 from .conftest import submit
 
@@ -103,3 +105,32 @@ def test_the_look_up_says_how_the_position_moved_and_why(call_centre_client, set
     ]
     assert queue["history"]["last_30_days"]["closer"] == 1
     assert queue["history"]["more_days"] == 0
+
+
+def test_the_look_up_gives_the_wait_estimate_in_the_shape_of_the_schema(call_centre_client, settlement_a):
+    for _ in range(9):
+        submit_application(settlement_a)
+    application = submit_application(settlement_a)
+    [position] = positions_of_application(application.pk)
+    record_places_given(position.entry.queue_id, per_month=5, now=clock.now())
+
+    [queue] = look_up(call_centre_client, number=application.number).json()["queues"]
+
+    found = queue["estimate"]
+    assert found["enough_history"] is True
+    assert found["places_given"] == 60
+    assert 1 <= found["low_months"] < found["high_months"] <= 4  # tenth, five places a month: the second
+    assert found["ages_out_on"] == ages_out_on(application.child.birth_date, clock.now().date()).isoformat()
+    assert found["past_ageing_out"] is False
+    assert found["warning"] == ""
+    assert found["summary"].startswith("Based on 60 places given in this queue over the last 12 months")
+
+
+def test_the_look_up_says_when_there_is_not_enough_history(call_centre_client, application_a):
+    [queue] = look_up(call_centre_client, number=application_a.number).json()["queues"]
+    assert queue["estimate"]["enough_history"] is False
+    assert queue["estimate"]["low_months"] is None
+    assert (
+        queue["estimate"]["summary"]
+        == "Not enough history in this queue yet to estimate when access may open."
+    )
