@@ -46,7 +46,9 @@ class AuditAction(models.TextChoices):
     VACANCY_REPORTED = "vacancy.reported", _("Free places reported by the kindergarten")
     VACANCY_DECLINED = "vacancy.declined", _("Report of free places declined")
     VACANCY_INCLUDED = "vacancy.included", _("Reported free places included in a bulletin")
+    VACANCY_TAKEN_BACK = "vacancy.taken_back", _("Reported free places taken back out of a draft bulletin")
     BULLETIN_CREATED = "bulletin.created", _("Bulletin started")
+    BULLETIN_PLACE_REMOVED = "bulletin.place_removed", _("Places removed from a draft bulletin")
     BULLETIN_PLACE_ADDED = "bulletin.place_added", _("Place added to a bulletin")
     BULLETIN_PLACE_WITHDRAWN = "bulletin.place_withdrawn", _("Place withdrawn from a bulletin")
     BULLETIN_PUBLISHED = "bulletin.published", _("Bulletin published")
@@ -62,6 +64,7 @@ class AuditAction(models.TextChoices):
     REFERRAL_ENROLLED = "referral.enrolled", _("Enrolment registered")
     REFERRAL_CANCELLED = "referral.cancelled", _("Referral cancelled")
     REFERRAL_ANNULLED = "referral.annulled", _("Referral annulled")
+    REFERRAL_DECLINED = "referral.declined", _("Referral declined: the place went back to the bulletin")
     STOP_LIST_LIFTED = "stop_list.lifted", _("Back in the queue after the stop-list")
     # Accounts and signing in
     APPLICANT_REGISTERED = "applicant.registered", _("Parent registered")
