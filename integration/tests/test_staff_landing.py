@@ -123,7 +123,7 @@ def test_desk_staff_without_the_admin_flag_sign_in_at_the_staff_page_and_land_on
     assert response.redirect_chain[-1][0] == desk
 
 
-def test_a_parent_account_cannot_sign_in_at_the_staff_page(client):
+def test_a_parent_account_cannot_sign_in_at_the_staff_page(client, db):
     parent = UserFactory(username="a_parent", role=Role.PARENT, is_staff=False)
 
     response = client.post(
