@@ -34,7 +34,7 @@ from dispatch.services import enqueue
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason, QueueEventCause
 
-from . import age, moves, numbers, selectors
+from . import age, moves, numbers, selectors, withdrawals
 from .choices import BenefitCategory, Channel, Status, Verification
 from .errors import ChildAlreadyInQueue, InvalidDocument, InvalidInput, NotEligible, OutOfScope
 from .models import MAX_PREFERRED_KINDERGARTENS, Application, BenefitDocument, Child, Guardianship
@@ -371,7 +371,11 @@ def _expire_benefit_of(application_id: int, *, now: datetime.datetime) -> int:
 def withdraw_application(
     *, application: Application, actor, reason: str = "", now: datetime.datetime | None = None
 ) -> Application:
-    """The applicant withdraws: the application leaves every queue and is kept, never deleted."""
+    """The applicant withdraws: the application leaves every queue and is kept, never deleted.
+
+    A referral or priority access it holds is given up, and the place returns
+    at once (RULES.md section 5; ``withdrawals``).
+    """
     now = now or clock.now()
     application = Application.objects.select_for_update().get(pk=application.pk)
     _ensure_may_change(actor, application)
@@ -385,6 +389,7 @@ def withdraw_application(
         at=now,
         details={"reason": reason},
     )
+    withdrawals.give_up_holdings(application=application, actor=actor, now=now)
     return application
 
 
@@ -402,6 +407,7 @@ def withdraw_unconfirmed(*, application: Application, reason: str, now: datetime
         at=now,
         details={"reason": reason},
     )
+    withdrawals.give_up_holdings(application=application, actor=None, now=now)
     return application
 
 

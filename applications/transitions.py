@@ -36,7 +36,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     Status.AWAITING_BENEFIT_CONFIRMATION: frozenset(
         {Status.REFERRAL_ISSUED, Status.IN_QUEUE, Status.STOP_LIST, Status.WITHDRAWN}
     ),
-    Status.REFERRAL_ISSUED: frozenset({Status.ENROLLED, Status.STOP_LIST, Status.WITHDRAWN}),
+    Status.REFERRAL_ISSUED: frozenset({Status.ENROLLED, Status.IN_QUEUE, Status.STOP_LIST, Status.WITHDRAWN}),
     Status.STOP_LIST: frozenset({Status.IN_QUEUE, Status.WITHDRAWN, Status.AGED_OUT}),
     Status.ENROLLED: frozenset(),
     Status.WITHDRAWN: frozenset(),

@@ -8,8 +8,11 @@ class BulletinsConfig(AppConfig):
 
     def ready(self):
         from applications.panels import register_panel
+        from applications.withdrawals import register_give_up
 
         from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
         from .panels import openings_panel
+        from .services import give_up_accesses
 
         register_panel(openings_panel)
+        register_give_up(give_up_accesses)

@@ -75,3 +75,10 @@ class NothingToWithdraw(DomainError):
             _("Only places nobody has taken can be withdrawn, and this bulletin has no more of them."),
             field="places",
         )
+
+
+class ReportNotIncluded(DomainError):
+    code = "report_not_included"
+
+    def __init__(self):
+        super().__init__(_("This report is not in a bulletin, so there is nothing to take back."))

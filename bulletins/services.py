@@ -21,8 +21,9 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +56,7 @@ from .errors import (
     NothingToWithdraw,
     NotKindergartenStaff,
     ReportAlreadyDecided,
+    ReportNotIncluded,
 )
 from .models import Access, Bulletin, BulletinPlace, Opening, VacancyReport
 from .transitions import close_open
@@ -187,6 +189,81 @@ def include_report(
 
 
 @transaction.atomic
+def remove_place(*, place: BulletinPlace, actor, now: datetime.datetime | None = None) -> Bulletin:
+    """Take a group's row of places out of a draft bulletin (a published one is never edited).
+
+    The reports whose places went into that row go back to "awaiting review",
+    to be included again or declined. Only a specialist of the bulletin's district.
+    """
+    now = now or clock.now()
+    bulletin = _lock_draft(place.bulletin, actor)
+    place = BulletinPlace.objects.select_for_update().get(pk=place.pk, bulletin=bulletin)
+    reports = list(
+        VacancyReport.objects.select_for_update()
+        .filter(bulletin=bulletin, group_id=place.group_id, state=ReportState.INCLUDED)
+        .order_by("pk")
+    )
+    for report in reports:
+        _back_to_pending(report)
+    place.delete()
+    record(
+        action=AuditAction.BULLETIN_PLACE_REMOVED,
+        target=bulletin,
+        actor=actor,
+        at=now,
+        details={
+            "group": place.group_id,
+            "places": place.places,
+            "reports_back_to_review": [report.pk for report in reports],
+        },
+    )
+    return bulletin
+
+
+@transaction.atomic
+def take_back_report(*, report: VacancyReport, actor, now: datetime.datetime | None = None) -> VacancyReport:
+    """Take an included report's places back out of its draft bulletin; the report awaits review again.
+
+    The group's row in the bulletin loses the report's places (and goes when
+    none are left). Refused once the bulletin is published: its places are
+    then the parents'. Only a specialist of the report's district.
+    """
+    now = now or clock.now()
+    report = VacancyReport.objects.select_related("bulletin").get(pk=report.pk)
+    if report.state != ReportState.INCLUDED:
+        raise ReportNotIncluded()
+    bulletin = _lock_draft(report.bulletin, actor)
+    report = VacancyReport.objects.select_for_update().get(pk=report.pk)
+    if report.state != ReportState.INCLUDED or report.bulletin_id != bulletin.pk:
+        raise ReportNotIncluded()
+    if not VacancyReport.objects.restrict(actor, Action.CHANGE).filter(pk=report.pk).exists():
+        raise OutOfScope()
+    place = BulletinPlace.objects.select_for_update().get(bulletin=bulletin, group_id=report.group_id)
+    if place.places > report.places:
+        place.places -= report.places
+        place.save(update_fields=["places"])
+    else:
+        place.delete()
+    _back_to_pending(report)
+    record(
+        action=AuditAction.VACANCY_TAKEN_BACK,
+        target=report,
+        actor=actor,
+        at=now,
+        details={"bulletin": bulletin.pk, "group": report.group_id, "places": report.places},
+    )
+    return report
+
+
+def _back_to_pending(report: VacancyReport) -> None:
+    report.state = ReportState.PENDING
+    report.bulletin = None
+    report.decided_by = None
+    report.decided_at = None
+    report.save(update_fields=["state", "bulletin", "decided_by", "decided_at"])
+
+
+@transaction.atomic
 def publish_bulletin(*, bulletin: Bulletin, actor, now: datetime.datetime | None = None) -> Bulletin:
     """Publish a draft bulletin; access opens in the background once the publication is committed.
 
@@ -277,10 +354,12 @@ def open_access(*, bulletin_id: int, now: datetime.datetime | None = None) -> in
     bulletin = Bulletin.objects.get(pk=bulletin_id)
     if not bulletin.is_published or now >= bulletin.priority_until:
         return 0
+    # A place returned in the window wants one access more (``_pass_on``): read with the places, in one query.
+    returned = Coalesce(Subquery(_returned_in_window(bulletin).filter(queue_id=OuterRef("queue_id"))), 0)
     gained = list(
         BulletinPlace.objects.filter(bulletin=bulletin)
         .values("queue_id")
-        .annotate(total=Sum("places"))
+        .annotate(total=Sum("places") + returned)
         .order_by("queue_id")
         .values_list("queue_id", "total")
     )
@@ -369,14 +448,48 @@ def claim_place(*, place_id: int) -> bool:
 
 
 def return_place(*, place_id: int, now: datetime.datetime) -> None:
-    """Give a taken place back to its bulletin (a referral cancelled before it could be used), and log it."""
+    """Give a taken place back to its bulletin, at once, and pass it on (RULES.md section 5).
+
+    A referral cancelled, or declined by the parent, gives its place back here:
+    while the bulletin's priority window runs, access opens to the next child
+    in line in the place's queue; after it, the place is open to everyone.
+    Either way the public log of openings says so.
+    """
     returned = BulletinPlace.objects.filter(pk=place_id, taken__gt=F("released")).update(taken=F("taken") - 1)
     if returned != 1:
         raise RuntimeError(f"bulletin place {place_id} has no taken place to return")
-    place = BulletinPlace.objects.values("bulletin_id", "queue_id").get(pk=place_id)
-    openings.append(
-        [openings.NewOpening(OpeningKind.RETURNED, place["bulletin_id"], place["queue_id"], 1)], at=now
-    )
+    place = BulletinPlace.objects.select_related("bulletin").only("bulletin", "queue_id").get(pk=place_id)
+    _pass_on(place.bulletin, place.queue_id, now=now)
+
+
+def give_up_accesses(*, application: Application, actor=None, now: datetime.datetime) -> int:
+    """End the open accesses of a withdrawn application; each one still in its window passes on.
+
+    An application that leaves while it holds access gives its turn back at
+    once (RULES.md section 5): the next child in line gets access for the rest
+    of the window, as after a declined referral. Call it with the application
+    row locked (``applications.withdrawals`` calls it so). Returns how many ended.
+    """
+    ended = 0
+    for access in (
+        Access.objects.select_for_update(of=("self",))
+        .select_related("bulletin")
+        .filter(application_id=application.pk, status=AccessStatus.OPEN)
+        .order_by("pk")
+    ):
+        transition_access(access, AccessStatus.ENDED, now=now)
+        access.save(update_fields=["status", "closed_at"])
+        record(
+            action=AuditAction.ACCESS_ENDED,
+            target=application,
+            actor=actor,
+            at=now,
+            details={"access": access.pk, "bulletin": access.bulletin_id, "queue": access.queue_id},
+        )
+        if now < access.ends_at:
+            _pass_on(access.bulletin, access.queue_id, now=now)
+        ended += 1
+    return ended
 
 
 def release_place(*, place_id: int, now: datetime.datetime) -> VacancyReport:
@@ -417,13 +530,49 @@ def ensure_kindergarten_staff(actor, kindergarten: Kindergarten) -> None:
 # --- The rules behind the use cases ----------------------------------------------------
 
 
-def _open_access_in_queues(bulletin: Bulletin, gained: dict[int, int], *, now: datetime.datetime) -> int:
+def _pass_on(bulletin: Bulletin, queue_id: int, *, now: datetime.datetime) -> None:
+    """A place came back to ``bulletin`` in ``queue_id``: log it; in the window, the next child gets access.
+
+    In the priority window the queue now wants one access more than its
+    places and the places returned before (``_returned_in_window``), so the
+    same idempotent opening as at publication picks the next child in line
+    who may take it (the one who gave the place up already had access of this
+    bulletin there, so it is not picked again). The log's entry names whom
+    access went to, or nobody when nobody in line could take it.
+    """
+    if not bulletin.is_published or now >= bulletin.priority_until:
+        openings.append([openings.NewOpening(OpeningKind.RETURNED, bulletin.pk, queue_id, 1)], at=now)
+        return
+    places = BulletinPlace.objects.filter(bulletin=bulletin, queue_id=queue_id).aggregate(total=Sum("places"))
+    (returned,) = _returned_in_window(bulletin).filter(queue_id=queue_id) or (0,)
+    wanted = places["total"] + returned + 1
+    _open_access_in_queues(bulletin, {queue_id: wanted}, now=now, returned=True)
+
+
+def _returned_in_window(bulletin: Bulletin):
+    """Places returned to ``bulletin`` in its priority window, per queue, counted in the log of openings.
+
+    A query of counts grouped by queue: filter it by ``queue_id``.
+    """
+    return (
+        Opening.objects.filter(bulletin=bulletin, kind=OpeningKind.RETURNED, at__lt=bulletin.priority_until)
+        .values("queue_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("n", flat=True)
+    )
+
+
+def _open_access_in_queues(
+    bulletin: Bulletin, gained: dict[int, int], *, now: datetime.datetime, returned: bool = False
+) -> int:
     """Open the accesses still due in a batch of queues: one transaction, a fixed number of statements.
 
     The chosen applicants are written to a temporary table, never read into
     Python, and every row the opening writes comes from it by INSERT ... SELECT:
     the accesses, their audit events (one per access, one per queue), and the
-    outbox rows of the notices.
+    outbox rows of the notices. ``returned``: one queue whose place came back
+    (``_pass_on``), logged as a returned place rather than a publication.
     """
     with transaction.atomic():
         _one_opening_per_queue(list(gained))
@@ -441,7 +590,14 @@ def _open_access_in_queues(bulletin: Bulletin, gained: dict[int, int], *, now: d
             status=Status.IN_QUEUE,
         ).update(**_moved(Application(status=Status.IN_QUEUE), Status.ACCESS_OPEN, now=now))
         _record_openings(bulletin, now=now)
-        openings.log_publication(bulletin_id=bulletin.pk, gained=gained, picks=_picked_numbers(), at=now)
+        if returned:
+            (queue_id,) = gained
+            picks = [(number, position) for _queue, number, position in _picked_numbers()]
+            openings.append(
+                [openings.NewOpening(OpeningKind.RETURNED, bulletin.pk, queue_id, 1, accesses=picks)], at=now
+            )
+        else:
+            openings.log_publication(bulletin_id=bulletin.pk, gained=gained, picks=_picked_numbers(), at=now)
         enqueue_select(
             "bulletins.tasks.notify_access_opened",
             select=_NOTICES_SQL.format(

@@ -18,6 +18,7 @@ from functools import update_wrapper
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
@@ -72,6 +73,22 @@ class ForbidsDelete:
 index_sections: list[Callable] = []
 
 
+class StaffSignInForm(AdminAuthenticationForm):
+    """The staff's one sign-in page admits every staff member with a page to work on (issue 14).
+
+    Django's admin form admits only the ``is_staff`` flag; kindergarten staff
+    and call-centre operators work on desks of their own, not in the admin,
+    and need no such flag: they sign in here and land on their desk
+    (``User.desk_url``). Parents are refused, as is a staff role with no page
+    (the service centre works through the API).
+    """
+
+    def confirm_login_allowed(self, user):
+        if user.is_active and not user.is_staff and user.is_staff_member and user.desk_url is not None:
+            return
+        super().confirm_login_allowed(user)
+
+
 class KezekAdminSite(admin.AdminSite):
     """The admin site, closed to staff whose role has a desk of its own (call centre, service centre).
 
@@ -82,6 +99,7 @@ class KezekAdminSite(admin.AdminSite):
     """
 
     index_template = "admin/kezek_index.html"
+    login_form = StaffSignInForm
 
     def has_permission(self, request):
         return uses_admin(request.user)

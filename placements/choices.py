@@ -10,6 +10,7 @@ class ReferralStatus(models.TextChoices):
     ENROLLED = "enrolled", _("Enrolled")
     ANNULLED = "annulled", _("Annulled: not used in time")
     CANCELLED = "cancelled", _("Cancelled: benefit not confirmed")
+    DECLINED = "declined", _("Declined: the place was given up")
 
 
 #: A child holds at most one referral in these statuses (partial unique constraints).

@@ -10,6 +10,9 @@ from core.scoping import RestrictedQuerySet
 
 from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
 
+#: A referral ended by anything but enrolment says why.
+ENDED_WITH_REASON = (ReferralStatus.ANNULLED, ReferralStatus.CANCELLED, ReferralStatus.DECLINED)
+
 
 class Referral(models.Model):
     """A child's referral to a place of a bulletin; at most one active per child and per application.
@@ -84,7 +87,7 @@ class Referral(models.Model):
                 name="referral_extension_later",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=[ReferralStatus.ANNULLED, ReferralStatus.CANCELLED]) | ~Q(reason=""),
+                condition=~Q(status__in=ENDED_WITH_REASON) | ~Q(reason=""),
                 name="referral_ended_with_reason",
             ),
         ]

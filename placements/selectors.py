@@ -226,6 +226,7 @@ def verdict(referral: Referral, *, now: datetime.datetime) -> str:
         ReferralStatus.ENROLLED: "enrolled",
         ReferralStatus.ANNULLED: "annulled",
         ReferralStatus.CANCELLED: "cancelled",
+        ReferralStatus.DECLINED: "declined",
     }[referral.status]
 
 

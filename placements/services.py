@@ -284,6 +284,63 @@ def extend_referral(
     return referral
 
 
+# --- The parent gives the place up ---------------------------------------------------------------
+
+
+@transaction.atomic
+def decline_referral(*, referral: Referral, actor, now: datetime.datetime | None = None) -> Referral:
+    """The parent declines a referral not yet used: the place returns at once (RULES.md section 5).
+
+    Only the parent who owns the application. While the bulletin's priority
+    window runs, access opens to the next child in line in the place's queue;
+    after it, the place is open to everyone (``bulletins.services.return_place``).
+    Declining costs nothing: the application goes back to the queue with its
+    position, benefits and submission time, and no stop-list. A referral
+    already declined is returned as it is, so a second press changes nothing;
+    one used for enrolment, annulled or cancelled is refused.
+    """
+    now = now or clock.now()
+    application, referral = _lock(referral)
+    ensure_owner_parent(actor, application)
+    if referral.status == ReferralStatus.DECLINED:
+        return referral
+    if not referral.is_active:
+        raise ReferralNotActive()
+    _give_up(referral, application, reason=gettext("Declined by the parent."), actor=actor, now=now)
+    transition_application(application, Status.IN_QUEUE, now=now)
+    application.save(update_fields=["status", "status_reason", "status_changed_at"])
+    return referral
+
+
+def give_up_on_withdrawal(*, application: Application, actor, now: datetime.datetime) -> None:
+    """A withdrawn application gives up its active referral; the place returns at once (RULES.md 5).
+
+    Called by ``applications.services.withdraw_application`` in its transaction
+    (registered in ``apps.py``), the application row locked and withdrawn.
+    """
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .filter(application=application, status__in=ACTIVE_REFERRAL_STATUSES)
+        .first()
+    )
+    if referral is not None:
+        reason = gettext("The application was withdrawn.")
+        _give_up(referral, application, reason=reason, actor=actor, now=now)
+
+
+def _give_up(referral: Referral, application: Application, *, reason: str, actor, now) -> None:
+    transition(referral, ReferralStatus.DECLINED, now=now, reason=reason)
+    referral.save(update_fields=["status", "reason", "status_changed_at"])
+    bulletin_services.return_place(place_id=referral.place_id, now=now)
+    record(
+        action=AuditAction.REFERRAL_DECLINED,
+        target=referral,
+        actor=actor,
+        at=now,
+        details={"application": application.pk, "place": referral.place_id, "reason": reason},
+    )
+
+
 # --- The kindergarten ------------------------------------------------------------------------
 
 

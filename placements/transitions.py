@@ -10,11 +10,16 @@ from .choices import ReferralStatus
 from .models import Referral
 
 ALLOWED: dict[str, frozenset[str]] = {
-    ReferralStatus.AWAITING_CONFIRMATION: frozenset({ReferralStatus.ISSUED, ReferralStatus.CANCELLED}),
-    ReferralStatus.ISSUED: frozenset({ReferralStatus.ENROLLED, ReferralStatus.ANNULLED}),
+    ReferralStatus.AWAITING_CONFIRMATION: frozenset(
+        {ReferralStatus.ISSUED, ReferralStatus.CANCELLED, ReferralStatus.DECLINED}
+    ),
+    ReferralStatus.ISSUED: frozenset(
+        {ReferralStatus.ENROLLED, ReferralStatus.ANNULLED, ReferralStatus.DECLINED}
+    ),
     ReferralStatus.ENROLLED: frozenset(),
     ReferralStatus.ANNULLED: frozenset(),
     ReferralStatus.CANCELLED: frozenset(),
+    ReferralStatus.DECLINED: frozenset(),
 }
 
 

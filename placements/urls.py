@@ -12,6 +12,7 @@ urlpatterns = [
     path("cabinet/referrals/", views.referrals, name="referrals"),
     path("cabinet/referrals/<str:number>/", views.referral, name="referral"),
     path("cabinet/referrals/<str:number>/pdf/", views.referral_pdf, name="referral_pdf"),
+    path("cabinet/referrals/<str:number>/decline/", views.decline, name="decline"),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/<str:code>/", views.verify, name="verify"),
 ]

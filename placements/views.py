@@ -358,6 +358,35 @@ def referral_pdf(request, number):
     return response
 
 
+@never_cache
+@parent_required
+@require_http_methods(["GET", "POST"])
+def decline(request, number):
+    """Ask before declining: the parent reads what they give up, then confirms (RULES.md section 5)."""
+    referral = _own_referral_or_404(request, number)
+    if request.method == "POST":
+        try:
+            declined = services.decline_referral(referral=referral, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Referral %(number)s is declined and its place has gone back. Your application keeps "
+                  "its place in the queue.") % {"number": declined.display_number},
+            )  # fmt: skip
+        return redirect("placements:referral", number=referral.number)
+    if not referral.is_active:
+        messages.info(request, _("This referral can no longer be declined."))
+        return redirect("placements:referral", number=referral.number)
+    bulletin = referral.place.bulletin
+    context = {
+        "referral": referral,
+        "in_priority_window": bulletin.priority_until is not None and clock.now() < bulletin.priority_until,
+    }
+    return render(request, "placements/decline.html", context)
+
+
 def _own_referral_or_404(request, number: str) -> Referral:
     """The parent's referral with this number (dashes allowed); another family's is a 404 like a wrong one."""
     digits = re.sub(r"[\s-]", "", number)
@@ -365,7 +394,7 @@ def _own_referral_or_404(request, number: str) -> Referral:
         raise Http404
     referral = (
         Referral.objects.filter(number=digits, application__applicant=request.applicant)
-        .select_related("child", "application", "group", "kindergarten__settlement")
+        .select_related("child", "application", "group", "kindergarten__settlement", "place__bulletin")
         .first()
     )
     if referral is None:

@@ -26,7 +26,7 @@ from .. import selectors, services
 from ..choices import AccessStatus
 from ..errors import AugustFreeze, BulletinPublished, EmptyBulletin
 from ..models import Access, Bulletin, BulletinPlace
-from .forms import NewBulletinForm, PlaceForm, WithdrawForm
+from .forms import ConfirmForm, NewBulletinForm, PlaceForm, WithdrawForm
 
 
 def window(end) -> dict:
@@ -63,6 +63,7 @@ class BulletinPlaceInline(ScopedTabularInline):
         "released",
         "free_places",
         "withdraw_link",
+        "remove_link",
     )
     readonly_fields = (
         "group_language",
@@ -72,6 +73,7 @@ class BulletinPlaceInline(ScopedTabularInline):
         "released",
         "free_places",
         "withdraw_link",
+        "remove_link",
     )
     read_only = True
 
@@ -103,6 +105,14 @@ class BulletinPlaceInline(ScopedTabularInline):
             return "—"
         url = reverse("admin:bulletins_bulletin_withdraw", args=[place.bulletin_id, place.pk])
         return format_html('<a href="{}">{}</a>', url, gettext("Withdraw free places"))
+
+    @admin.display(description=_("remove"))
+    def remove_link(self, place):
+        """Only in a draft: a published bulletin is never edited (the view checks the scope again)."""
+        if place.bulletin.is_published:
+            return "—"
+        url = reverse("admin:bulletins_bulletin_remove_place", args=[place.bulletin_id, place.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Remove from the draft"))
 
 
 class BulletinAdmin(ServiceActions, ScopedAdmin):
@@ -148,6 +158,7 @@ class BulletinAdmin(ServiceActions, ScopedAdmin):
             self.object_url("add-place", "add_place", self.add_place_view),
             self.object_url("publish", "publish", self.publish_view),
             self.object_url("places/<int:place_id>/withdraw", "withdraw", self.withdraw_view),
+            self.object_url("places/<int:place_id>/remove", "remove_place", self.remove_place_view),
             *super().get_urls(),
         ]
 
@@ -294,6 +305,37 @@ class BulletinAdmin(ServiceActions, ScopedAdmin):
             subject=f"{bulletin} · {place.group}",
             form=form,
             submit_label=gettext("Withdraw"),
+            cancel_url=self.change_url(bulletin),
+        )
+
+    def remove_place_view(self, request, object_id, place_id):
+        """Ask before removing a group's places from a draft; its included reports await review again."""
+        bulletin = self.object_to_act_on(request, object_id)
+        place = get_object_or_404(
+            BulletinPlace.objects.select_related("group__kindergarten"), pk=place_id, bulletin=bulletin
+        )
+        if bulletin.is_published:
+            messages.error(request, BulletinPublished().message)
+            return redirect(self.change_url(bulletin))
+        form = ConfirmForm(posted(request))
+        response = self.submit(
+            request,
+            form,
+            lambda _data: services.remove_place(place=place, actor=request.user),
+            done=gettext("The places of %(group)s are removed from the draft.") % {"group": place.group},
+            then=self.change_url(bulletin),
+        )
+        return response or self.action_form_page(
+            request,
+            title=gettext("Remove places from the draft"),
+            intro=gettext(
+                "The %(places)s places of this group leave the draft bulletin. Reports of free places "
+                "included in this row go back to awaiting review, to be included again or declined."
+            )
+            % {"places": place.places},
+            subject=f"{bulletin} · {place.group}",
+            form=form,
+            submit_label=gettext("Remove the places"),
             cancel_url=self.change_url(bulletin),
         )
 

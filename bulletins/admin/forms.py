@@ -96,6 +96,10 @@ class DeclineForm(forms.Form):
     )
 
 
+class ConfirmForm(forms.Form):
+    """A confirmation with nothing to type: the page says what will happen, the button does it."""
+
+
 class WithdrawForm(forms.Form):
     required_css_class = "required"
 

@@ -17,8 +17,8 @@ from core.forms import error_text
 
 from .. import services
 from ..choices import ReportState
-from ..errors import ReportAlreadyDecided
-from .forms import DeclineForm, IncludeForm
+from ..errors import BulletinPublished, ReportAlreadyDecided, ReportNotIncluded
+from .forms import ConfirmForm, DeclineForm, IncludeForm
 
 
 class VacancyReportAdmin(ServiceActions, ScopedAdmin):
@@ -76,6 +76,12 @@ class VacancyReportAdmin(ServiceActions, ScopedAdmin):
     @admin.display(description=_("decision"))
     def decision_links(self, report):
         """Shown by state: everyone in this admin who sees a report may decide it (views check again)."""
+        if report.state == ReportState.INCLUDED and not report.bulletin.is_published:
+            return format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:bulletins_vacancyreport_take_back", args=[report.pk]),
+                gettext("Take back from the draft"),
+            )
         if report.state != ReportState.PENDING:
             return "—"
         return format_html(
@@ -90,6 +96,7 @@ class VacancyReportAdmin(ServiceActions, ScopedAdmin):
         return [
             self.object_url("include", "include", self.include_view),
             self.object_url("decline", "decline", self.decline_view),
+            self.object_url("take-back", "take_back", self.take_back_view),
             *super().get_urls(),
         ]
 
@@ -171,6 +178,40 @@ class VacancyReportAdmin(ServiceActions, ScopedAdmin):
             subject=f"{report.group} · {report.places}",
             form=form,
             submit_label=gettext("Decline the report"),
+            cancel_url=self.change_url(report),
+        )
+
+    def take_back_view(self, request, object_id):
+        """Ask before taking an included report's places back out of its draft bulletin."""
+        report = self.object_to_act_on(request, object_id)
+        if report.state != ReportState.INCLUDED:
+            messages.info(request, ReportNotIncluded().message)
+            return redirect(self.change_url(report))
+        if report.bulletin.is_published:
+            messages.error(request, BulletinPublished().message)
+            return redirect(self.change_url(report))
+        form = ConfirmForm(posted(request))
+        response = self.submit(
+            request,
+            form,
+            lambda _data: services.take_back_report(report=report, actor=request.user),
+            done=gettext(
+                "The report is back among those awaiting review; %(bulletin)s no longer holds its places."
+            )
+            % {"bulletin": report.bulletin},
+            then=self.change_url(report),
+        )
+        return response or self.action_form_page(
+            request,
+            title=gettext("Take a report back from a draft bulletin"),
+            intro=gettext(
+                "The report's %(places)s places leave %(bulletin)s, and the report awaits review again: "
+                "include it in a bulletin or decline it."
+            )
+            % {"places": report.places, "bulletin": report.bulletin},
+            subject=f"{report.group} · {report.places}",
+            form=form,
+            submit_label=gettext("Take the report back"),
             cancel_url=self.change_url(report),
         )
 

@@ -433,7 +433,7 @@ class StatisticsView(IntegrationView):
             Referral.objects.filter(
                 place__queue__settlement=settlement, place__queue__birth_year=birth_year, issued_at__gte=since
             )
-            .exclude(status=ReferralStatus.CANCELLED)
+            .exclude(status__in=[ReferralStatus.CANCELLED, ReferralStatus.DECLINED])
             .values_list("place__queue__kind")
             .annotate(n=Count("id"))
             .values_list("place__queue__kind", "n")

@@ -4,6 +4,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from accounts.choices import Role
+from accounts.tests.factories import UserFactory
 from accounts.tests.helpers import code_of, totp_device
 from bulletins.tests.factories import kindergarten_staff
 
@@ -97,3 +99,36 @@ def test_a_specialist_refused_a_national_page_is_sent_back_to_the_admin(client, 
 
     assert response.status_code == 403
     assert f'href="{reverse("admin:index")}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("role_user", ["kindergarten", "operator"])
+def test_desk_staff_without_the_admin_flag_sign_in_at_the_staff_page_and_land_on_their_desk(
+    client, kindergarten_a, role_user
+):
+    """The sign-in page is the staff's, not only the admin's: a desk role needs no ``is_staff`` flag."""
+    if role_user == "kindergarten":
+        user, desk = (
+            kindergarten_staff(kindergarten_a, username="teacher_of_a", is_staff=False),
+            KINDERGARTEN_DESK,
+        )
+    else:
+        user, desk = (
+            UserFactory(username="operator_2", role=Role.CALL_CENTRE, is_staff=False),
+            CALL_CENTRE_DESK,
+        )
+
+    response = sign_in_at_the_admin(client, user)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == desk
+
+
+def test_a_parent_account_cannot_sign_in_at_the_staff_page(client, db):
+    parent = UserFactory(username="a_parent", role=Role.PARENT, is_staff=False)
+
+    response = client.post(
+        reverse("admin:login"), {"username": parent.username, "password": PASSWORD, "next": "/admin/"}
+    )
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session

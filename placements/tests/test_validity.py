@@ -73,11 +73,11 @@ def test_the_application_keeps_access_open_while_another_window_lasts(
     assert child.status == Status.IN_QUEUE
 
 
-def test_an_access_left_behind_by_a_withdrawal_ends_at_the_next_run(waiting_four, bulletin):
+def test_a_withdrawal_ends_the_access_at_once_and_leaves_the_next_run_nothing(waiting_four, bulletin):
     g1 = waiting_four[0]
     application_services.withdraw_application(application=g1, actor=parent_of(g1), now=at(15))
-    assert run(bulletin_tasks.end_priority_windows, at(15, 1)) == 1
     assert g1.accesses.get().status == AccessStatus.ENDED
+    assert run(bulletin_tasks.end_priority_windows, at(15, 1)) == 0
 
 
 def test_an_access_whose_window_ended_does_not_block_the_next_bulletin_before_the_job_runs(
