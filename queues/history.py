@@ -45,9 +45,8 @@ class Anchor:
     last_event_id: int | None
 
 
-@dataclass(frozen=True)
-class EventRow:
-    """What the replay needs of one ``QueueEvent``."""
+class EventRow(NamedTuple):
+    """What the replay needs of one ``QueueEvent`` (a named tuple: thousands are read for one history)."""
 
     id: int
     application_id: int
@@ -56,8 +55,6 @@ class EventRow:
     new_class: int
     submitted_at: datetime.datetime
     at: datetime.datetime
-
-    FIELDS = ("id", "application_id", "cause", "old_class", "new_class", "submitted_at", "at")
 
 
 class Step(NamedTuple):

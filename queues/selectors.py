@@ -232,35 +232,54 @@ class _Row:
     Every position shown to a parent, an operator or a service starts with this
     read (issue 11: a look-up's p99 under 2 ms). Built by the ORM, the same query
     cost more in compiling the statement and instantiating through ``select_related``
-    than in PostgreSQL; here the columns come from the models' own fields, so the
-    rows are the same model instances the ORM would make.
+    than in PostgreSQL; here the columns come from the models' own fields, and each
+    value passes the converters the ORM would apply (none on PostgreSQL; dates and
+    times on the embedded SQLite), so the rows are the model instances the ORM makes.
     """
 
     MODELS = (QueueEntry, Queue, Settlement)
+    ALIASES = ("entry", "queue", "settlement")
 
     def __init__(self) -> None:
         self.fields = [[field.attname for field in model._meta.concrete_fields] for model in self.MODELS]
-        aliases = ("entry", "queue", "settlement")
-        columns = ", ".join(
-            f'{alias}."{field.column}"'
-            for alias, model in zip(aliases, self.MODELS, strict=True)
+        columns = [
+            field.get_col(alias)
+            for alias, model in zip(self.ALIASES, self.MODELS, strict=True)
             for field in model._meta.concrete_fields
-        )
+        ]
+        self.converters = [
+            (index, column, converters)
+            for index, column in enumerate(columns)
+            if (converters := connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        ]
         entry_table = QueueEntry._meta.db_table
         expiry_due = _EXPIRY_DUE_SQL.format(table=entry_table, entry="entry")
+        selected = ", ".join(f'{column.alias}."{column.target.column}"' for column in columns)
         self.sql = (
             # Names of our models' tables and columns only; every value is a parameter.
-            f"SELECT {columns}, {expiry_due} FROM {entry_table} entry"  # noqa: S608
+            f"SELECT {selected}, {expiry_due} FROM {entry_table} entry"  # noqa: S608
             f" JOIN {Queue._meta.db_table} queue ON queue.id = entry.queue_id"
             f" JOIN {Settlement._meta.db_table} settlement ON settlement.id = queue.settlement_id"
-            " WHERE entry.application_id = ANY(%s) AND entry.left_at IS NULL"
+            " WHERE entry.application_id IN ({ids}) AND entry.left_at IS NULL"
             " ORDER BY entry.application_id, queue.kind"
         )
 
     def entries(self, application_ids: list[int], *, today) -> list[QueueEntry]:
+        if not application_ids:
+            return []
+        ids = ", ".join(["%s"] * len(application_ids))  # IN, not ANY: the embedded SQLite reads it too
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, [today, application_ids])
-            return [self._entry(row) for row in cursor.fetchall()]
+            cursor.execute(self.sql.format(ids=ids), [today, *application_ids])
+            return [self._entry(self._converted(row)) for row in cursor.fetchall()]
+
+    def _converted(self, row: tuple) -> tuple:
+        if not self.converters:
+            return row
+        values = list(row)
+        for index, column, converters in self.converters:
+            for converter in converters:
+                values[index] = converter(values[index], column, connection)
+        return tuple(values)
 
     def _entry(self, row: tuple) -> QueueEntry:
         values, start = [], 0
@@ -273,7 +292,7 @@ class _Row:
         )
         Queue.settlement.field.set_cached_value(queue, settlement)
         QueueEntry.queue.field.set_cached_value(entry, queue)
-        entry.expiry_due = row[-1]
+        entry.expiry_due = bool(row[-1])
         return entry
 
 
@@ -436,7 +455,7 @@ def position_histories(
     by_queue = defaultdict(list)
     if ranges:
         rows = QueueEvent.objects.filter(reduce(or_, ranges)).order_by("queue_id", "-id")
-        for queue_id, *row in rows.values_list("queue_id", *history.EventRow.FIELDS):
+        for queue_id, *row in rows.values_list("queue_id", *history.EventRow._fields):
             by_queue[queue_id].append(history.EventRow(*row))
     return [
         history.replay(
