@@ -505,6 +505,14 @@ class Rush:
     applicant_ids: set[int]
 
 
+def save_codes_valid_from_now(rush: Rush) -> None:
+    """Store the rush's one-time codes valid from now: the set-up may take longer than a code lives."""
+    now = clock.now()
+    for code in rush.codes:
+        code.created_at, code.expires_at = now, now + CODE_LIFETIME
+    OneTimeCode.objects.bulk_create(rush.codes)
+
+
 def _claim_reference(server: Server, largest: Queue) -> Load:
     """The conditional UPDATE alone (``bench.views.claim``), as many at once as the first rush presses.
 
@@ -523,10 +531,7 @@ def _claim_reference(server: Server, largest: Queue) -> Load:
 
 def _rush(server: Server, rush: Rush, claims: Load, *, in_flight: int, capacity: list[Row]) -> Row:
     """``RUSH_PARENTS`` parents press Get referral on ``RUSH_PLACES`` places, ``in_flight`` at a time."""
-    now = clock.now()
-    for code in rush.codes:  # valid from now: the set-up may take longer than a code lives
-        code.created_at, code.expires_at = now, now + CODE_LIFETIME
-    OneTimeCode.objects.bulk_create(rush.codes)
+    save_codes_valid_from_now(rush)
     token = secrets.token_hex(16)  # a CSRF secret: 32 characters, as Django's cookie holds it
     with CpuMeter(server.process) as cpu:
         prefix = _locust(

@@ -147,10 +147,7 @@ def _presses(client, largest, rng) -> Callable[[], object]:
     """Each call is one parent's press on a place open to all: a referral or "no place left"."""
     from django.conf import settings
 
-    from accounts.models import OneTimeCode
-    from accounts.services import CODE_LIFETIME
     from bench import http
-    from core import clock
 
     rush = http.prepare_rush(largest, rng, exclude=set())
     presses = iter(rush.presses)
@@ -158,10 +155,7 @@ def _presses(client, largest, rng) -> Callable[[], object]:
 
     def request():
         if not codes_saved:  # valid from the first press: the pages profiled before may take minutes
-            now = clock.now()
-            for code in rush.codes:
-                code.created_at, code.expires_at = now, now + CODE_LIFETIME
-            OneTimeCode.objects.bulk_create(rush.codes)
+            http.save_codes_valid_from_now(rush)
             codes_saved.append(True)
         press = next(presses)
         client.cookies.clear()

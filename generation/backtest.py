@@ -44,15 +44,7 @@ CAPACITY_CHANGE = 0.1
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
-    if mean <= 0:
-        return 0
-    if mean > 50:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, k, product = math.exp(-mean), 0, rng.random()
-    while product > limit:
-        k += 1
-        product *= rng.random()
-    return k
+    return estimate.poisson(rng, mean, normal_above=50)
 
 
 @dataclass

@@ -200,11 +200,15 @@ def monthly_flows(
     return Flows(months=tuple(months))
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson count of ``mean``: the places of a month vary around the month recorded."""
+def poisson(rng: random.Random, mean: float, *, normal_above: float = 30) -> int:
+    """A Poisson count of ``mean``: the places of a month vary around the month recorded.
+
+    Above ``normal_above`` it is drawn from its normal approximation; the back-test
+    (``generation.backtest``) draws its known process with this sampler too.
+    """
     if mean <= 0:
         return 0
-    if mean > 30:
+    if mean > normal_above:
         return max(0, round(rng.gauss(mean, math.sqrt(mean))))
     limit, count, product = math.exp(-mean), 0, rng.random()
     while product > limit:
@@ -264,7 +268,7 @@ def access_time(
         if k > 1 and k % WINDOW_MONTHS == 1:
             scale *= math.exp(rng.gauss(0.0, YEARLY_CHANGE))
         places, stay, net, into_own, out_of_own = drawn
-        given = _poisson(rng, places * scale)
+        given = poisson(rng, places * scale)
         threshold += month_days
         ahead = max(
             0.0, (ahead + _later_than(into_own, threshold) - _later_than(out_of_own, threshold)) * stay
