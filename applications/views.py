@@ -29,7 +29,7 @@ from core.ratelimit import within_limit
 from directory import selectors as directory_selectors
 from directory.models import Settlement
 from queues.explanation import explain
-from queues.history_words import entry_histories, entry_history
+from queues.history_words import entry_history, short_histories
 from queues.selectors import positions_of_application, positions_of_applications
 from registers.persons import RegisterUnavailable
 
@@ -58,7 +58,7 @@ def _positions_for_display(positions, *, application: Application | None = None)
     """
     shown = []
     number = application.number if application else None
-    histories = entry_histories([p.entry for p in positions]) if number else [None] * len(positions)
+    histories = short_histories([p.entry for p in positions]) if number else [None] * len(positions)
     estimates = selectors.wait_estimates(application, positions) if number else [None] * len(positions)
     for position, history, estimate in zip(positions, histories, estimates, strict=True):
         sentences = explain(position.standing)
@@ -286,7 +286,7 @@ def position_history(request, number, kind):
     entry = application.queue_entries.select_related("queue").filter(queue__kind=kind).first()
     if entry is None:
         raise Http404
-    context = {"application": application, "entry": entry, "history": entry_history(entry, days=None)}
+    context = {"application": application, "entry": entry, "history": entry_history(entry)}
     return render(request, "applications/position_history.html", context)
 
 

@@ -15,7 +15,7 @@ from core import clock
 from placements.selectors import active_referral
 from queues.choices import BenefitClass
 from queues.explanation import explain
-from queues.history_words import entry_histories
+from queues.history_words import short_histories
 from queues.selectors import positions_of_application
 
 from .choices import TokenRole
@@ -68,7 +68,7 @@ def lookup_answer(application: Application) -> dict:
     now = clock.now()
     referral = active_referral(application)
     positions = positions_of_application(application.pk)
-    histories = entry_histories([position.entry for position in positions])
+    histories = short_histories([position.entry for position in positions])
     estimates = wait_estimates(application, positions)
     return {
         "number": application.number,

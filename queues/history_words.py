@@ -17,7 +17,7 @@ from core import clock
 from . import selectors
 from .choices import BenefitClass
 from .choices import QueueEventCause as Cause
-from .history import CLOSER, Day, Step, by_day, totals
+from .history import CLOSER, JOIN_MARGIN, Day, Step, by_day, totals
 
 OUT_OF_TURN, FIRST_TURN, GENERAL = BenefitClass.OUT_OF_TURN, BenefitClass.FIRST_TURN, BenefitClass.GENERAL
 TOTALS_DAYS = 30
@@ -200,14 +200,21 @@ def day_in_words(day: Day) -> dict:
     }
 
 
-def history_in_words(steps: list[Step], *, now: datetime.datetime, days: int | None = None) -> dict:
-    """The history of one entry in one queue: its ``days`` latest days (all by default), and 30-day totals."""
+def history_in_words(
+    steps: list[Step], *, now: datetime.datetime, days: int | None = None, complete: bool = True
+) -> dict:
+    """The history of one entry in one queue: its ``days`` latest days (all by default), and 30-day totals.
+
+    ``complete`` is False when ``steps`` are only the latest part of the history
+    (a short history reads the last 30 days): the whole one then holds more.
+    """
     moved = totals(steps, since=now - datetime.timedelta(days=TOTALS_DAYS))
     all_days = by_day(steps)
     shown = all_days if days is None else all_days[:days]
     return {
         "days": [day_in_words(day) for day in shown],
         "more_days": len(all_days) - len(shown),
+        "complete": complete,
         "last_30_days": {
             "closer": moved.closer,
             "further": moved.further,
@@ -229,12 +236,24 @@ def history_in_words(steps: list[Step], *, now: datetime.datetime, days: int | N
     }
 
 
-def entry_history(entry, *, days: int | None = SHORT_DAYS) -> dict:
-    """The history of a ``QueueEntry`` in words: its latest ``days`` days (None: all of them)."""
-    return history_in_words(selectors.position_history(entry), now=clock.now(), days=days)
+def entry_history(entry) -> dict:
+    """The whole history of a ``QueueEntry`` in words, every day since it joined (the history page)."""
+    return history_in_words(selectors.position_history(entry), now=clock.now())
 
 
-def entry_histories(entries, *, days: int | None = SHORT_DAYS) -> list[dict]:
-    """The short histories of entries loaded by ``selectors`` (settled), in two statements for all."""
+def short_histories(entries) -> list[dict]:
+    """The short histories of entries loaded by ``selectors`` (settled), in two statements for all.
+
+    Only the last 30 days are replayed (the totals' window), not every event since
+    the entry joined: at the back of a large queue a year is thousands of events,
+    and the application page and the API look-up show five days. ``more_days``
+    counts the window's days not shown; ``complete`` says whether the entry
+    joined within the window, so that nothing older exists.
+    """
     now = clock.now()
-    return [history_in_words(steps, now=now, days=days) for steps in selectors.position_histories(entries)]
+    since = now - datetime.timedelta(days=TOTALS_DAYS)
+    replayed = selectors.position_histories(entries, since=[since] * len(entries))
+    return [
+        history_in_words(steps, now=now, days=SHORT_DAYS, complete=entry.joined_at - JOIN_MARGIN >= since)
+        for entry, steps in zip(entries, replayed, strict=True)
+    ]

@@ -96,3 +96,33 @@ def test_another_family_cannot_read_the_history(client, other_parent, applicatio
     client.force_login(other_parent.user, backend=PARENT_BACKEND)
     whole = reverse("applications:position_history", args=[application.number, "general"])
     assert client.get(whole).status_code == 404
+
+
+def test_the_page_replays_only_the_last_30_days_and_still_links_to_what_came_before(
+    parent_client, parent, application, ahead, clock
+):
+    """At the back of a large queue a year is thousands of events: the page reads a month of them."""
+    enrol_one_a_day(ahead[:2], clock, parent_client, parent)
+    clock.shift(datetime.timedelta(days=40))
+    enrol_one_a_day(ahead[2:3], clock, parent_client, parent)
+    parent_client.cookies["django_language"] = "ru"
+    detail = parent_client.get(reverse("applications:detail", args=[application.number])).text
+    whole = reverse("applications:position_history", args=[application.number, "general"])
+
+    assert detail.count("зачислен в детский сад") == 1
+    assert "С места 7 на место 6." in detail
+    assert "встало в очередь" not in detail
+    assert f'href="{whole}"' in detail
+    history = parent_client.get(whole).text
+    assert history.count("зачислен в детский сад") == 3
+    assert "Ваше заявление встало в очередь на место 9." in history
+
+
+def test_a_history_all_within_the_window_has_no_link_to_more(
+    parent_client, parent, application, ahead, clock
+):
+    enrol_one_a_day(ahead[:2], clock, parent_client, parent)
+    detail = parent_client.get(reverse("applications:detail", args=[application.number])).text
+    whole = reverse("applications:position_history", args=[application.number, "general"])
+
+    assert f'href="{whole}"' not in detail

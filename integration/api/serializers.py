@@ -118,8 +118,15 @@ class HistoryTotalsSerializer(serializers.Serializer):
 
 
 class PositionHistorySerializer(serializers.Serializer):
-    days = HistoryDaySerializer(many=True, help_text="The latest days with a change, newest first.")
-    more_days = serializers.IntegerField(help_text="How many earlier days with a change are not listed.")
+    days = HistoryDaySerializer(
+        many=True, help_text="The latest days with a change in the last 30 days (at most 5), newest first."
+    )
+    more_days = serializers.IntegerField(
+        help_text="How many earlier days with a change in the last 30 days are not listed."
+    )
+    complete = serializers.BooleanField(
+        help_text="False when the application joined before the last 30 days: its whole history holds more."
+    )
     last_30_days = HistoryTotalsSerializer()
 
 

@@ -105,6 +105,7 @@ def test_the_look_up_says_how_the_position_moved_and_why(call_centre_client, set
     ]
     assert queue["history"]["last_30_days"]["closer"] == 1
     assert queue["history"]["more_days"] == 0
+    assert queue["history"]["complete"] is True
 
 
 def test_the_look_up_gives_the_wait_estimate_in_the_shape_of_the_schema(call_centre_client, settlement_a):
