@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -17,13 +18,16 @@ from accounts.models import Applicant
 from audit.models import AuditEvent
 from audit.vocabulary import AuditAction, label_of
 from core import clock
+from core.prepared import Prepared
+from directory.models import Kindergarten, Settlement
 from queues.estimate_words import wait_estimates_in_words
-from queues.models import QueueEntry
+from queues.models import Queue, QueueEntry
 from queues.selectors import positions_of_entries, settled_entries
 
 from . import age, numbers
 from .choices import BenefitCategory, Channel, RegisterCheck, Verification
 from .models import Application, BenefitDocument, Child, Guardianship
+from .panels import panel_states
 
 #: The documents that make a PMPK conclusion held, exempting the child from the age limit (RULES.md 4):
 #: pending or confirmed, as when applying.
@@ -212,6 +216,86 @@ def own_application(applicant: Applicant, number: str) -> Application | None:
     if found is not None:
         found.applicant = applicant  # the signed-in parent's own row: a page that names it reads it no more
     return found
+
+
+#: What an application's own page shows, as versions of the rows it reads: each row's ``xmin``
+#: (PostgreSQL gives a row a new one on every update), each queue's version (positions, histories and
+#: estimates follow it), the application's newest audit event (its history only grows).
+_ROWS_SQL = """
+    SELECT {applications}.xmin::text || '/' || c.xmin::text || '/' || s.xmin::text
+        || '/' || COALESCE((SELECT string_agg(g.xmin::text, ',') FROM {guardianships} AS g
+            WHERE g.applicant_id = {applications}.applicant_id AND g.child_id = c.id), '')
+        || '/' || COALESCE((SELECT string_agg(d.id::text || ':' || d.xmin::text, ',' ORDER BY d.id)
+            FROM {documents} AS d WHERE d.application_id = {applications}.id), '')
+        || '/' || COALESCE((SELECT string_agg(e.id::text || ':' || e.xmin::text || ':' || q.version::text,
+            ',' ORDER BY e.id) FROM {entries} AS e JOIN {queues} AS q ON q.id = e.queue_id
+            WHERE e.application_id = {applications}.id), '')
+        || '/' || COALESCE((SELECT string_agg(k.id::text || ':' || k.xmin::text, ',' ORDER BY k.id)
+            FROM {preferred} AS p JOIN {kindergartens} AS k ON k.id = p.kindergarten_id
+            WHERE p.application_id = {applications}.id), '')
+        || '/' || COALESCE((SELECT max(v.id) FROM {events} AS v
+            WHERE v.target_type = %s AND v.target_id = {applications}.id::text)::text, '')
+    FROM {children} AS c, {settlements} AS s
+    WHERE c.id = {applications}.child_id AND s.id = {applications}.settlement_id
+"""
+
+
+def _states_query(applicant_id: int, now: datetime.datetime) -> QuerySet:
+    """Each of the parent's applications with what its pages show, as versions (``_ROWS_SQL``, panels)."""
+    quote = connection.ops.quote_name
+    rows = _ROWS_SQL.format(
+        applications=quote(Application._meta.db_table),
+        children=quote(Child._meta.db_table),
+        settlements=quote(Settlement._meta.db_table),
+        guardianships=quote(Guardianship._meta.db_table),
+        documents=quote(BenefitDocument._meta.db_table),
+        entries=quote(QueueEntry._meta.db_table),
+        queues=quote(Queue._meta.db_table),
+        preferred=quote(Application.preferred_kindergartens.through._meta.db_table),
+        kindergartens=quote(Kindergarten._meta.db_table),
+        events=quote(AuditEvent._meta.db_table),
+    )
+    return (
+        Application.objects.filter(applicant_id=applicant_id)
+        .order_by("pk")
+        .values_list(
+            "number",
+            RawSQL(f"({rows})", (Application._meta.label_lower,)),  # noqa: S611 - table names from _meta only
+            *panel_states(now),
+        )
+    )
+
+
+_application_state = Prepared(
+    lambda applicant_id, number, now: _states_query(applicant_id, now).filter(number=number),
+    applicant_id=int,
+    number=str,
+    now=datetime.datetime,
+)
+_cabinet_state = Prepared(_states_query, applicant_id=int, now=datetime.datetime)
+
+
+def page_state(applicant: Applicant, number: str, *, now: datetime.datetime) -> tuple | None:
+    """What the parent's application page shows, as versions read in one statement compiled once a
+    process: the key of the page in the cache (``core.pagecache.private_page``), so a page is served
+    again only while nothing on it has changed. None for a number that is not this parent's.
+
+    None too where rows carry no version (the embedded SQLite of ``make run``): the page is then
+    rendered every time.
+    """
+    normalised = numbers.normalise(number)
+    if connection.vendor != "postgresql" or normalised is None:
+        return None
+    found = _application_state.rows(applicant_id=applicant.pk, number=normalised, now=now)
+    return found[0] if found else None
+
+
+def cabinet_state(applicant: Applicant, *, now: datetime.datetime) -> tuple | None:
+    """``page_state`` of every application of the parent: what "My applications" shows, in one statement
+    (None where rows carry no version)."""
+    if connection.vendor != "postgresql":
+        return None
+    return tuple(_cabinet_state.rows(applicant_id=applicant.pk, now=now))
 
 
 def documents_of(application: Application) -> QuerySet[BenefitDocument]:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -24,7 +25,7 @@ from core.addresses import client_address
 from core.dates import format_datetime
 from core.errors import DomainError
 from core.forms import add_service_error
-from core.pagecache import shared_page
+from core.pagecache import private_page, shared_page
 from core.ratelimit import within_limit
 from directory import selectors as directory_selectors
 from directory.models import Settlement
@@ -45,6 +46,9 @@ CHECK_WINDOW_SECONDS = 10 * 60
 #: How long a rendered check page is kept: it is keyed by the state it shows, so this only bounds
 #: how long a page made by the previous release's templates can be served after a deployment.
 CHECK_PAGE_SECONDS = 10 * 60
+#: The same bound for a parent's own application page, kept under everything it shows (``page_state``)
+#: and the day (estimates and expiries turn at midnight).
+OWN_PAGE_SECONDS = 10 * 60
 
 
 # --- the cabinet ----------------------------------------------------------------------
@@ -95,7 +99,25 @@ def _own_application_or_404(request, number: str) -> Application:
 @never_cache
 @parent_required
 def cabinet(request):
-    """My applications: each with its status and its position in every queue, explained."""
+    """My applications: each with its status and its position in every queue, explained.
+
+    Served again from the cache while everything it shows is unchanged (``selectors.cabinet_state``).
+    """
+    now = clock.now()
+    return private_page(
+        request,
+        state=_dated(selectors.cabinet_state(request.applicant, now=now), now),
+        seconds=OWN_PAGE_SECONDS,
+        render=lambda: _cabinet_page(request),
+    )
+
+
+def _dated(state: tuple | None, now) -> tuple | None:
+    """A page's state with its day: expiries, estimates and a referral's validity turn at midnight."""
+    return None if state is None else (state, timezone.localdate(now))
+
+
+def _cabinet_page(request) -> HttpResponse:
     applications = list(selectors.applications_of(request.applicant))
     positions = positions_of_applications(application.pk for application in applications)
     rows = [
@@ -250,7 +272,21 @@ def _settlement_search(request):
 @parent_required
 @require_http_methods(["GET", "POST"])
 def detail(request, number):
-    """One application: status, positions explained, documents, and everything that happened to it."""
+    """One application: status, positions explained, documents, and everything that happened to it.
+
+    Served again from the cache while everything it shows is unchanged (``selectors.page_state``):
+    on bulletin day a parent reloads this page again and again.
+    """
+    if request.method == "GET":
+        now = clock.now()
+        state = selectors.page_state(request.applicant, number, now=now)
+        if state is not None:
+            return private_page(
+                request,
+                state=_dated(state, now),
+                seconds=OWN_PAGE_SECONDS,
+                render=lambda: _detail_page(request, _own_application_or_404(request, number)),
+            )
     application = _own_application_or_404(request, number)
     form = DocumentForm(*_submitted(request))
     if request.method == "POST" and form.is_valid():
@@ -264,6 +300,10 @@ def detail(request, number):
                 _("The document is attached. A specialist checks it; the submission time stays the same."),
             )
             return redirect("applications:detail", number=application.number)
+    return _detail_page(request, application, form)
+
+
+def _detail_page(request, application: Application, form: DocumentForm | None = None) -> HttpResponse:
     positions = positions_of_application(application.pk)
     documents = selectors.documents_of(application)
     context = {
@@ -273,7 +313,7 @@ def detail(request, number):
         "benefit_pending": any(document.verification == Verification.PENDING for document in documents),
         "history": selectors.application_history(application),
         "awaiting_register": selectors.awaits_register_check(application),
-        "form": form if application.is_active else None,
+        "form": (form or DocumentForm()) if application.is_active else None,
     }
     return render(request, "applications/detail.html", context)
 

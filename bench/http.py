@@ -27,6 +27,7 @@ as ``placements.views.confirm`` expects it.
 
 import contextlib
 import datetime
+import hashlib
 import json
 import os
 import random
@@ -280,7 +281,11 @@ class Visit:
 
 
 def parent_visit(path: str, session_key: str) -> Visit:
-    return Visit(path, headers=(("Cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}"),))
+    """A signed-in parent's browser asking for ``path``: its session cookie and the CSRF cookie the
+    sign-in form left (one secret a browser, so the same parent's pages carry the same one)."""
+    csrf_secret = hashlib.sha256(session_key.encode()).hexdigest()[:32]
+    cookies = f"{settings.SESSION_COOKIE_NAME}={session_key}; {settings.CSRF_COOKIE_NAME}={csrf_secret}"
+    return Visit(path, headers=(("Cookie", cookies),))
 
 
 @dataclass(frozen=True)

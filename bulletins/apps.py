@@ -11,8 +11,8 @@ class BulletinsConfig(AppConfig):
         from applications.withdrawals import register_give_up
 
         from . import tasks  # noqa: F401 (registers the tasks that services enqueue by name)
-        from .panels import openings_panel
+        from .panels import openings_panel, openings_version
         from .services import give_up_accesses
 
-        register_panel(openings_panel)
+        register_panel(openings_panel, state=openings_version)
         register_give_up(give_up_accesses)

@@ -8,7 +8,9 @@ Only on the application's own page (``open_places``), never in the cabinet's
 list, whose query budget stays fixed.
 """
 
-from django.db.models import F
+import datetime
+
+from django.db.models import Expression, F, OuterRef, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -29,13 +31,22 @@ def openings_panel(application, *, open_places: bool = False) -> SafeString:
 
 def recent_openings(application) -> list[Opening]:
     """The newest publications in the queues the application stands in, since it joined each: one query."""
-    found = Opening.objects.filter(
+    return list(_openings_of(application).select_related("queue__settlement").order_by("-seq")[:SHOWN])
+
+
+def openings_version(now: datetime.datetime) -> tuple[Expression, ...]:
+    """What ``openings_panel`` shows changes only with the newest of those publications: an entry of the
+    log is never rewritten once published."""
+    return (Subquery(_openings_of(OuterRef("pk")).order_by("-seq").values("seq")[:1]),)
+
+
+def _openings_of(application) -> QuerySet[Opening]:
+    return Opening.objects.filter(
         kind=OpeningKind.PUBLISHED,
         queue__entries__application=application,
         queue__entries__left_at__isnull=True,
         at__gte=F("queue__entries__joined_at"),
     )
-    return list(found.select_related("queue__settlement").order_by("-seq")[:SHOWN])
 
 
 def _line(entry: Opening, number: str) -> dict:

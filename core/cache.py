@@ -12,7 +12,7 @@ almost nothing. What was written to memory meanwhile is not copied back.
 import logging
 
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -25,6 +25,27 @@ REDIS_SOCKET_TIMEOUT = 0.25  # seconds, to connect and to read; Redis answers in
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's client, keeping one ``redis.Redis`` for each pool instead of making one a call.
+
+    Making one fills its table of reply handlers, hundreds of entries: two cache
+    calls of a page served from the cache cost more in that than in Redis
+    (docs/performance.md). A ``redis.Redis`` holds no connection of its own; it
+    borrows from its pool, and is safe to share between threads.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FallbackRedisCache(RedisCache):
     def __init__(self, server, params):
         options = {
@@ -33,6 +54,7 @@ class FallbackRedisCache(RedisCache):
             **params.get("OPTIONS", {}),
         }
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = ReusedClientRedisCacheClient
         location = server if isinstance(server, str) else ",".join(server)
         # One breaker per process, whichever thread's cache object (Django makes one per thread) trips it.
         self._breaker = breaker_for(f"cache {location}", name="Redis cache", logger=logger)

@@ -8,6 +8,12 @@ versions, the time the area figures were counted); cached under all three it
 is the page this request would render. Only pages that are the same for every
 visitor are kept: a signed-in person's menu, or a message waiting to be shown
 to this visitor alone, never enters the cache and never comes out of it.
+
+A signed-in parent's own pages (``private_page``) are kept apart, under the
+user and the session's CSRF secret as well: the page carries a token of that
+secret in its forms, so it is served again only to the browser it was made
+for, and only while everything it shows (the ``state`` the view reads in one
+statement) is unchanged.
 """
 
 import hashlib
@@ -37,19 +43,42 @@ def shared_page(
     read from the query, normalised, in ``state``, so nobody can fill the cache
     with copies of one page.
     """
-    key = _key(address or request.get_full_path(), state) if is_shared(request) else None
-    content = cache.get(key) if key else None
-    if content is not None:
-        return HttpResponse(content)
-    response = render()
-    if key and response.status_code == 200:
-        cache.set(key, response.content, seconds)
-    return response
+    if not is_shared(request):
+        return render()
+    return _cached(_key(address or request.get_full_path(), state), seconds, render)
+
+
+def private_page(
+    request: HttpRequest, *, state: Hashable | None, seconds: int, render: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """The signed-in person's page cached for this user, CSRF secret, address, language and ``state``.
+
+    ``state`` None (a database whose rows carry no version) renders every time.
+    Without a CSRF secret yet (its first page) or with a message waiting, the
+    page is rendered and not kept: the next request has the secret the page's
+    forms were signed with.
+    """
+    secret = request.META.get("CSRF_COOKIE")
+    if state is None or not secret or len(messages.get_messages(request)):
+        return render()
+    key = _key(request.get_full_path(), ("private", request.user.pk, secret, state))
+    return _cached(key, seconds, render)
 
 
 def is_shared(request: HttpRequest) -> bool:
     """Whether this visitor sees what every visitor sees: signed out, no message waiting for them."""
     return not request.user.is_authenticated and not len(messages.get_messages(request))
+
+
+def _cached(key: str, seconds: int, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """The page kept under ``key``, else ``render()``, kept when it is a 200 (never a refusal or an error)."""
+    content = cache.get(key)
+    if content is not None:
+        return HttpResponse(content)
+    response = render()
+    if response.status_code == 200:
+        cache.set(key, response.content, seconds)
+    return response
 
 
 def _key(address: str, state: Hashable) -> str:

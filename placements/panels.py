@@ -8,13 +8,21 @@ these can exist, so an application in none of those states costs no query
 priority window are looked for only where asked (``open_places=True``, the application's own page).
 """
 
+import datetime
+
+from django.db import connection
+from django.db.models import Exists, Expression, OuterRef
+from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from applications.choices import Status
+from applications.models import Application
 from bulletins import selectors as bulletin_selectors
+from bulletins.models import Access
 from core import clock
 from core.dates import last_day
+from directory.models import Kindergarten
 from placements import selectors
 from placements.models import Referral
 
@@ -44,3 +52,31 @@ def _state(application, open_places: bool) -> dict:
     if open_places and application.status == Status.IN_QUEUE:
         state["open_to_all"] = bulletin_selectors.takeable_places_for(application, now=now).exists()
     return state
+
+
+#: The application's referrals with their kindergartens, and its accesses, as row versions (``xmin``).
+_ROWS_SQL = """
+    SELECT (SELECT string_agg(r.id::text || ':' || r.xmin::text || ':' || k.xmin::text, ',' ORDER BY r.id)
+                FROM {referrals} AS r JOIN {kindergartens} AS k ON k.id = r.kindergarten_id
+                WHERE r.application_id = {applications}.id)
+        || '/' || COALESCE((SELECT string_agg(x.id::text || ':' || x.xmin::text, ',' ORDER BY x.id)
+                FROM {accesses} AS x WHERE x.application_id = {applications}.id), '')
+"""
+
+
+def referral_state_version(now: datetime.datetime) -> tuple[Expression, ...]:
+    """What ``referral_state`` shows changes only with these: the rows it reads, and at ``now`` whether
+    an access still runs and whether a place is open to the application. (A referral expires at
+    midnight: the page's key holds the day.)"""
+    quote = connection.ops.quote_name
+    rows = _ROWS_SQL.format(
+        referrals=quote(Referral._meta.db_table),
+        kindergartens=quote(Kindergarten._meta.db_table),
+        accesses=quote(Access._meta.db_table),
+        applications=quote(Application._meta.db_table),
+    )
+    return (
+        RawSQL(f"({rows})", ()),  # noqa: S611 - table names from _meta only
+        Exists(bulletin_selectors.open_accesses(OuterRef("pk"), now=now)),
+        Exists(bulletin_selectors.takeable_places_for(OuterRef(OuterRef("pk")), now=now)),
+    )

@@ -25,13 +25,16 @@ from queues.models import Queue
 BIRTH_DATES = (datetime.date(2022, 4, 12), datetime.date(2021, 6, 1), datetime.date(2023, 5, 5))
 EXTRA_DOCUMENTS = (BenefitCategory.TEACHER, BenefitCategory.ORPHAN, BenefitCategory.DISABLED_PARENT)
 
-#: user with applicant; applications; queue entries with their queues (the session comes from the cache)
-CABINET_QUERIES = 3
-#: user with applicant; application; queue entries; documents; history; preferred
+#: user with applicant; the page's state (its key in the page cache, ``selectors.cabinet_state``);
+#: applications; queue entries with their queues (the session comes from the cache). A second look
+#: served from the cache reads the first two alone (placements/tests/test_pages_cache.py).
+CABINET_QUERIES = 4
+#: user with applicant; the page's state (``selectors.page_state``); application; queue entries;
+#: documents; history; preferred
 #: kindergartens; places open to all; the position histories (their starting counts, their events);
 #: the openings in its queues (bulletins' panel, the public log); the wait estimates on a cold cache
 #: (whether a PMPK conclusion exempts the child from ageing out, the queues' first events, their last year)
-DETAIL_QUERIES = 13
+DETAIL_QUERIES = 14
 
 
 pytestmark = [pytest.mark.clock(NOW), pytest.mark.usefixtures("clock")]

@@ -1,0 +1,170 @@
+"""A parent's own pages served again from the cache show what they would show now (issue 11).
+
+The application page and "My applications" are kept under everything they show
+(``applications.selectors.page_state``), so each change below must reach the
+next look at once, whichever writer made it. Each test first looks twice, so
+that the page is in the cache before the change.
+"""
+
+import datetime
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from applications import services as application_services
+from applications.choices import BenefitCategory
+from applications.tests.factories import document
+from bulletins.models import Bulletin
+from bulletins.tests.factories import at, parent_of
+from placements.tests.factories import take
+from placements.tests.pages import AN_HOUR_LATER, places_url, signed_in
+from queues.choices import LeaveReason
+from queues.services import leave_queues
+
+CABINET = reverse("applications:cabinet")
+
+pytestmark = [
+    pytest.mark.clock(AN_HOUR_LATER, tick=True),
+    pytest.mark.usefixtures("english_pages", "postgresql_only"),
+]
+
+
+@pytest.fixture
+def postgresql_only(db):
+    """Rows carry versions (``xmin``) only in PostgreSQL; on SQLite these pages are never kept."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the page cache keys on PostgreSQL's row versions")
+
+
+def detail_url(application) -> str:
+    return reverse("applications:detail", args=[application.number])
+
+
+def kept(client, url: str) -> str:
+    """The page, after looks that put it in the cache (the first one only sets the CSRF cookie)."""
+    client.get(url)
+    client.get(url)
+    return client.get(url).content.decode()
+
+
+def test_a_page_looked_at_again_is_the_same_page_read_in_three_statements(
+    client, waiting_four, place, django_assert_max_num_queries
+):
+    g3 = waiting_four[2]
+    signed_in(client, g3)
+    for url in (detail_url(g3), CABINET):
+        first = kept(client, url)
+        with django_assert_max_num_queries(3):  # the session's user, the page's state, nothing else
+            again = client.get(url).content.decode()
+        assert again == first
+
+
+def test_a_withdrawal_ahead_moves_the_position_at_once(client, waiting_four, place):
+    g4 = waiting_four[3]
+    signed_in(client, g4)
+    before = {url: kept(client, url) for url in (detail_url(g4), CABINET)}
+
+    leave_queues(application_id=waiting_four[2].pk, reason=LeaveReason.WITHDRAWN, now=AN_HOUR_LATER)
+
+    for url, page in before.items():
+        assert "Position 4 of 4 in this queue." in page
+        assert "Position 3 of 3 in this queue." in client.get(url).content.decode()
+
+
+def test_a_referral_taken_is_on_the_page_at_once(client, waiting_four, place):
+    g1 = waiting_four[0]
+    signed_in(client, g1)
+    before = kept(client, detail_url(g1))
+    assert "You may take a referral until the end of 18.12.2026" in before
+
+    referral = take(g1, place, now=AN_HOUR_LATER)
+
+    page = client.get(detail_url(g1)).content.decode()
+    assert f"Referral {referral.display_number} to {referral.kindergarten.name}" in page
+    assert "You may take a referral until" not in page
+
+
+def test_places_open_to_everyone_when_the_window_ends_though_no_row_changed(client, waiting_four, place):
+    """A window that ends in the afternoon: the page kept at 14:50 is not served at 15:01."""
+    Bulletin.objects.filter(pk=place.bulletin_id).update(priority_until=at(18, 15))
+    g3 = waiting_four[2]
+    with time_machine.travel(at(18, 14, minute=50), tick=False):
+        signed_in(client, g3)
+        assert places_url(g3) not in kept(client, detail_url(g3))
+    with time_machine.travel(at(18, 15, minute=1), tick=False):
+        page = client.get(detail_url(g3)).content.decode()
+    assert "open to everyone" in page
+    assert places_url(g3) in page
+
+
+def test_a_document_confirmed_by_the_department_shows_as_confirmed(client, waiting_four, place, specialist_a):
+    g4 = waiting_four[3]
+    upload = document(BenefitCategory.TEACHER, issued_on=datetime.date(2026, 11, 20))
+    attached = application_services.add_benefit_document(application=g4, upload=upload, actor=parent_of(g4))
+    signed_in(client, g4)
+    assert "Awaiting verification" in kept(client, detail_url(g4))
+
+    application_services.confirm_benefit(document=attached, actor=specialist_a, now=AN_HOUR_LATER)
+
+    page = client.get(detail_url(g4)).content.decode()
+    assert "Awaiting verification" not in page
+    assert "Confirmed" in page
+
+
+def test_another_browser_of_the_same_parent_gets_its_own_page(waiting_four, place):
+    g3 = waiting_four[2]
+    mine, other = Client(), Client()
+    signed_in(mine, g3)
+    signed_in(other, g3)
+    kept(mine, detail_url(g3))
+
+    other.get(detail_url(g3))
+    page = other.get(detail_url(g3))
+
+    secret = other.cookies["csrftoken"].value
+    assert mine.cookies["csrftoken"].value != secret
+    token = page.content.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert _unmask(token) == secret
+
+
+def test_a_form_on_a_kept_page_is_accepted(waiting_four, place):
+    g3 = waiting_four[2]
+    browser = Client(enforce_csrf_checks=True)
+    signed_in(browser, g3)
+    page = kept(browser, detail_url(g3))
+    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+    signed_out = browser.post(reverse("accounts:sign_out"), {"csrfmiddlewaretoken": token})
+
+    assert signed_out.status_code == 302
+    assert browser.get(detail_url(g3)).status_code == 302  # to the sign-in: the kept page is not served
+
+
+def test_another_family_never_gets_the_kept_page(client, waiting_four, place):
+    g1, g2 = waiting_four[:2]
+    signed_in(client, g1)
+    kept(client, detail_url(g1))
+
+    signed_in(client, g2)
+
+    assert client.get(detail_url(g1)).status_code == 404
+
+
+def test_a_page_kept_before_midnight_is_not_served_after_it(client, waiting_four, place):
+    g1 = waiting_four[0]
+    with time_machine.travel(at(18, 23, minute=59), tick=False):
+        signed_in(client, g1)
+        assert "You may take a referral until the end of 18.12.2026" in kept(client, detail_url(g1))
+    with time_machine.travel(at(18, 23, minute=59) + datetime.timedelta(minutes=2), tick=False):
+        page = client.get(detail_url(g1)).content.decode()
+    assert "You may take a referral until" not in page
+
+
+def _unmask(token: str) -> str:
+    from django.middleware.csrf import _unmask_cipher_token
+
+    return _unmask_cipher_token(token)
