@@ -61,6 +61,7 @@ NGINX_HTTP = """
             proxy_set_header Connection "";
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            {request_id}
             proxy_connect_timeout 1s;
             proxy_next_upstream error timeout http_502 http_503;
             proxy_next_upstream_tries 2;
@@ -108,6 +109,10 @@ class Cluster:
                 "CELERY_BROKER_URL": f"amqp://guest:guest@{net.HOSTS['mq']}:5672//",
                 "CELERY_TASK_ALWAYS_EAGER": "false",
                 "TRUSTED_PROXIES": f"{net.HOSTS['lb']}/32",
+                # nginx sets X-Request-ID on every request (drills.nginx.REQUEST_ID): the id the client
+                # sees is the one on the web node's JSON log lines and audit events.
+                "REQUEST_ID_FROM_PROXY": "true",
+                "LOG_FORMAT": "json",
                 "FORWARDED_ALLOW_IPS": net.HOSTS["lb"],
                 "METRICS_ALLOWED_NETWORKS": f"{net.SUBNET}.0/24",
                 "PROMETHEUS_MULTIPROC_DIR": str(prometheus),
