@@ -521,7 +521,8 @@ CALL_CENTRE_PHONE = env.str("CALL_CENTRE_PHONE", default="1414")
 # (core/logging.py). Django's "django" loggers lose their default handlers, mail_admins
 # among them (an error e-mail would carry the whole request), and write through this one.
 # The request id comes from the X-Request-ID header only when the proxy in front sets
-# it on every request (REQUEST_ID_FROM_PROXY); otherwise each request gets a new one.
+# it on every request (REQUEST_ID_FROM_PROXY), and only from a peer in TRUSTED_PROXIES;
+# otherwise each request gets a new one.
 REQUEST_ID_FROM_PROXY = env.bool("REQUEST_ID_FROM_PROXY", default=False)
 # LOG_FORMAT=json writes each line as one JSON object with the same fields (time, level,
 # logger, request_id, message, and a traceback when there is one) for a log collector
