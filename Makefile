@@ -100,10 +100,10 @@ drill: $(VENV)/.runtime messages
 	$(BIN)/python -m drills
 
 # Issue 16: the production shape on this machine, each part in its own network namespace (root only):
-# nginx, two web nodes, a PostgreSQL primary and its streaming replica, Redis, RabbitMQ, a worker host
+# nginx, two web nodes each with its PgBouncer, a PostgreSQL primary and its streaming replica, Redis, RabbitMQ, a worker host
 # with the only beat (docs/deployment.md). The servers come from Debian's packages, installed if missing.
 cluster-packages:
-	@for tool in ip:iproute2 nginx:nginx-light redis-server:redis-server rabbitmq-server:rabbitmq-server; do \
+	@for tool in ip:iproute2 nginx:nginx-light pgbouncer:pgbouncer redis-server:redis-server rabbitmq-server:rabbitmq-server; do \
 		command -v $${tool%%:*} >/dev/null || test -x /usr/sbin/$${tool%%:*} || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 			&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $${tool##*:} >/dev/null; } \
 		|| { echo "$${tool##*:} is needed for make cluster: install the Debian package"; exit 1; }; done

@@ -16,11 +16,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Action
 from core.admin import ScopedAdmin, ServiceActions, posted, remembered, uses_admin
+from core.forms import add_service_error
 from directory.models import Settlement
 from queues.explanation import explain
 from queues.selectors import positions_of_application
 
-from . import numbers, register_checks, services
+from . import numbers, register_checks, register_desk, services
 from .choices import Channel, Verification
 from .downloads import document_response
 from .forms import ConfirmBenefitForm, PaperApplicationForm, ReasonForm
@@ -184,7 +185,7 @@ class ApplicationAdmin(ServiceActions, ScopedAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = PaperApplicationForm(request.user, posted(request), request.FILES or None)
-        if "compare" in request.POST and form.is_valid():
+        if "compare" in request.POST:
             return self._paper_page(request, form, extra_context, comparison=self._compare(request, form))
         response = self.submit(
             request,
@@ -201,18 +202,31 @@ class ApplicationAdmin(ServiceActions, ScopedAdmin):
         )
         return response or self._paper_page(request, form, extra_context)
 
-    def _compare(self, request, form) -> dict:
-        """The register's record of the child beside the paper's, nothing kept: asked again on registering."""
-        paper = form.intake()
-        comparison = register_checks.compare_child(
-            child=paper.child,
-            applicant_iin=paper.applicant.iin,
-            actor=request.user,
-            reason=register_checks.PAPER_LOOK_UP,
-        )
+    def _compare(self, request, form) -> dict | None:
+        """The register's record of the child beside the paper's, nothing kept: asked again on registering.
+
+        Only through ``register_desk``'s gate; a settlement the form does not
+        offer this user was forged into the request, and is refused on the record.
+        """
+        try:
+            if form.has_error("settlement", "invalid_choice"):
+                register_desk.refuse_forged_settlement(
+                    request.user,
+                    form.data.get("settlement", ""),
+                    child_iin=form.cleaned_data.get("child_iin", ""),
+                )
+            if not form.is_valid():
+                return None
+            paper = form.intake()
+            comparison = register_desk.compare_paper(paper, user=request.user)
+        except register_desk.ComparisonRefused as refusal:
+            add_service_error(form, refusal)
+            return None
+        fields = {difference["field"] for difference in comparison.differences}
         return {
             "answered": comparison.answered,
             "found": comparison.person is not None,
+            "withheld": register_checks.NOT_REPRESENTATIVE in fields and comparison.person is None,
             "rows": comparison.rows(paper.child),
             "differences": register_checks.describe(comparison.differences),
         }

@@ -109,6 +109,18 @@ class Comparison:
     def contradicts(self) -> bool:
         return bool(self.differences)
 
+    def as_seen_at_the_desk(self) -> "Comparison":
+        """Only that the register does not name the applicant, when it does not: nothing of its record.
+
+        Staff typing a stranger's IIN beside their own would otherwise read the
+        stranger's names, sex and even death (``register_desk``); the desk needs
+        the record only to spot a typo in a child the register says is the
+        applicant's, and a guardian's papers are checked by hand anyway.
+        """
+        if not any(difference["field"] == NOT_REPRESENTATIVE for difference in self.differences):
+            return self
+        return Comparison(answered=True, differences=(_whole(NOT_REPRESENTATIVE),))
+
     def rows(self, child: services.ChildDetails) -> list[dict]:
         """For the desk: each compared field, the paper's value, the register's, and whether they differ."""
         differing = {difference["field"] for difference in self.differences}

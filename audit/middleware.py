@@ -3,8 +3,12 @@
 The request id joins a log line to the audit events of the same request
 (docs/security.md, "Logs and the audit trail"). It comes from the
 ``X-Request-ID`` header only when ``REQUEST_ID_FROM_PROXY`` says the proxy in
-front sets that header itself; a client's own header is never trusted, since
-it could tie its requests to somebody else's.
+front sets that header itself, and only from that proxy (``TRUSTED_PROXIES``);
+a client's own header reaching the web node is never trusted, since it could
+tie its requests to somebody else's. (The proxy may pass on a well-formed id
+its client sent, as the cluster's nginx does, so a trace joins up across
+systems; a client may then repeat an id seen elsewhere, which muddles a search
+by id but attributes nothing: each event keeps its own actor, address and time.)
 """
 
 import re
@@ -13,7 +17,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
-from core.addresses import client_address
+from core.addresses import client_address, from_trusted_proxy
 from core.logging import mask
 
 from . import context
@@ -43,8 +47,12 @@ class AuditContextMiddleware:
 
 
 def request_id_of(request) -> str:
-    """The trusted proxy's id of this request, or a new one (uuid4 hex)."""
-    if settings.REQUEST_ID_FROM_PROXY:
+    """The trusted proxy's id of this request, or a new one (uuid4 hex).
+
+    The proxy's header is believed only from a peer in ``TRUSTED_PROXIES``: a
+    web node reached past the load balancer is sent the client's own header.
+    """
+    if settings.REQUEST_ID_FROM_PROXY and from_trusted_proxy(request):
         given = request.headers.get("X-Request-ID", "")
         if REQUEST_ID_FORMAT.fullmatch(given):
             return given

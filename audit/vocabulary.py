@@ -26,6 +26,10 @@ class AuditAction(models.TextChoices):
     APPLICATION_LOOKUP_NOT_FOUND = "application.lookup_not_found", _("Look-up that found no application")
     CHILD_ADDED = "child.added", _("Child added")
     PERSON_REGISTER_ASKED = "register.person_asked", _("Person register asked about a child")
+    REGISTER_COMPARISON_REFUSED = (
+        "register.comparison_refused",
+        _("Comparison with the person register refused"),
+    )
     REGISTER_CHECK_AWAITED = (
         "register.check_awaited",
         _("Child added while the person register did not answer"),

@@ -41,6 +41,12 @@ def client_address(request) -> str | None:
     return str(client)
 
 
+def from_trusted_proxy(request) -> bool:
+    """Whether the peer of ``request`` is in ``TRUSTED_PROXIES``: only then are its headers believed."""
+    peer = parse_address(request.META.get("REMOTE_ADDR", ""))
+    return peer is not None and is_trusted(peer, trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+
+
 def parse_address(text: str) -> Address | None:
     """An IPv4 or IPv6 address from a header entry (``[v6]`` and ``v4:port`` allowed), else None.
 

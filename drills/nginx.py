@@ -4,7 +4,8 @@ Shared by the drill ``behind_nginx`` (in front of the drill's gunicorn) and the
 test ``core/tests/test_behind_nginx.py`` (in front of the live test server).
 The configuration is production's in what matters here: nginx passes the
 client's ``X-Forwarded-For`` on with the address it saw appended
-(``$proxy_add_x_forwarded_for``). It runs in the foreground as one process
+(``$proxy_add_x_forwarded_for``), and one request id travels with each request
+(``REQUEST_ID``). It runs in the foreground as one process
 (no master, so no user switch) from a folder of its own, on a loopback port.
 """
 
@@ -31,7 +32,23 @@ http {{
     fastcgi_temp_path {folder}/fastcgi;
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
+    # One id a request (docs/deployment.md, "Health and metrics"): the client's X-Request-ID when it is
+    # one the web nodes accept (audit.middleware.REQUEST_ID_FORMAT), else nginx's own $request_id. It
+    # goes up to the web node, whose log lines and audit events carry it (REQUEST_ID_FROM_PROXY), and
+    # back to the client as the web node answered it, or as nginx made it when no web node answered.
+    map $http_x_request_id $kezek_request_id {{
+        "~^[A-Za-z0-9._-]{{1,64}}$" $http_x_request_id;
+        default $request_id;
+    }}
+    map $upstream_http_x_request_id $kezek_answered_request_id {{
+        "" $kezek_request_id;
+        default $upstream_http_x_request_id;
+    }}
 """
+#: In each ``location`` that passes requests on: the request id above, up and back.
+REQUEST_ID = """proxy_set_header X-Request-ID $kezek_request_id;
+            proxy_hide_header X-Request-ID;
+            add_header X-Request-ID $kezek_answered_request_id always;"""
 PROXY = """
     server {{
         listen 127.0.0.1:{port};
@@ -39,6 +56,7 @@ PROXY = """
             proxy_pass http://{upstream};
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            {request_id}
         }}
     }}
 }}
@@ -46,8 +64,13 @@ PROXY = """
 
 
 def nginx_config(http_block: str, *, folder, connections: int, **values) -> str:
-    """A whole configuration: the preamble, then ``http_block`` (a format string that ends the http block)."""
-    return (PREAMBLE + http_block).format(folder=folder, connections=connections, **values)
+    """A whole configuration: the preamble, then ``http_block`` (a format string that ends the http block).
+
+    ``{request_id}`` in ``http_block`` stands for ``REQUEST_ID``.
+    """
+    return (PREAMBLE + http_block).format(
+        folder=folder, connections=connections, request_id=REQUEST_ID, **values
+    )
 
 
 class NginxMissing(RuntimeError):

@@ -506,6 +506,11 @@ PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/deja
 # through. Raise it where many parents share one address (a carrier's NAT) on bulletin day.
 PUBLIC_CHECK_LOOKUPS_PER_WINDOW = env.int("PUBLIC_CHECK_LOOKUPS_PER_WINDOW", default=20)
 
+# Comparisons of paper applications with the person register per staff member in an hour: a desk
+# enters a few dozen applications a day, so the limit never slows one, and it makes a trawl of the
+# register through the compare button slow and loud (applications.register_desk).
+REGISTER_COMPARISONS_PER_HOUR = env.int("REGISTER_COMPARISONS_PER_HOUR", default=30)
+
 # --- Service contacts shown on every page (RULES.md section 8) ------------------
 CALL_CENTRE_PHONE = env.str("CALL_CENTRE_PHONE", default="1414")
 
@@ -516,7 +521,8 @@ CALL_CENTRE_PHONE = env.str("CALL_CENTRE_PHONE", default="1414")
 # (core/logging.py). Django's "django" loggers lose their default handlers, mail_admins
 # among them (an error e-mail would carry the whole request), and write through this one.
 # The request id comes from the X-Request-ID header only when the proxy in front sets
-# it on every request (REQUEST_ID_FROM_PROXY); otherwise each request gets a new one.
+# it on every request (REQUEST_ID_FROM_PROXY), and only from a peer in TRUSTED_PROXIES;
+# otherwise each request gets a new one.
 REQUEST_ID_FROM_PROXY = env.bool("REQUEST_ID_FROM_PROXY", default=False)
 # LOG_FORMAT=json writes each line as one JSON object with the same fields (time, level,
 # logger, request_id, message, and a traceback when there is one) for a log collector

@@ -88,3 +88,40 @@ def test_djangos_error_line_for_a_failed_request_carries_its_id(client, log_outp
     assert f"[{response['X-Request-ID']}] Not Found: /admin/directory/settlement/999999/change/" in (
         log_output.getvalue()
     )
+
+
+@pytest.mark.parametrize("given", ["x" * 65, "<script>", "id with spaces", "ид-запроса"])
+def test_an_invalid_or_oversized_id_from_the_proxy_is_replaced(settings, settlement_a, specialist_a, given):
+    settings.REQUEST_ID_FROM_PROXY = True
+    events = []
+    middleware = AuditContextMiddleware(recording_view(settlement_a, specialist_a, events))
+
+    response = middleware(RequestFactory().get("/", HTTP_X_REQUEST_ID=given))
+
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+    assert events[0].request_id == response["X-Request-ID"]
+
+
+def test_the_longest_id_allowed_is_kept_whole(settings, settlement_a, specialist_a):
+    settings.REQUEST_ID_FROM_PROXY = True
+    events = []
+    middleware = AuditContextMiddleware(recording_view(settlement_a, specialist_a, events))
+
+    response = middleware(RequestFactory().get("/", HTTP_X_REQUEST_ID="a" * 64))
+
+    assert response["X-Request-ID"] == "a" * 64
+
+
+def test_the_id_header_is_believed_only_from_a_trusted_proxy(settings, settlement_a, specialist_a):
+    """A web node reached past the load balancer ignores the header, though the proxy's is trusted."""
+    settings.REQUEST_ID_FROM_PROXY = True
+    settings.TRUSTED_PROXIES = ["10.77.0.10/32"]
+    events = []
+    middleware = AuditContextMiddleware(recording_view(settlement_a, specialist_a, events))
+
+    proxied = middleware(RequestFactory().get("/", REMOTE_ADDR="10.77.0.10", HTTP_X_REQUEST_ID="lb-1"))
+    direct = middleware(RequestFactory().get("/", REMOTE_ADDR="10.77.0.99", HTTP_X_REQUEST_ID="lb-1"))
+
+    assert proxied["X-Request-ID"] == "lb-1"
+    assert direct["X-Request-ID"] != "lb-1"
+    assert events[1].request_id == direct["X-Request-ID"]

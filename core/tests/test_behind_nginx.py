@@ -9,6 +9,8 @@ only nginx, at 127.0.0.1, is a trusted proxy. Under ``CI=true`` a missing
 nginx fails the test instead of skipping it.
 """
 
+import http.client
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -69,3 +71,33 @@ def test_the_audit_trail_records_each_client_behind_nginx_never_a_forged_address
         AuditEvent.objects.filter(action="access.refused").order_by("id").values_list("ip_address", flat=True)
     )
     assert addresses == [CLIENT_A, CLIENT_B]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_request_id_from_the_client_through_nginx_to_the_web_nodes_json_log_line(
+    nginx, settings, json_lines
+):
+    """The id the client sees is the one on the web node's log line: the client's own, or nginx's."""
+    settings.REQUEST_ID_FROM_PROXY = True
+    ids = {
+        given: response_id(nginx, {"X-Request-ID": given} if given else {})
+        for given in ("trace-7f3a9c", "", "x" * 65, "<script>")
+    }
+
+    logged = [line["request_id"] for line in json_lines() if line["message"].startswith("Not Found")]
+    assert ids["trace-7f3a9c"] == "trace-7f3a9c"
+    for made_by_nginx in (ids[""], ids["x" * 65], ids["<script>"]):
+        assert re.fullmatch(r"[0-9a-f]{32}", made_by_nginx)
+    assert len(set(ids.values())) == 4
+    assert logged == list(ids.values())
+
+
+def response_id(port: int, headers: dict) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(CLIENT_A, 0))
+    try:
+        connection.request("GET", "/no-such-page/", headers={"Host": "127.0.0.1", **headers})
+        response = connection.getresponse()
+        response.read()
+        return response.getheader("X-Request-ID")
+    finally:
+        connection.close()

@@ -6,17 +6,6 @@ import logging
 import pytest
 
 from accounts.tests.factories import ApplicantFactory
-from core.tests.logs import settings_log_output
-
-
-@pytest.fixture
-def json_lines(settings):
-    """The lines the settings' handler writes with ``LOG_FORMAT=json``, parsed."""
-    logging_config = {**settings.LOGGING, "handlers": {**settings.LOGGING["handlers"]}}
-    logging_config["handlers"]["console"] = {**logging_config["handlers"]["console"], "formatter": "json"}
-    settings.LOGGING = logging_config
-    with settings_log_output() as stream:
-        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
 @pytest.mark.django_db

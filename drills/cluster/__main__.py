@@ -10,7 +10,7 @@ from drills.stack import StackError
 
 from . import net
 from .drills import DRILLS, DrillFailed
-from .parts import ROOT, STATE, Cluster, signal_quietly
+from .parts import PGBOUNCER_PORT, POOL_SIZE, ROOT, STATE, WEB_HOSTS, Cluster, signal_quietly
 
 WORLD = ROOT / "world.json"
 
@@ -30,10 +30,12 @@ def up() -> int:
         cluster.start_redis()
         cluster.start_rabbitmq()
         cluster.run("web1", [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"])
-        cluster.run("web1", [sys.executable, "manage.py", "migrate", "--no-input", "-v0"])
+        cluster.run("worker", [sys.executable, "manage.py", "migrate", "--no-input", "-v0"])  # not pooled
+        for host in WEB_HOSTS:
+            cluster.start_pgbouncer(host)
         WORLD.write_text(json.dumps(cluster.inside("load")))
-        cluster.start_web("web1")
-        cluster.start_web("web2")
+        for host in WEB_HOSTS:
+            cluster.start_web(host)
         cluster.start_worker()
         cluster.start_lb()
     except (StackError, OSError) as error:
@@ -51,6 +53,8 @@ def where() -> list[str]:
         f"load balancer  nginx       http://{hosts['lb']}/ (netns kz-lb)",
         f"web node 1     gunicorn    http://{hosts['web1']}:8000/ (netns kz-web1; /healthz /readyz /metrics)",
         f"web node 2     gunicorn    http://{hosts['web2']}:8000/ (netns kz-web2)",
+        f"poolers        PgBouncer   127.0.0.1:{PGBOUNCER_PORT} on each web node, transaction mode, "
+        f"{POOL_SIZE} server connections each",
         f"primary        PostgreSQL  {net.PRIMARY_SERVICE_ADDRESS}:5432 on {hosts['pg1']} (netns kz-pg1)",
         f"replica        PostgreSQL  {hosts['pg2']}:5432, hot standby, synchronous (netns kz-pg2)",
         f"cache          Redis       {hosts['redis']}:6379 (netns kz-redis)",

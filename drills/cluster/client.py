@@ -19,6 +19,16 @@ def get(url: str, *, timeout: float = 5) -> tuple[int, bytes]:
         return 0, b""
 
 
+def request_id(url: str, *, sent: str = "") -> str:
+    """The ``X-Request-ID`` the answer to a GET of ``url`` carries, sending ``sent`` as ours (if any)."""
+    request = urllib.request.Request(url, headers={"X-Request-ID": sent} if sent else {})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (the cluster's own hosts)
+            return response.headers.get("X-Request-ID", "")
+    except urllib.error.HTTPError as error:
+        return error.headers.get("X-Request-ID", "")
+
+
 def get_json(url: str, *, timeout: float = 5) -> dict | None:
     status, body = get(url, timeout=timeout)
     return json.loads(body) if status == 200 else None

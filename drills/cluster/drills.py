@@ -7,9 +7,13 @@ cluster for good (the replica is the primary afterwards).
 """
 
 import collections
+import contextlib
+import json
+import re
 import signal
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import psycopg2
@@ -17,7 +21,7 @@ import psycopg2
 from drills.stack import wait_for
 
 from . import net
-from .client import Load, get
+from .client import Load, get, request_id
 from .parts import PG_PORT, ROOT, Cluster, signal_quietly
 
 LB = f"http://{net.HOSTS['lb']}"
@@ -53,6 +57,28 @@ def web_node_killed(cluster: Cluster, world: dict) -> str:
     expect(errors <= threads, f"{errors} errors, more than the {threads} requests in flight: {dict(after)}")
     total = sum(after.values())
     return f"{total} requests, {errors} errors (at most {threads} in flight), {served} served after the kill"
+
+
+def request_id_joins(cluster: Cluster, world: dict) -> str:
+    """The id a client sees is the one on the web node's JSON log line: the client's own, or nginx's."""
+    given = f"drill-{uuid.uuid4().hex[:12]}"
+    ids = [request_id(f"{LB}/no-such-page/", sent=given), request_id(f"{LB}/no-such-page/")]
+    expect(ids[0] == given, f"the client sent {given}, the answer carried {ids[0]!r}")
+    expect(re.fullmatch(r"[0-9a-f]{32}", ids[1]) is not None, f"nginx's own id looks like {ids[1]!r}")
+    wait_for(lambda: set(ids) <= _logged_request_ids(), seconds=10, what="both ids on a web node's log line")
+    return f"the client's id and nginx's own ({ids[1]}) are on the web nodes' JSON log lines"
+
+
+def _logged_request_ids() -> set[str]:
+    """The request ids of the web nodes' JSON log lines (gunicorn's plain access lines skipped)."""
+    found = set()
+    for host in ("web1", "web2"):
+        log = ROOT / "logs" / f"{host}-web.log"
+        for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+            if line.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    found.add(json.loads(line).get("request_id"))
+    return found
 
 
 def redis_cut_off(cluster: Cluster, world: dict) -> str:
@@ -239,6 +265,7 @@ def promote(cluster: Cluster) -> None:
 
 
 DRILLS = {
+    "request_id_joins": request_id_joins,
     "web_node_killed": web_node_killed,
     "redis_cut_off": redis_cut_off,
     "rabbitmq_restart": rabbitmq_restart,

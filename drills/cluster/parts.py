@@ -10,9 +10,13 @@
 - ``redis``: a throw-away ``redis-server``.
 - ``mq``: a throw-away RabbitMQ node (``rabbitmq-server`` with its own node,
   folders and config, as the ``rabbitmq`` user); the machine's own is not used.
-- ``web1``, ``web2``: the Procfile's ``web`` line (gunicorn).
+- ``web1``, ``web2``: the Procfile's ``web`` line (gunicorn), each behind its own
+  PgBouncer in transaction mode on the host's loopback, in front of the
+  primary's service address (``DATABASE_POOLER=transaction``): the shape of
+  docs/deployment.md, "PgBouncer". The replica is read directly.
 - ``worker``: the Procfile's ``worker`` and ``notices`` lines, and ``beat``:
-  the only beat in the cluster.
+  the only beat in the cluster, connected straight to the primary; ``migrate``
+  runs there too (a migration holds its session: never through the pooler).
 - ``lb``: Debian's nginx balancing between the two web hosts.
 """
 
@@ -42,6 +46,7 @@ STATE = ROOT / "state.json"
 DATABASE = "kezek"
 PG_PORT = 5432
 SECRET_KEY = "cluster-drill-only-secret-key-" + "k" * 40
+WEB_HOSTS = ("web1", "web2")
 
 NGINX_HTTP = """
     # Open-source nginx checks its upstreams passively: a node that refuses or times out is
@@ -61,12 +66,39 @@ NGINX_HTTP = """
             proxy_set_header Connection "";
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            {request_id}
             proxy_connect_timeout 1s;
             proxy_next_upstream error timeout http_502 http_503;
             proxy_next_upstream_tries 2;
         }}
     }}
 }}
+"""
+
+#: Each web host's PgBouncer (docs/deployment.md, "PgBouncer"), on its loopback: the node's gunicorn
+#: threads share POOL_SIZE server connections. A failed server is retried after a second, not 15
+#: (the failover's promoted server is found at once), and a query waits at most 10 s for one.
+PGBOUNCER_PORT = 6432
+POOL_SIZE = 5
+PGBOUNCER_CONFIG = """[databases]
+{database} = host={primary} port={pg_port} dbname={database}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {folder}/users.txt
+pool_mode = transaction
+default_pool_size = {pool_size}
+max_client_conn = 200
+idle_transaction_timeout = 0
+server_login_retry = 1
+server_connect_timeout = 2
+query_wait_timeout = 10
+ignore_startup_parameters = extra_float_digits
+logfile = {folder}/pgbouncer.log
+pidfile = {folder}/pgbouncer.pid
 """
 
 RABBITMQ_CONFIG = """loopback_users = none
@@ -102,12 +134,16 @@ class Cluster:
                     [net.HOSTS["lb"], net.HOSTS["web1"], net.HOSTS["web2"], "localhost"]
                 ),
                 "SECURE_SSL_REDIRECT": "false",
-                "DATABASE_URL": f"postgres://postgres@{net.PRIMARY_SERVICE_ADDRESS}:{PG_PORT}/{DATABASE}",
+                **self.database_env(host),
                 "DATABASE_REPLICA_URL": f"postgres://postgres@{net.HOSTS['pg2']}:{PG_PORT}/{DATABASE}",
                 "REDIS_URL": f"redis://{net.HOSTS['redis']}:6379/0",
                 "CELERY_BROKER_URL": f"amqp://guest:guest@{net.HOSTS['mq']}:5672//",
                 "CELERY_TASK_ALWAYS_EAGER": "false",
                 "TRUSTED_PROXIES": f"{net.HOSTS['lb']}/32",
+                # nginx sets X-Request-ID on every request (drills.nginx.REQUEST_ID): the id the client
+                # sees is the one on the web node's JSON log lines and audit events.
+                "REQUEST_ID_FROM_PROXY": "true",
+                "LOG_FORMAT": "json",
                 "FORWARDED_ALLOW_IPS": net.HOSTS["lb"],
                 "METRICS_ALLOWED_NETWORKS": f"{net.SUBNET}.0/24",
                 "PROMETHEUS_MULTIPROC_DIR": str(prometheus),
@@ -124,6 +160,15 @@ class Cluster:
             }
         )
         return env
+
+    def database_env(self, host: str) -> dict[str, str]:
+        """A web host reaches the primary through its own PgBouncer; every other host directly."""
+        if host in WEB_HOSTS:
+            return {
+                "DATABASE_URL": f"postgres://postgres@127.0.0.1:{PGBOUNCER_PORT}/{DATABASE}",
+                "DATABASE_POOLER": "transaction",
+            }
+        return {"DATABASE_URL": f"postgres://postgres@{net.PRIMARY_SERVICE_ADDRESS}:{PG_PORT}/{DATABASE}"}
 
     # --- processes -------------------------------------------------------------------------
 
@@ -268,6 +313,38 @@ class Cluster:
                 *["-d", database, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
             ],
         ).strip()
+
+    def start_pgbouncer(self, host: str) -> None:
+        """``host``'s PgBouncer, run as ``postgres`` (it refuses root), on the host's 127.0.0.1:6432."""
+        folder = ROOT / host / "pgbouncer"
+        folder.mkdir(parents=True)
+        (folder / "users.txt").write_text('"postgres" ""\n')
+        (folder / "pgbouncer.ini").write_text(
+            PGBOUNCER_CONFIG.format(
+                database=DATABASE,
+                primary=net.PRIMARY_SERVICE_ADDRESS,
+                pg_port=PG_PORT,
+                port=PGBOUNCER_PORT,
+                pool_size=POOL_SIZE,
+                folder=folder,
+            )
+        )
+        subprocess.run(["chown", "-R", "postgres:postgres", str(folder)], check=True)  # noqa: S603, S607
+        self.spawn(
+            f"{host}-pgbouncer",
+            host,
+            [shutil.which("pgbouncer") or "/usr/sbin/pgbouncer", str(folder / "pgbouncer.ini")],
+            user="postgres",
+        )
+        probe = f"import socket; socket.create_connection(('127.0.0.1', {PGBOUNCER_PORT}), 1).close()"
+        wait_for(lambda: self._succeeds(host, [PYTHON, "-c", probe]), seconds=10, what=f"{host}'s pgbouncer")
+
+    def _succeeds(self, host: str, command: list[str]) -> bool:
+        try:
+            self.run(host, command, timeout=10)
+        except StackError:
+            return False
+        return True
 
     # --- Redis, RabbitMQ --------------------------------------------------------------------
 
