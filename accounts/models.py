@@ -143,6 +143,9 @@ class Applicant(models.Model):
         _("tell me"), max_length=8, choices=NoticeChannel.choices, default=NoticeChannel.SMS
     )
     move_notices_since = models.DateTimeField(_("moves counted since"), null=True, blank=True)
+    # Told, by the same channel, at most once a week per application, when an end of the wait estimate's
+    # band moves by a month or more (applications.moves); None, the default: never told.
+    estimate_notices_since = models.DateTimeField(_("estimate changes told since"), null=True, blank=True)
 
     # Scoped through the applicant's applications: ``applications`` registers that path (its apps.py).
     objects = RestrictedQuerySet.as_manager()

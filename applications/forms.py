@@ -281,7 +281,7 @@ _places_or_more = lazy(_places_or_more_now, str)  # in the language of the page 
 
 
 class MoveNoticesForm(PortalForm):
-    """Notices of moves (issue 12 item 4): how far a position must move, and by which channel."""
+    """Notices (issue 12 item 4): how far a position must move, whether to tell a changed estimate, how."""
 
     threshold = forms.TypedChoiceField(
         label=_("Tell me when the position of an application moves"),
@@ -296,6 +296,15 @@ class MoveNoticesForm(PortalForm):
         help_text=_(
             "Closer to the front or further back, in any of its queues, since the last notice. At most one "
             "notice a week for each application."
+        ),
+    )
+    estimate_band = forms.BooleanField(
+        label=_("Tell me when the estimate of when access may open changes"),
+        required=False,
+        help_text=_(
+            "The estimate is the range of months shown on the application's page. We write when its "
+            "beginning or its end moves by a month or more, in any of its queues, or when a range can "
+            "no longer be given or can be given again. At most one notice a week for each application."
         ),
     )
     channel = forms.ChoiceField(

@@ -356,3 +356,31 @@ class MoveNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.sent_at.isoformat()}"
+
+
+class EstimateNotice(models.Model):
+    """A look at the bands of an application's wait estimates for a parent who asked (issue 12 item 4).
+
+    ``bands`` are what the parent was last told, or first found, per queue kind:
+    ``[first day, last day]`` of the middle half (ISO dates), or None when no range
+    is given (``moves.band``). ``told`` False: a silent first look, the baseline
+    taken when the parent asked, or a queue new to the application; True: a notice
+    was enqueued in the same transaction, with ``changes`` (``{"kind", "before",
+    "after"}``), and the week counts from it.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="estimate_notices", verbose_name=_("application")
+    )
+    looked_at = models.DateTimeField(_("looked at"))
+    bands = models.JSONField(_("bands"))
+    changes = models.JSONField(_("changes"), default=list)
+    told = models.BooleanField(_("told"), default=False)
+
+    class Meta:
+        verbose_name = _("notice of a changed estimate")
+        verbose_name_plural = _("notices of changed estimates")
+        indexes = [models.Index(fields=["application", "-looked_at"], name="estimate_notice_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.looked_at.isoformat()}"

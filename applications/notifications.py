@@ -6,6 +6,7 @@ from a fraudster asking for money stands out. Positions come from the one
 place that computes them, ``queues.selectors``.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -78,6 +79,52 @@ def position_moved(*, moves: list[dict], since):
         )
 
     return build
+
+
+def estimate_changed(*, changes: list[dict]):
+    """The band of a wait estimate changed in one or more queues (issue 12 item 4).
+
+    ``changes``: ``{"kind", "before", "after"}`` per queue, each band the first and
+    last day of the middle half or None (``moves.band``), shown as months (07.2027),
+    which read the same in every language.
+    """
+
+    def build(application: Application) -> Notice:
+        values = {"number": application.display_number}
+        lead = _(
+            "Kezek: the estimate of when access to places may open for application No. %(number)s "
+            "has changed."
+        )
+        lines = [_band_line(KindergartenKind(c["kind"]).label, c["before"], c["after"]) for c in changes]
+        return Notice(
+            subject=_("The wait estimate of application No. %(number)s has changed") % values,
+            text=_joined(
+                lead % values,
+                *lines,
+                _("It is a forecast from the queue's past year, not a promise."),
+                _free_service(),
+            ),
+        )
+
+    return build
+
+
+def _band_line(queue: str, before: list[str] | None, after: list[str] | None) -> str:
+    values = {"queue": queue, "span": _span(after), "was": _span(before)}
+    if after is None:
+        return _("%(queue)s queue: no range can be estimated now (the estimate was %(was)s).") % values
+    if before is None:
+        return _("%(queue)s queue: access is now likely to open in %(span)s.") % values
+    return _("%(queue)s queue: access is now likely to open in %(span)s (the estimate was %(was)s).") % values
+
+
+def _span(band: list[str] | None) -> str:
+    """A band's months, 07.2027 or 07.2027–09.2027."""
+    if band is None:
+        return ""
+    first, last = (datetime.date.fromisoformat(day) for day in band)
+    months = dict.fromkeys(f"{day.month:02}.{day.year}" for day in (first, last))
+    return "–".join(months)
 
 
 def register_refused(child_name: str):

@@ -849,12 +849,20 @@ def _age_out(application_id: int, *, today: datetime.date, now: datetime.datetim
 
 
 def choose_move_notices(
-    *, applicant: Applicant, threshold: int | None, channel: str, actor, now: datetime.datetime | None = None
+    *,
+    applicant: Applicant,
+    threshold: int | None,
+    channel: str,
+    actor,
+    estimate_band: bool = False,
+    now: datetime.datetime | None = None,
 ) -> Applicant:
-    """The parent's choice of notices of moves (issue 12 item 4); ``threshold`` None: none, the default.
+    """The parent's choice of notices (issue 12 item 4): of moves by ``threshold`` places (None: none, the
+    default), and of the wait estimate's band changing (``estimate_band``, off by default).
 
     Moves count from this moment whenever the threshold changes, so a move made
-    before the parent asked (or under another threshold) is never announced.
+    before the parent asked (or under another threshold) is never announced; and
+    the estimate's band is first taken as it stands when the parent asks for it.
     """
     now = now or clock.now()
     if threshold is not None and threshold not in moves.THRESHOLDS:
@@ -863,20 +871,30 @@ def choose_move_notices(
         raise InvalidInput(_("Choose SMS or e-mail."), field="channel")
     with transaction.atomic():
         applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
-        if threshold is not None and channel == NoticeChannel.EMAIL and not applicant.email:
+        told = threshold is not None or estimate_band
+        if told and channel == NoticeChannel.EMAIL and not applicant.email:
             raise InvalidInput(
                 _("Your cabinet has no e-mail address, so notices can only come by SMS. Choose SMS."),
                 field="channel",
             )
         if threshold != applicant.move_notice_threshold:
             applicant.move_notices_since = now if threshold is not None else None
+        if estimate_band != (applicant.estimate_notices_since is not None):
+            applicant.estimate_notices_since = now if estimate_band else None
         applicant.move_notice_threshold, applicant.move_notice_channel = threshold, channel
-        applicant.save(update_fields=["move_notice_threshold", "move_notice_channel", "move_notices_since"])
+        applicant.save(
+            update_fields=[
+                "move_notice_threshold",
+                "move_notice_channel",
+                "move_notices_since",
+                "estimate_notices_since",
+            ]
+        )
         record(
             action=AuditAction.MOVE_NOTICES_CHOSEN,
             target=applicant,
             actor=actor,
             at=now,
-            details={"threshold": threshold, "channel": channel},
+            details={"threshold": threshold, "channel": channel, "estimate_band": estimate_band},
         )
     return applicant

@@ -13,7 +13,7 @@ from core import clock
 from dispatch.tasks import OutboxTask
 
 from . import moves, notifications, register_checks, retention, services
-from .models import Application, BenefitDocument, Guardianship, MoveNotice
+from .models import Application, BenefitDocument, EstimateNotice, Guardianship, MoveNotice
 
 NOTICE_RETRY = {"autoretry_for": (SmsDeliveryError,), "retry_backoff": 30, "max_retries": 6}
 
@@ -79,4 +79,18 @@ def notify_position_moved(notice_id: int) -> None:
     notice = MoveNotice.objects.select_related("application__applicant").get(pk=notice_id)
     notifications.deliver_as_chosen(
         notice.application, notifications.position_moved(moves=notice.moves, since=notice.since)
+    )
+
+
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=60)
+def notice_estimate_bands() -> int:
+    """Enqueue the notices of changed estimates due (``moves``): at most one a week per application."""
+    return moves.notice_estimate_bands(now=clock.now())
+
+
+@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
+def notify_estimate_changed(notice_id: int) -> None:
+    notice = EstimateNotice.objects.select_related("application__applicant").get(pk=notice_id)
+    notifications.deliver_as_chosen(
+        notice.application, notifications.estimate_changed(changes=notice.changes)
     )

@@ -374,9 +374,14 @@ def withdraw(request, number):
 @parent_required
 @require_http_methods(["GET", "POST"])
 def move_notices(request):
-    """The parent's notices of moves (issue 12 item 4): off by default; a threshold and a channel."""
+    """The parent's notices (issue 12 item 4): off by default; a threshold of moves, the estimate's band
+    changing, and a channel for both."""
     applicant = request.applicant
-    initial = {"threshold": applicant.move_notice_threshold or "", "channel": applicant.move_notice_channel}
+    initial = {
+        "threshold": applicant.move_notice_threshold or "",
+        "estimate_band": applicant.estimate_notices_since is not None,
+        "channel": applicant.move_notice_channel,
+    }
     form = MoveNoticesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -384,6 +389,7 @@ def move_notices(request):
                 applicant=applicant,
                 threshold=form.cleaned_data["threshold"],
                 channel=form.cleaned_data["channel"],
+                estimate_band=form.cleaned_data["estimate_band"],
                 actor=request.user,
             )
         except DomainError as error:

@@ -33,10 +33,10 @@ START = datetime.datetime(2024, 9, 1, tzinfo=datetime.UTC)
 HISTORY_MONTHS = 12
 #: (label, lowest size, highest size, queues of the band): the size at month 12.
 BANDS = (
-    ("< 300", 60, 299, 10),
-    ("300 - 2,999", 300, 2_999, 8),
-    ("3,000 - 9,999", 3_000, 9_999, 5),
-    ("10,000 +", 10_000, 32_000, 3),
+    ("< 300", 60, 299, 24),
+    ("300 - 2,999", 300, 2_999, 16),
+    ("3,000 - 9,999", 3_000, 9_999, 12),
+    ("10,000 +", 10_000, 32_000, 10),
 )
 SAMPLE_PER_QUEUE = 16
 #: The spread of the yearly change of a queue's places (a log-normal factor): +-10 % in two years of three.
@@ -272,18 +272,14 @@ def run(*, seed: int = 12) -> list[Outcome]:
             flows = estimate.monthly_flows(
                 queue.events, sizes_now=sizes, now=now, first_event_at=queue.first_event_at
             )
+            futures = estimate.simulate(flows, seed=rng.randrange(2**32))
             followed = []
             standing = [key for c in (FIRST_TURN, GENERAL) for key in queue.classes[c]]
             for key in rng.sample(standing, min(SAMPLE_PER_QUEUE, len(standing))):
                 benefit_class, rank = queue.standing(key)
                 waited = (now - START).total_seconds() / estimate.DAY_SECONDS - key[0] / estimate.DAY_SECONDS
                 found = estimate.estimate(
-                    flows=flows,
-                    benefit_class=benefit_class,
-                    rank_in_class=rank,
-                    sizes=sizes,
-                    waited_days=waited,
-                    seed=rng.randrange(2**32),
+                    futures, benefit_class=benefit_class, rank_in_class=rank, waited_days=waited
                 )
                 queue.followed.add(key[1])
                 followed.append((key, found))

@@ -229,6 +229,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "applications.tasks.notice_position_moves",
         "schedule": crontab(hour=10, minute=0),
     },
+    # Notices of a wait estimate's band changed, for parents who asked: the same morning, at most weekly.
+    "notice-estimate-bands": {
+        "task": "applications.tasks.notice_estimate_bands",
+        "schedule": crontab(hour=10, minute=15),
+    },
     # Children added while the person register did not answer: asked again when due, with back-off.
     "recheck-register": {
         "task": "applications.tasks.recheck_register",

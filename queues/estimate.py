@@ -22,30 +22,32 @@ The method (docs/estimates.md, "Method"):
    departures as a share of the queue (withdrawn, aged out, duplicate, kind
    dropped), and the entries that came into or went out of each class, each
    with its lag, the time from its submission to the event.
-2. ``estimate`` simulates the entry's future ``RUNS`` times. Each simulated
-   month is one of those recorded months drawn at random (a bootstrap of
-   months). In it, arrivals into the entry's class stand ahead when their
-   submission, the month's time less their lag, is earlier than the entry's; an
-   arrival into another class changes the class sizes, and ``ordering.standing``
-   turns them into the position (the one-in-three merge included); other
-   departures take the same share of those ahead as of the queue; then the
-   month's places go to the front of the queue: if the entry's position is
-   within them, access opens that month, else ``ordering.page_window`` says
-   how many of each class those places took.
-3. The answer is the middle half (25th to 75th percentile) of the months in
-   which access opened: completed outcomes, never the mean wait of those still
-   waiting. A run that reaches no access within ``HORIZON_MONTHS`` counts as
-   later than that.
+2. ``simulate`` runs the queue's front ``RUNS`` times, once per queue and
+   day, whoever asks. Each simulated month replays a recorded one (the same
+   season a year before, or one at random with less than a year): the class
+   sizes move by its net arrivals, other departures take the same share of
+   every class, and its places go to the front by ``ordering.page_window``
+   (the one-in-three merge included). Each run keeps, per class, how far its
+   front has reached, counted in today's ranks (``Futures``).
+3. ``estimate`` reads an entry from those runs: arrivals into its class stand
+   ahead of it when their submission, the month's time less their lag, is
+   earlier than its own; access opens in the first month whose places reach
+   past it. The answer is the middle half (25th to 75th percentile) of those
+   moments: completed outcomes, never the mean wait of those still waiting. A
+   run that reaches no access within ``HORIZON_MONTHS`` counts as later than that.
 
-Deterministic given ``seed``.
+Deterministic given the seed of ``simulate``.
 """
 
 import bisect
 import datetime
+import functools
 import math
 import random
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import ordering
 from .choices import BenefitClass
@@ -65,12 +67,14 @@ MIN_PLACES = 3
 RUNS = 200
 HORIZON_MONTHS = 96
 LOW_QUANTILE, HIGH_QUANTILE = 0.25, 0.75
-#: With a whole year recorded, a simulated month is drawn from the same month a year before or one of
-#: this many months either side of it: the seasons stay (no bulletin in August, many in September).
-SEASON_SPREAD = 0
-#: How much a queue's places change from one year to the next (the spread of a log-normal factor):
-#: kindergartens open, groups close. An assumption (docs/estimates.md), not read from one year of history.
+#: The least share of a queue a simulated month keeps: a month that emptied the queue would otherwise
+#: leave no scale to count the months after it in (``Futures``).
+MIN_STAY = 0.01
+#: How much a queue's places change from one school year to the next (the spread of a log-normal factor):
+#: kindergartens open, groups close, on 1 September. An assumption (docs/estimates.md), not read from one
+#: year of history.
 YEARLY_CHANGE = 0.1
+SEPTEMBER = 9
 
 
 @dataclass(frozen=True)
@@ -101,13 +105,30 @@ class MonthFlow:
 
 @dataclass(frozen=True)
 class Flows:
-    """A queue's recorded months (newest first) and the places given in them."""
+    """A queue's recorded months (newest first), its class sizes when they were read, and when."""
 
     months: tuple[MonthFlow, ...]
+    sizes: ordering.ClassSizes
+    read_at: datetime.datetime
 
     @property
     def places_given(self) -> int:
         return sum(month.given for month in self.months)
+
+    @functools.cached_property
+    def school_years(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The school year of each recorded month (newest first) and of each simulated month 1, 2, ...:
+        the year in which the school year that holds the month's middle began."""
+        recorded = tuple(_school_year(self.read_at - (i + 0.5) * MONTH) for i in range(len(self.months)))
+        simulated = tuple(
+            _school_year(self.read_at + (k - 0.5) * MONTH) for k in range(1, HORIZON_MONTHS + 1)
+        )
+        return recorded, simulated
+
+
+def _school_year(moment: datetime.datetime) -> int:
+    """The school year runs from 1 September to 31 August (RULES.md section 4)."""
+    return moment.year if moment.month >= SEPTEMBER else moment.year - 1
 
 
 @dataclass(frozen=True)
@@ -156,7 +177,7 @@ def monthly_flows(
     """
     covered = 0 if first_event_at is None else min(WINDOW_MONTHS, round((now - first_event_at) / MONTH))
     if covered <= 0:
-        return Flows(months=())
+        return Flows(months=(), sizes=sizes_now, read_at=now)
     start = now - covered * MONTH
     given = [0] * covered
     leaves = [0] * covered
@@ -197,7 +218,7 @@ def monthly_flows(
                 out_of=tuple(tuple(sorted(lags)) for lags in out_of[month]),
             )
         )
-    return Flows(months=tuple(months))
+    return Flows(months=tuple(months), sizes=sizes_now, read_at=now)
 
 
 def poisson(rng: random.Random, mean: float, *, normal_above: float = 30) -> int:
@@ -222,72 +243,164 @@ def _later_than(lags: tuple[float, ...], threshold: float) -> int:
     return len(lags) - bisect.bisect_right(lags, threshold)
 
 
-def access_time(
-    *,
-    flows: Flows,
-    benefit_class: int,
-    rank_in_class: int,
-    sizes: ordering.ClassSizes,
-    waited_days: float,
-    rng: random.Random,
-) -> float | None:
-    """One simulated future: in how many months from now access opens, None past the horizon.
+class SimulatedMonth(NamedTuple):
+    """One month of one simulated future of a queue's front (``simulated_months``)."""
 
-    ``waited_days``: from the entry's submission to now, so that an arrival of
-    lag L in simulated month k stands ahead in its class when L > waited + k months.
-    Counts are carried as expected values (other departures take their share,
-    not a whole number), and rounded to whole entries where a position is asked.
+    drawn: int  # the recorded month replayed: an index into ``Flows.months``
+    stay: float  # the share of the queue that did not leave otherwise this month
+    given: int
+    whole: tuple[int, int, int]  # the class sizes when the places were given
+    taken: tuple[int, int, int]  # the places given to each class
+    moment: float  # when in the month the bulletin came, in months from now
+
+    def served_whole(self, own: int) -> bool:
+        """The places reached past every entry of class index ``own``: whoever stands in it got one.
+
+        The simulated class sizes follow the queue's flows, not one entry, so an
+        entry can find its class drained ahead of its own count; it is served
+        then, with the rest of its class (or, an empty class, if places were left over).
+        """
+        if not self.given or self.taken[own] < self.whole[own]:
+            return False
+        return self.whole[own] > 0 or sum(self.taken) < self.given
+
+
+def simulated_months(flows: Flows, rng: random.Random) -> Iterator[SimulatedMonth]:
+    """One future of the queue's front, ``HORIZON_MONTHS`` long, from the class sizes ``flows`` was read at.
+
+    With a whole year recorded, simulated month k replays the recorded month of
+    the same season (k months ahead is 12 - k months back, modulo 12); with
+    less, a month drawn at random. Its places are a Poisson count around the
+    month recorded, times the run's rate: off by about 1/sqrt(N) of the N
+    places recorded, and changed by a factor of about ``YEARLY_CHANGE`` at every
+    1 September between the recorded month and the simulated one, when groups
+    are formed (the months recorded since last September already stand in the
+    current school year; the earlier ones do not). Counts are carried as
+    expected values and rounded to whole entries where the places' window
+    (``ordering.page_window``) is asked.
     """
-    own = benefit_class - 1
     months = [
         (
             month.given,
-            1.0 - month.leave_rate,
+            max(MIN_STAY, 1.0 - month.leave_rate),
             [len(month.into[c]) - len(month.out_of[c]) for c in range(3)],
-            month.into[own],
-            month.out_of[own],
         )
         for month in flows.months
     ]
-    # The rate of places is known only from the places recorded (N): each run takes its own, off by
-    # about 1/sqrt(N), and each further year of the run changes it by about YEARLY_CHANGE.
-    recorded = sum(month[0] for month in months)
-    scale = math.exp(rng.gauss(0.0, 1.0 / math.sqrt(max(recorded, 1))))
-    ahead = float(rank_in_class - 1)
+    recorded_years, simulated_years = flows.school_years
+    scale = math.exp(rng.gauss(0.0, 1.0 / math.sqrt(max(flows.places_given, 1))))
+    level = {min(recorded_years): scale}
+    for year in range(min(recorded_years) + 1, simulated_years[-1] + 1):
+        level[year] = level[year - 1] * math.exp(rng.gauss(0.0, YEARLY_CHANGE))
+    sizes = flows.sizes
     counts = [float(sizes.out_of_turn), float(sizes.first_turn), float(sizes.general)]
-    month_days = MONTH.total_seconds() / DAY_SECONDS
-    threshold = waited_days - 0.5 * month_days
-    choose = rng.randrange
     seasonal = len(months) == WINDOW_MONTHS
     for k in range(1, HORIZON_MONTHS + 1):
-        if seasonal:
-            # The recorded month a year before this one, or one of its two neighbours.
-            drawn = months[(WINDOW_MONTHS - k + choose(-SEASON_SPREAD, SEASON_SPREAD + 1)) % WINDOW_MONTHS]
-        else:
-            drawn = months[choose(len(months))]
-        if k > 1 and k % WINDOW_MONTHS == 1:
-            scale *= math.exp(rng.gauss(0.0, YEARLY_CHANGE))
-        places, stay, net, into_own, out_of_own = drawn
-        given = poisson(rng, places * scale)
-        threshold += month_days
-        ahead = max(
-            0.0, (ahead + _later_than(into_own, threshold) - _later_than(out_of_own, threshold)) * stay
-        )
+        drawn = (WINDOW_MONTHS - k) % WINDOW_MONTHS if seasonal else rng.randrange(len(months))
+        places, stay, net = months[drawn]
+        given = poisson(rng, places * level[simulated_years[k - 1]] / level[recorded_years[drawn]] * scale)
         counts = [max(0.0, (counts[c] + net[c]) * stay) for c in range(3)]
-        whole_ahead = round(ahead)
-        whole = [round(count) for count in counts]
-        whole[own] = max(whole[own], whole_ahead + 1)
-        now_sizes = ordering.ClassSizes(*whole)
-        if ordering.standing(benefit_class, whole_ahead + 1, now_sizes).position <= given:
-            # The bulletin came at some moment of the month: any one alike.
-            return k - rng.random()
+        whole = (round(counts[0]), round(counts[1]), round(counts[2]))
+        taken = (0, 0, 0)
         if given:
-            window = ordering.page_window(0, given, now_sizes)
+            window = ordering.page_window(0, given, ordering.ClassSizes(*whole))
             taken = (window.out_of_turn_count, window.first_turn_count, window.general_count)
             counts = [max(0.0, counts[c] - taken[c]) for c in range(3)]
-            ahead = max(0.0, ahead - taken[own])
-        counts[own] = max(counts[own], ahead + 1)
-    return None
+        yield SimulatedMonth(drawn, stay, given, whole, taken, k - rng.random())
+
+
+@dataclass(frozen=True)
+class Futures:
+    """A queue's simulated futures (``simulate``), from which every entry's estimate is read (``estimate``).
+
+    Why this form. An entry of class c with ``a`` entries ahead in its class
+    goes through month k as ``a' = (a + d_k) * s_k`` (``d_k`` arrivals standing
+    ahead of it, ``s_k`` the share that stays), then gets access if ``a' < t_k``
+    (the places month k gave to its class), else keeps ``a' - t_k``. Divided by
+    ``P_k = s_1 ... s_k``, the share of today's queue still there, that is a sum:
+    access comes in the first month with places where
+    ``(rank - 1) + D_k < T_k``, with ``D_k`` the sum of ``d_j / P_(j-1)`` and
+    ``T_k`` the sum of ``t_j / P_j``. ``T_k`` is the same for every entry of the
+    class, so it is simulated once per queue; ``D_k`` depends on the entry only
+    through its submission (which arrivals stand ahead) and is added up from the
+    recorded lags (``_arrivals_ahead``), then ``T`` is searched (``_access``).
+
+    For run r and month k (index ``r * HORIZON_MONTHS + k - 1``): ``fronts[c]``
+    holds ``T_k`` of class index c (+inf from a month that served the class
+    whole), ``weights`` ``1 / P_(k-1)``, ``drawn`` the recorded month replayed,
+    ``moments`` when in month k access opened, in months from now.
+    """
+
+    flows: Flows
+    runs: int
+    fronts: tuple[array, array, array]
+    weights: array
+    drawn: bytes
+    moments: array
+
+
+def simulate(flows: Flows, *, seed: int, runs: int = RUNS) -> Futures:
+    """``runs`` futures of the queue's front, or none when its history is too short to say anything."""
+    fronts, weights, drawn, moments = (
+        (array("d"), array("d"), array("d")),
+        array("d"),
+        bytearray(),
+        array("f"),
+    )
+    if len(flows.months) < MIN_MONTHS or flows.places_given < MIN_PLACES:
+        runs = 0
+    rng = random.Random(seed)  # noqa: S311 - a forecast, not a secret: the same seed, the same answer
+    for _ in range(runs):
+        reached, kept = [0.0, 0.0, 0.0], 1.0
+        for month in simulated_months(flows, rng):
+            weights.append(1.0 / kept)
+            kept *= month.stay
+            for c in range(3):
+                reached[c] = math.inf if month.served_whole(c) else reached[c] + month.taken[c] / kept
+                fronts[c].append(reached[c])
+            drawn.append(month.drawn)
+            moments.append(month.moment)
+    return Futures(
+        flows=flows, runs=runs, fronts=fronts, weights=weights, drawn=bytes(drawn), moments=moments
+    )
+
+
+def _arrivals_ahead(flows: Flows, own: int, waited_days: float) -> list[list[int]]:
+    """For each recorded month, replayed as simulated month k = 1, 2, ...: its arrivals into class
+    index ``own`` that stand ahead of an entry submitted ``waited_days`` ago, less its departures
+    from that class that stood ahead (an entry stands ahead when its lag exceeds the entry's wait
+    by then). Only as many months as some recorded lag still exceeds the wait: none after them.
+    """
+    month_days = MONTH.total_seconds() / DAY_SECONDS
+    longest = max(
+        (lags[-1] for month in flows.months for lags in (month.into[own], month.out_of[own]) if lags),
+        default=-math.inf,
+    )
+    thresholds = []
+    while (
+        len(thresholds) < HORIZON_MONTHS
+        and (threshold := waited_days + (len(thresholds) + 0.5) * month_days) < longest
+    ):
+        thresholds.append(threshold)
+    return [
+        [_later_than(month.into[own], t) - _later_than(month.out_of[own], t) for t in thresholds]
+        for month in flows.months
+    ]
+
+
+def _access(futures: Futures, run: int, own: int, ahead: int, arrivals: list[list[int]]) -> float | None:
+    """In how many months from now run ``run`` gives access to an entry ``ahead`` places back in its
+    class (``Futures``: the first month with places where ``ahead + D_k < T_k``); None past the horizon."""
+    front, weights, drawn = futures.fronts[own], futures.weights, futures.drawn
+    start = run * HORIZON_MONTHS
+    owed, reached = float(ahead), 0.0
+    for k, index in enumerate(range(start, start + len(arrivals[0]))):
+        owed += arrivals[drawn[index]][k] * weights[index]
+        if front[index] > max(owed, reached):
+            return futures.moments[index]
+        reached = front[index]
+    index = bisect.bisect_right(front, max(owed, reached), start + len(arrivals[0]), start + HORIZON_MONTHS)
+    return futures.moments[index] if index < start + HORIZON_MONTHS else None
 
 
 def _quantile(sorted_values: list[float], q: float) -> float:
@@ -296,34 +409,20 @@ def _quantile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
-def estimate(
-    *,
-    flows: Flows,
-    benefit_class: int,
-    rank_in_class: int,
-    sizes: ordering.ClassSizes,
-    waited_days: float,
-    seed: int,
-    runs: int = RUNS,
-) -> Estimate:
-    """The middle half of ``runs`` simulated futures of the entry, or "not enough history"."""
+def estimate(futures: Futures, *, benefit_class: int, rank_in_class: int, waited_days: float) -> Estimate:
+    """The middle half of the queue's simulated futures as seen from the entry, or "not enough history"."""
+    flows = futures.flows
     base = {"places_given": flows.places_given, "months_of_history": len(flows.months)}
-    if len(flows.months) < MIN_MONTHS or flows.places_given < MIN_PLACES:
+    if not futures.runs:
         return Estimate(enough_history=False, **base)
-    rng = random.Random(seed)  # noqa: S311 - a forecast, not a secret: the same seed, the same answer
+    own = benefit_class - 1
+    arrivals = _arrivals_ahead(flows, own, waited_days)
     never = HORIZON_MONTHS + 1.0
-    outcomes = sorted(
-        access_time(
-            flows=flows,
-            benefit_class=benefit_class,
-            rank_in_class=rank_in_class,
-            sizes=sizes,
-            waited_days=waited_days,
-            rng=rng,
-        )
-        or never
-        for _ in range(runs)
-    )
+    outcomes = []
+    for run in range(futures.runs):
+        moment = _access(futures, run, own, rank_in_class - 1, arrivals)
+        outcomes.append(never if moment is None else moment)
+    outcomes.sort()
     low, median, high = (_quantile(outcomes, q) for q in (LOW_QUANTILE, 0.5, HIGH_QUANTILE))
     return Estimate(
         enough_history=True,

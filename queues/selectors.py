@@ -23,7 +23,7 @@ has run (RULES.md section 3; docs/architecture.md, "Expiry at the instant").
 
 import datetime
 import functools
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
@@ -538,11 +538,40 @@ def queue_flows(sizes_by_queue: dict[int, ordering.ClassSizes]) -> dict[int, est
     return found | fresh
 
 
+#: How many queues' simulated futures a process keeps (``queue_futures``), about 0.7 MB each.
+FUTURES_KEPT = 32
+_futures_kept: OrderedDict[tuple[int, str], estimate.Futures] = OrderedDict()
+
+
+def queue_futures(sizes_by_queue: dict[int, ordering.ClassSizes]) -> dict[int, estimate.Futures]:
+    """Each queue's simulated futures (``estimate.simulate``), once a day, read by every entry in it.
+
+    Kept in this process's memory, not the shared cache: at thousands of queues
+    their 0.7-1 MB each would fill it, and they are a pure function of what the
+    shared cache holds (the queue's months and sizes of the day, ``queue_flows``)
+    and a seed of the queue and the day, so every process computes the same. A
+    kept one is used only if it was simulated from the very months read now.
+    """
+    day = timezone.localdate(clock.now())
+    found = {}
+    for queue_id, flows in queue_flows(sizes_by_queue).items():
+        key = (queue_id, day.isoformat())
+        futures = _futures_kept.pop(key, None)
+        if futures is None or futures.flows != flows:
+            futures = estimate.simulate(flows, seed=queue_id * 100_003 + day.toordinal())
+        found[queue_id] = _futures_kept[key] = futures
+        while len(_futures_kept) > FUTURES_KEPT:
+            _futures_kept.popitem(last=False)
+    return found
+
+
 def wait_estimates(positions: list[QueuePosition]) -> list[estimate.Estimate]:
     """For each position (``positions_of_*``), when access is likely to open (``estimate``), once a day.
 
-    The same seed for the same entry on the same day, so a page shown twice says the same.
-    At most three statements however many positions (``queue_flows``), none once cached.
+    Read from the queue's futures of the day (``queue_futures``), so a page shown
+    twice says the same; the answer is kept for the day under the entry's class
+    and rank and the queue's size. At most three statements however many
+    positions (``queue_flows``), none once cached.
     """
     now = clock.now()
     today = timezone.localdate(now)
@@ -553,7 +582,7 @@ def wait_estimates(positions: list[QueuePosition]) -> list[estimate.Estimate]:
     ]
     cached = cache.get_many(keys)
     missing = [p for p, key in zip(positions, keys, strict=True) if key not in cached]
-    flows = queue_flows({p.entry.queue_id: p.standing.sizes for p in missing}) if missing else {}
+    futures = queue_futures({p.entry.queue_id: p.standing.sizes for p in missing}) if missing else {}
     found = []
     for position, key in zip(positions, keys, strict=True):
         if key in cached:
@@ -561,12 +590,10 @@ def wait_estimates(positions: list[QueuePosition]) -> list[estimate.Estimate]:
             continue
         entry, standing = position.entry, position.standing
         result = estimate.estimate(
-            flows=flows[entry.queue_id],
+            futures[entry.queue_id],
             benefit_class=standing.benefit_class,
             rank_in_class=standing.rank_in_class,
-            sizes=standing.sizes,
             waited_days=(now - entry.submitted_at).total_seconds() / estimate.DAY_SECONDS,
-            seed=(entry.queue_id * 1_000_003 + entry.application_id) * 100_003 + today.toordinal(),
         )
         cache.set(key, result, ESTIMATE_CACHE_SECONDS)
         found.append(result)

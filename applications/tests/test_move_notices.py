@@ -186,14 +186,14 @@ def test_e_mail_cannot_be_chosen_without_an_address_and_the_choice_is_audited(pa
     parent.refresh_from_db()
     assert (parent.move_notice_threshold, parent.move_notices_since) == (10, clock_now())
     event = AuditEvent.objects.get(action=AuditAction.MOVE_NOTICES_CHOSEN)
-    assert event.details == {"threshold": 10, "channel": "sms"}
+    assert event.details == {"threshold": 10, "channel": "sms", "estimate_band": False}
 
 
 @pytest.mark.parametrize(
     ("language", "heading", "option", "error"),
     [
-        ("ru", "Уведомления о движении очереди", "на 10 мест и больше", "Выберите SMS."),
-        ("kk", "Кезектегі орын өзгергені туралы хабарлама", "10 орын немесе одан көп", "SMS таңдаңыз."),
+        ("ru", "<h1>Уведомления</h1>", "на 10 мест и больше", "Выберите SMS."),
+        ("kk", "<h1>Хабарламалар</h1>", "10 орын немесе одан көп", "SMS таңдаңыз."),
     ],
 )
 def test_the_notices_page_is_off_by_default_saves_a_choice_and_refuses_e_mail_without_an_address(

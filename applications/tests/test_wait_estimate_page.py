@@ -1,6 +1,7 @@
 """The wait estimate on the parent's application page, in Kazakh and Russian (issue 12 item 2)."""
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,6 +10,7 @@ from django.urls import reverse
 from applications import services
 from applications.tests.factories import child_details, submit
 from core.clock import now as clock_now
+from queues import estimate, selectors
 from queues.models import QueueEntry
 from queues.tests.factories import record_places_given
 
@@ -86,3 +88,24 @@ def test_a_child_who_ages_out_before_access_is_warned(parent, parent_client, set
     page = parent_client.get(reverse("applications:detail", args=[application.number])).text
 
     assert "только после 01.09.2027, когда ребёнок станет слишком взрослым для этой очереди" in page
+
+
+def test_every_child_of_a_queue_is_read_from_one_simulation_a_day(parent_client, application, monkeypatch):
+    """The second page of the day, and other children of the same queue, simulate nothing again."""
+    record_places_given(general_queue_id(application), per_month=10, now=clock_now())
+    simulated = []
+    simulate = estimate.simulate
+    monkeypatch.setattr(estimate, "simulate", lambda *a, **kw: simulated.append(1) or simulate(*a, **kw))
+    monkeypatch.setattr(selectors, "_futures_kept", type(selectors._futures_kept)())
+    address = reverse("applications:detail", args=[application.number])
+    parent_client.cookies["django_language"] = "ru"
+    first = parent_client.get(address).text
+    queue_id = general_queue_id(application)
+    others = QueueEntry.objects.filter(queue_id=queue_id).exclude(application=application)
+    positions = selectors.positions_of_entries(list(others[:5]))
+
+    again = re.findall(r"Судя по [^<]*", parent_client.get(address).text)
+    assert again
+    assert again == re.findall(r"Судя по [^<]*", first)
+    assert all(found.enough_history for found in selectors.wait_estimates(positions))
+    assert len(simulated) == QueueEntry.objects.filter(application=application).count()

@@ -1,6 +1,8 @@
 """The wait estimate on constructed histories (issue 12 item 2): pure, no database."""
 
+import bisect
 import datetime
+import random
 
 import pytest
 from django.utils import translation
@@ -12,7 +14,7 @@ from queues.choices import QueueEventCause as Cause
 from queues.estimate_words import estimate_in_words
 
 NOW = datetime.datetime(2026, 3, 12, 6, 0, tzinfo=datetime.UTC)
-GENERAL, OUT_OF_TURN = BenefitClass.GENERAL, BenefitClass.OUT_OF_TURN
+GENERAL, FIRST_TURN, OUT_OF_TURN = BenefitClass.GENERAL, BenefitClass.FIRST_TURN, BenefitClass.OUT_OF_TURN
 ABSENT = estimate.ABSENT
 
 
@@ -42,9 +44,9 @@ def flows_of(facts, sizes, months=12):
 
 
 def estimate_for(flows, *, rank, sizes, seed=1):
-    return estimate.estimate(
-        flows=flows, benefit_class=GENERAL, rank_in_class=rank, sizes=sizes, waited_days=200, seed=seed
-    )
+    assert flows.sizes == sizes
+    futures = estimate.simulate(flows, seed=seed)
+    return estimate.estimate(futures, benefit_class=GENERAL, rank_in_class=rank, waited_days=200)
 
 
 SIZES = ordering.ClassSizes(out_of_turn=0, first_turn=0, general=400)
@@ -125,3 +127,107 @@ def test_the_parent_is_warned_when_the_range_reaches_past_ageing_out(ages_out_on
 def test_a_queue_recorded_since_today_has_no_month_of_history():
     joined = [estimate.EventFact(Cause.SUBMITTED, ABSENT, GENERAL, NOW, NOW)]
     assert flows_of(joined, SIZES).months == ()
+
+
+def a_busy_year(seed: int) -> list[estimate.EventFact]:
+    """A queue's year with every flow the estimate reads: places (more in September, none in August),
+    withdrawals, paper applications received weeks late, benefits confirmed for old applications
+    (standing ahead of younger first-turn entries) and expired (standing ahead of younger general ones)."""
+    rng = random.Random(seed)
+    facts = []
+    for month in range(12):
+        begin = NOW - (month + 1) * estimate.MONTH
+        season = {8: 0, 9: 2.5}.get(begin.month, 1)
+
+        def moment(begin=begin):
+            return begin + rng.random() * estimate.MONTH
+
+        def add(cause, old, new, lag_days):
+            at = moment()
+            facts.append(estimate.EventFact(cause, old, new, at - datetime.timedelta(days=lag_days), at))
+
+        for _ in range(round(12 * season)):
+            add(Cause.ENROLLED, GENERAL, ABSENT, rng.uniform(200, 600))
+        for _ in range(4):
+            add(Cause.WITHDRAWN, GENERAL, ABSENT, rng.uniform(0, 600))
+            add(Cause.BACKDATED_PAPER, ABSENT, GENERAL, rng.uniform(3, 60))
+            add(Cause.SUBMITTED, ABSENT, GENERAL, 0)
+        for _ in range(2):
+            add(Cause.BENEFIT_CONFIRMED, GENERAL, FIRST_TURN, rng.uniform(0, 700))
+        add(Cause.BENEFIT_EXPIRED, FIRST_TURN, GENERAL, rng.uniform(0, 700))
+    return facts
+
+
+def replayed_access(months, flows, *, benefit_class, rank, waited_days):
+    """The plain per-entry walk over one simulated future: its position in its class month by month."""
+    own, ahead = benefit_class - 1, float(rank - 1)
+    month_days = estimate.MONTH.total_seconds() / estimate.DAY_SECONDS
+    for k, month in enumerate(months, start=1):
+        recorded, threshold = flows.months[month.drawn], waited_days + (k - 0.5) * month_days
+        into = len(recorded.into[own]) - bisect.bisect_right(recorded.into[own], threshold)
+        out_of = len(recorded.out_of[own]) - bisect.bisect_right(recorded.out_of[own], threshold)
+        ahead = (ahead + into - out_of) * month.stay
+        if month.served_whole(own) or 0 <= ahead < month.taken[own] or (ahead < 0 < month.taken[own]):
+            return month.moment
+        ahead -= month.taken[own]
+    return estimate.HORIZON_MONTHS + 1.0
+
+
+@pytest.mark.parametrize(
+    ("benefit_class", "rank", "waited_days"),
+    [(GENERAL, 1, 500), (GENERAL, 90, 300), (GENERAL, 380, 20), (FIRST_TURN, 3, 650), (FIRST_TURN, 30, 40)],
+)
+def test_an_entry_read_from_the_queue_futures_waits_as_its_own_walk_through_them(
+    benefit_class, rank, waited_days
+):
+    """One simulation per queue serves every entry: what it reads is what walking the entry's own
+    position through the same simulated months gives, arrivals ahead of it and its class drained included."""
+    sizes = ordering.ClassSizes(out_of_turn=0, first_turn=40, general=400)
+    flows = flows_of(a_busy_year(5), sizes)
+    futures = estimate.simulate(flows, seed=7, runs=40)
+    rng = random.Random(7)
+    walked = sorted(
+        replayed_access(
+            list(estimate.simulated_months(flows, rng)),
+            flows,
+            benefit_class=benefit_class,
+            rank=rank,
+            waited_days=waited_days,
+        )
+        for _ in range(40)
+    )
+
+    found = estimate.estimate(
+        futures, benefit_class=benefit_class, rank_in_class=rank, waited_days=waited_days
+    )
+
+    middle = [walked[round(q * 39)] for q in (0.25, 0.5, 0.75)]
+    assert [found.low, found.median, found.high] == pytest.approx(middle, rel=1e-6)
+
+
+def test_paper_applications_received_late_stand_ahead_of_a_recent_entry_not_of_an_old_one():
+    """Ten paper applications a month, each registered 40 days after it was handed in: they stand
+    ahead of an entry submitted a week ago (for its first month), never of one waiting for a year."""
+    papers = [
+        estimate.EventFact(Cause.BACKDATED_PAPER, ABSENT, GENERAL, at - datetime.timedelta(days=40), at)
+        for month in range(12)
+        for at in (NOW - (month + n / 10) * estimate.MONTH for n in range(10))
+    ]
+    futures = estimate.simulate(flows_of(enrolments(20) + papers, SIZES), seed=3)
+
+    def read(rank, waited_days):
+        return estimate.estimate(futures, benefit_class=GENERAL, rank_in_class=rank, waited_days=waited_days)
+
+    assert read(300, 365).low > read(100, 365).high
+    assert read(200, 7).median > read(200, 365).median + 0.2
+    assert read(200, 60).median == read(200, 365).median
+
+
+def test_places_change_with_the_school_year_on_1_september():
+    """Read on 12 March: the recorded months since September stand in this school year, the earlier
+    ones in the last; the simulated months to August in this one, from September in the next."""
+    flows = flows_of(enrolments(20), SIZES)
+    recorded, simulated = flows.school_years
+    assert recorded == (2025,) * 6 + (2024,) * 6
+    assert simulated[:6] == (2025,) * 6
+    assert simulated[6:18] == (2026,) * 12
