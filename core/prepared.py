@@ -14,6 +14,7 @@ query is refused when it is first prepared, never run with a wrong value.
 import datetime
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -30,38 +31,52 @@ class StandInNotFound(Exception):
     """A value given to the query did not reach its parameters as given: it cannot be prepared."""
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: list
+    slots: dict[int, str]  # index in ``params`` -> the name of the value that goes there
+    converters: list[tuple[int, tuple, object]]  # column, the ORM's converters, their expression
+
+
 class Prepared:
     """``build(**values)`` compiled once; ``rows(**values)`` runs its SQL with these values.
 
-    ``kinds`` names each value's type (``int``, ``str`` or ``datetime.datetime``).
+    ``build`` answers a ``values_list`` queryset: each row comes back as that
+    queryset would give it, through the same converters. ``kinds`` names each
+    value's type (``int``, ``str`` or ``datetime.datetime``).
     """
 
     def __init__(self, build: Callable[..., QuerySet], **kinds: type) -> None:
         self._build = build
         self._kinds = kinds
-        self._compiled: dict[str, tuple[str, list, dict[int, str]]] = {}
+        self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
 
     def rows(self, *, using: str = "default", **values) -> list[tuple]:
-        sql, params, slots = self._compiled_for(using)
-        params = list(params)
-        for index, name in slots.items():
+        compiled = self._compiled_for(using)
+        params = list(compiled.params)
+        for index, name in compiled.slots.items():
             params[index] = values[name]
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        if not compiled.converters:
+            return rows
+        return [_converted(row, compiled.converters, connection) for row in rows]
 
-    def _compiled_for(self, using: str) -> tuple[str, list, dict[int, str]]:
+    def _compiled_for(self, using: str) -> _Compiled:
         if using not in self._compiled:
             with self._lock:
                 if using not in self._compiled:
                     self._compiled[using] = self._compile(using)
         return self._compiled[using]
 
-    def _compile(self, using: str) -> tuple[str, list, dict[int, str]]:
+    def _compile(self, using: str) -> _Compiled:
         stand_ins = {name: STAND_INS[kind](n) for n, (name, kind) in enumerate(self._kinds.items())}
-        queryset = self._build(**stand_ins).using(using)
-        sql, params = queryset.query.get_compiler(using).as_sql()
+        compiler = self._build(**stand_ins).using(using).query.get_compiler(using)
+        sql, params = compiler.as_sql()
         params = list(params)
         slots = {
             index: name
@@ -72,4 +87,20 @@ class Prepared:
         missing = set(stand_ins) - set(slots.values())
         if missing:
             raise StandInNotFound(f"not among the compiled parameters: {sorted(missing)}")
-        return sql, params, slots
+        columns = [selected[0] for selected in compiler.select[: compiler.col_count]]
+        converters = [
+            (position, tuple(functions), expression)
+            for position, (functions, expression) in compiler.get_converters(columns).items()
+        ]
+        return _Compiled(sql=sql, params=params, slots=slots, converters=converters)
+
+
+def _converted(row: tuple, converters: list, connection) -> tuple:
+    """The row as the ORM gives it (``SQLCompiler.apply_converters``, with this thread's connection)."""
+    row = list(row)
+    for position, functions, expression in converters:
+        value = row[position]
+        for convert in functions:
+            value = convert(value, expression, connection)
+        row[position] = value
+    return tuple(row)
