@@ -1,7 +1,8 @@
 """Background jobs of bulletins: thin wrappers over services and notices (DESIGN.md, "Celery tasks").
 
-``open_access`` is enqueued on the commit of a publication; it is idempotent
-(``services.open_access`` counts what it already opened), so a redelivery
+``open_access`` is enqueued on the commit of a publication, and opens with its
+bulletin every other one published by then (``services.open_access_due``); it is
+idempotent (it counts what each bulletin already opened), so a redelivery
 after a worker died (``acks_late``) or a retry after a deadlock or a lost
 connection opens nothing twice.
 """
@@ -21,7 +22,7 @@ JOB_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 10, "max_ret
 
 @shared_task(acks_late=True, **JOB_RETRY)
 def open_access(bulletin_id: int) -> int:
-    return services.open_access(bulletin_id=bulletin_id)
+    return services.open_access_due(bulletin_id=bulletin_id)
 
 
 @shared_task(acks_late=True, **JOB_RETRY)
