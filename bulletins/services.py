@@ -41,7 +41,7 @@ from audit.services import record, record_select
 from audit.vocabulary import AuditAction
 from core import clock
 from core.dates import end_of, last_working_day_of_period
-from core.inserts import insert_select, json_array_sql, json_object_sql
+from core.inserts import insert_select, json_agg_sql, json_object_sql
 from directory.models import District, Group, Kindergarten
 from dispatch.services import enqueue, enqueue_select
 from queues import bulk as queue_bulk
@@ -66,6 +66,9 @@ from .transitions import transition as transition_access
 
 # Queues whose accesses open in one transaction (settings.OPEN_ACCESS_BATCH_QUEUES).
 OPEN_ACCESS_BATCH = settings.OPEN_ACCESS_BATCH_QUEUES
+# Notices of opened accesses one message carries: 25,000 accesses are 250 messages for the broker, not 25,000
+# (a message costs about a millisecond of a worker's time to hand over), and a worker sends them one by one.
+NOTICES_PER_MESSAGE = 100
 # Statuses of an application that may be offered access: not holding a referral, not on the stop-list.
 MAY_GET_ACCESS = (Status.IN_QUEUE, Status.ACCESS_OPEN)
 
@@ -689,7 +692,9 @@ def _open_access_in_queues(
         enqueue_select(
             "bulletins.tasks.notify_access_opened",
             select=_NOTICES_SQL.format(
-                args=json_array_sql("access.id"), opened=_OPENED.format(access=_table(Access))
+                args=json_agg_sql("notice.id"),
+                per_message=NOTICES_PER_MESSAGE,
+                opened=_OPENED.format(access=_table(Access)),
             ),
             params={},
         )
@@ -776,7 +781,14 @@ _OPENED = """
        AND access.queue_id = open_access_picks.queue_id
        AND access.application_id = open_access_picks.application_id
 """
-_NOTICES_SQL = "SELECT {args} AS args FROM {opened} ORDER BY access.id"
+# The notices of the opened accesses, NOTICES_PER_MESSAGE to a message (its arguments: their ids).
+_NOTICES_SQL = """
+    SELECT {args} AS args FROM (
+        SELECT access.id, (ROW_NUMBER() OVER (ORDER BY access.id) - 1) / {per_message:d} AS message
+        FROM {opened} ORDER BY access.id
+    ) AS notice
+    GROUP BY notice.message ORDER BY notice.message
+"""
 _OPENED_EVENTS_SQL = (
     "SELECT open_access_picks.application_id AS target_id, {details} AS details"
     " FROM {opened} ORDER BY access.id"

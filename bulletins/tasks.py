@@ -10,6 +10,7 @@ connection opens nothing twice.
 from celery import shared_task
 from django.db import OperationalError
 
+from accounts.sms import SmsDeliveryError
 from applications import notifications
 from applications.tasks import NOTICE_RETRY
 from dispatch.tasks import OutboxTask
@@ -30,10 +31,22 @@ def end_priority_windows() -> int:
     return services.end_priority_windows()
 
 
-@shared_task(base=OutboxTask, acks_late=True, **NOTICE_RETRY)
-def notify_access_opened(access_id: int) -> None:
-    access = Access.objects.select_related("application__applicant").get(pk=access_id)
-    notifications.deliver(access.application, notifications.access_opened(ends_at=access.ends_at))
+@shared_task(base=OutboxTask, bind=True, acks_late=True, **NOTICE_RETRY)
+def notify_access_opened(self, *access_ids: int) -> None:
+    """Tell each parent of ``access_ids`` that access opened (``services.NOTICES_PER_MESSAGE`` a message).
+
+    When the gateway fails, the retry (``NOTICE_RETRY``) carries only the
+    notices not sent yet: the parents told already are not told twice.
+    """
+    accesses = list(
+        Access.objects.filter(pk__in=access_ids).select_related("application__applicant").order_by("pk")
+    )
+    for sent, access in enumerate(accesses):
+        try:
+            notifications.deliver(access.application, notifications.access_opened(ends_at=access.ends_at))
+        except SmsDeliveryError:
+            self.request.args = [unsent.pk for unsent in accesses[sent:]]  # what Celery's retry sends again
+            raise
 
 
 @shared_task(acks_late=True, **JOB_RETRY)
