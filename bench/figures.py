@@ -25,6 +25,7 @@ from applications import services as application_services
 from applications.choices import Channel, Relation
 from applications.models import Application, Child
 from bulletins import services as bulletin_services
+from bulletins import tasks as bulletin_tasks
 from bulletins.choices import AccessStatus
 from bulletins.models import Access, Bulletin, BulletinPlace
 from core import clock
@@ -32,6 +33,8 @@ from core import exports as core_exports
 from core.iin import Sex, synthetic_iins
 from directory.choices import GroupLanguage, KindergartenKind
 from directory.models import Group
+from dispatch import services as dispatch_services
+from dispatch.models import PendingTask
 from placements import exports as placement_exports
 from placements import services as placement_services
 from queues import selectors
@@ -628,19 +631,36 @@ def _publication() -> list[Row]:
     for district_id, bulletin in bulletins.items():
         bulletin_services.publish_bulletin(bulletin=bulletin, actor=specialists[district_id], now=now)
     published = time.monotonic() - started
+    # The workers then take the openings the publications enqueued, in order: the first opens every
+    # bulletin published by then, the others find nothing left (``open_access_due``).
+    started = time.monotonic()
     opened = sum(
-        bulletin_services.open_access(bulletin_id=bulletin.pk, now=now) for bulletin in bulletins.values()
+        bulletin_services.open_access_due(bulletin_id=bulletin.pk, now=now) for bulletin in bulletins.values()
     )
     seconds = time.monotonic() - started
+    _hand_over_notices()
+    enqueued = time.monotonic() - started
     return [
         Row(
-            f"publish {total:,} places in {len(rows):,} queues ({len(bulletins)} bulletins): access open",
-            f"{seconds:.1f} s ({opened:,} accesses)",
-            f"publishing alone {published:.1f} s",
-            "< 2 s",
-            seconds < 2,
+            f"open access: {total:,} places in {len(rows):,} queues, {len(bulletins)} bulletins published",
+            f"{seconds:.1f} s ({opened:,} accesses), notices in the broker at {enqueued:.1f} s",
+            f"publishing them one by one {published:.1f} s",
+            "< 2 s, notices < 5 s",
+            seconds < 2 and enqueued < 5,
         ),
     ]
+
+
+def _hand_over_notices() -> None:
+    """Give the broker the notices' messages as the workers do (``dispatch.tasks.send_rows``, a chunk of
+    outbox rows at a time): what the commit of an opening leaves to them."""
+    unsent = list(
+        PendingTask.objects.filter(task=bulletin_tasks.notify_access_opened.name, sent_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(unsent), dispatch_services.CHUNK):
+        dispatch_services.send_rows(unsent[start : start + dispatch_services.CHUNK])
 
 
 # --- the open data (issue 13) ---------------------------------------------------------

@@ -98,26 +98,31 @@ def append(new: Iterable[NewOpening], *, at: datetime.datetime) -> list[Opening]
     return entries
 
 
-def log_publication(*, bulletin_id: int, gained: dict[int, int], picks: Iterable[tuple[int, str, int]], at):
-    """One entry per queue that gained places and has none yet for this bulletin (a rerun adds nothing).
+def log_publication(
+    *, gained: dict[tuple[int, int], int], picks: Iterable[tuple[int, int, str, int]], at: datetime.datetime
+) -> list[Opening]:
+    """One entry per (bulletin, queue) that gained places and has none yet (a rerun adds nothing).
 
-    ``picks`` are (queue id, application number, position held) of the accesses
+    ``gained`` maps (bulletin id, queue id) to the places; ``picks`` are
+    (bulletin id, queue id, application number, position held) of the accesses
     this run opened, in queue order; a queue where nobody could get access is
     logged too, with its places and no numbers.
     """
     logged = set(
         Opening.objects.filter(
-            bulletin_id=bulletin_id, kind=OpeningKind.PUBLISHED, queue_id__in=gained
-        ).values_list("queue_id", flat=True)
+            kind=OpeningKind.PUBLISHED,
+            bulletin_id__in={bulletin_id for bulletin_id, _queue in gained},
+            queue_id__in={queue_id for _bulletin, queue_id in gained},
+        ).values_list("bulletin_id", "queue_id")
     )
     given = defaultdict(list)
-    for queue_id, number, position in picks:
-        given[queue_id].append((number, position))
+    for bulletin_id, queue_id, number, position in picks:
+        given[bulletin_id, queue_id].append((number, position))
     return append(
         (
-            NewOpening(OpeningKind.PUBLISHED, bulletin_id, queue_id, places, given[queue_id])
-            for queue_id, places in sorted(gained.items())
-            if queue_id not in logged
+            NewOpening(OpeningKind.PUBLISHED, bulletin_id, queue_id, places, given[bulletin_id, queue_id])
+            for (bulletin_id, queue_id), places in sorted(gained.items())
+            if (bulletin_id, queue_id) not in logged
         ),
         at=at,
     )

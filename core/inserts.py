@@ -13,8 +13,8 @@ from django.db import connection, models
 
 _INSERT_SELECT_SQL = "INSERT INTO {table} ({columns}) SELECT {shared}source.* FROM ({select}) AS source"
 # JSON built in SQL, by vendor (the same functions Django's JSONField lookups use).
-_JSON_FUNCTIONS = {"postgresql": ("jsonb_build_object", "jsonb_build_array")}
-_STANDARD_JSON_FUNCTIONS = ("json_object", "json_array")
+_JSON_FUNCTIONS = {"postgresql": ("jsonb_build_object", "jsonb_build_array", "jsonb_agg")}
+_STANDARD_JSON_FUNCTIONS = ("json_object", "json_array", "json_group_array")
 
 
 def insert_select(
@@ -63,6 +63,13 @@ def json_array_sql(*values: str) -> str:
     """A SQL expression building a JSON array of ``values`` (SQL expressions), for a JSON column."""
     build = _JSON_FUNCTIONS.get(connection.vendor, _STANDARD_JSON_FUNCTIONS)[1]
     return f"{build}({', '.join(values)})"
+
+
+def json_agg_sql(value: str) -> str:
+    """A SQL aggregate of ``value`` (a SQL expression) over a group's rows into a JSON array, in the order
+    the rows come."""
+    build = _JSON_FUNCTIONS.get(connection.vendor, _STANDARD_JSON_FUNCTIONS)[2]
+    return f"{build}({value})"
 
 
 def _shared_fields(model: type[models.Model], shared: Mapping[str, object], columns: Sequence[str]) -> dict:

@@ -5,6 +5,8 @@ import datetime
 import pytest
 import time_machine
 
+from accounts.sms import SmsDeliveryError
+from applications import notifications
 from applications import services as application_services
 from applications.choices import BenefitCategory, Status
 from applications.tests.factories import child_details, document, submit
@@ -22,6 +24,7 @@ from bulletins.tests.factories import (
     waiting,
 )
 from core import outbox
+from dispatch.models import PendingTask
 from placements import services as placement_services
 from placements.selectors import take_refusal
 from placements.tests.factories import take
@@ -135,6 +138,36 @@ def test_open_access_from_another_bulletin_in_the_queue_is_skipped(
     assert with_access(second) == ids(worked_example, "G2", "G3")
 
 
+def test_two_bulletins_opened_together_give_one_queue_to_different_children_the_older_first(
+    worked_example, specialist_a, group, kindergarten_a
+):
+    first = published_bulletin(specialist_a, {group: 2}, now=NOW)
+    second = published_bulletin(specialist_a, {group_in(kindergarten_a): 3}, now=NOW)
+
+    assert services.open_access_of([second.pk, first.pk], now=NOW) == 5
+
+    assert with_access(first) == ids(worked_example, "E1", "G1")
+    assert with_access(second) == ids(worked_example, "G2", "G3", "P1")
+    assert services.open_access_of([first.pk, second.pk], now=NOW) == 0
+
+
+def test_the_task_opens_every_bulletin_still_due_and_the_later_tasks_find_nothing_left(
+    worked_example, specialist_a, group, kindergarten_a
+):
+    opened_before = published_bulletin(specialist_a, {group: 1}, now=NOW)
+    services.open_access(bulletin_id=opened_before.pk, now=NOW)
+    first = published_bulletin(specialist_a, {group_in(kindergarten_a): 2}, now=NOW)
+    second = published_bulletin(specialist_a, {group_in(kindergarten_a): 1}, now=NOW)
+
+    assert services.open_access_due(bulletin_id=second.pk, now=NOW) == 3
+    assert services.open_access_due(bulletin_id=first.pk, now=NOW) == 0
+    assert services.open_access_due(bulletin_id=second.pk, now=NOW) == 0
+
+    assert with_access(opened_before) == ids(worked_example, "E1")
+    assert with_access(first) == ids(worked_example, "G1", "G2")
+    assert with_access(second) == ids(worked_example, "G3")
+
+
 # Born 2019: on 1 September 2026 the child is seven if born by then (too old for the queue), six after.
 TOO_OLD = datetime.date(2019, 3, 1)
 STILL_SIX = datetime.date(2019, 10, 15)
@@ -213,6 +246,32 @@ def test_run_twice_it_opens_nothing_new_and_tells_each_parent_once(
         assert "18.12.2026" in text  # the window's last day, in the parent's language
         assert "кезектегі орныңыз сақталады" in text  # "you keep your position", in Kazakh
     assert outbox.messages_to(worked_example["G3"].applicant.phone, channel="sms") == []
+
+
+def test_notices_go_many_to_a_message_and_a_gateway_failure_tells_nobody_twice(
+    worked_example, specialist_a, group, monkeypatch
+):
+    monkeypatch.setattr(services, "NOTICES_PER_MESSAGE", 2)
+    sms = []
+    failed = []
+
+    def send_sms(*, phone, text):
+        if len(sms) == 1 and not failed:  # the gateway refuses the second notice once
+            failed.append(phone)
+            raise SmsDeliveryError("SMS gateway answered 503")
+        sms.append(phone)
+
+    monkeypatch.setattr(notifications, "send_sms", send_sms)
+    bulletin = published_bulletin(specialist_a, {group: 3}, now=NOW)
+    assert services.open_access(bulletin_id=bulletin.pk, now=NOW) == 3
+
+    messages = PendingTask.objects.filter(task=tasks.notify_access_opened.name).order_by("pk")
+    assert [len(message.args) for message in messages] == [2, 1]
+    for message in messages:  # as a worker runs them, retrying what the gateway refused
+        tasks.notify_access_opened.apply(args=message.args, task_id=message.celery_id, throw=False)
+    parents = [worked_example[name].applicant.phone for name in ("E1", "G1", "G2")]
+    assert failed  # the gateway did refuse one
+    assert sorted(sms) == sorted(parents)  # each told once, the refused one on the retry
 
 
 def test_accesses_that_ended_still_count_for_their_bulletin(worked_example, specialist_a, group):

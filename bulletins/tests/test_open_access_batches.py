@@ -176,8 +176,10 @@ def test_the_bulletin_opens_access_to_exactly_the_applicants_the_rule_picks(
         accesses.values_list("pk", flat=True)
     )
     access_ids = set(accesses.values_list("pk", flat=True))
-    notices = PendingTask.objects.filter(task=tasks.notify_access_opened.name).values_list("args", flat=True)
-    assert sorted(args[0] for args in notices if args[0] in access_ids) == sorted(access_ids)  # once each
+    messages = PendingTask.objects.filter(task=tasks.notify_access_opened.name).values_list("args", flat=True)
+    notices = [access_id for args in messages for access_id in args]
+    assert sorted(access_id for access_id in notices if access_id in access_ids) == sorted(access_ids)  # once
+    assert all(len(args) <= services.NOTICES_PER_MESSAGE for args in messages)
 
 
 def test_one_batch_of_forty_queues_takes_a_fixed_handful_of_statements(country, specialist_a, monkeypatch):
