@@ -23,7 +23,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -272,36 +272,59 @@ def verify_code(
     refusal is recorded (the wrong-entry count, the audit event) before it is
     raised, and an enclosing rollback would undo that record.
     """
-    now = now or clock.now()
     with transaction.atomic():
-        row = _code_row(code_id, purpose, for_update=True)
-        refusal = _refusal(row, code, client_ip, now)
-        if refusal is None:
-            claimed = OneTimeCode.objects.filter(
-                pk=row.pk, used_at__isnull=True, failed_attempts__lt=MAX_WRONG_ENTRIES, expires_at__gte=now
-            ).update(used_at=now)
-            if claimed:
-                row.used_at = now
-                record(
-                    action=AuditAction.ONE_TIME_CODE_ACCEPTED,
-                    target=row,
-                    actor=AnonymousUser(),
-                    at=now,
-                    details=_code_details(row),
-                )
-            else:
-                refusal = CodeUsed()
-        if refusal is not None and row is not None:
-            record(
-                action=AuditAction.ONE_TIME_CODE_CHECK_FAILED,
-                target=row,
-                actor=AnonymousUser(),
-                at=now,
-                details={**_code_details(row), "reason": refusal.reason},
-            )
+        row, refusal = check_code(code_id=code_id, code=code, purpose=purpose, client_ip=client_ip, now=now)
     if refusal is not None:
         raise refusal
     return row
+
+
+def check_code(
+    *,
+    code_id,
+    code: str,
+    purpose: str,
+    client_ip: str | None,
+    now: datetime.datetime | None = None,
+    iin: str | None = None,
+) -> tuple[OneTimeCode | None, CodeRefused | None]:
+    """``verify_code`` inside the caller's transaction: the row accepted, or the refusal, recorded, to raise.
+
+    For a caller whose change and the code's use must commit together
+    (``placements.services.take_referral``: a take that fails leaves its code
+    unused). The caller commits a refusal's record before raising it. With
+    ``iin``, a row requested for another IIN is unknown, like a row that does
+    not exist: nothing is recorded about a code that is not the caller's.
+    """
+    now = now or clock.now()
+    row = _code_row(code_id, purpose, for_update=True)
+    if row is not None and iin is not None and row.iin != iin:
+        row = None
+    refusal = _refusal(row, code, client_ip, now)
+    if refusal is None:
+        claimed = OneTimeCode.objects.filter(
+            pk=row.pk, used_at__isnull=True, failed_attempts__lt=MAX_WRONG_ENTRIES, expires_at__gte=now
+        ).update(used_at=now)
+        if claimed:
+            row.used_at = now
+            record(
+                action=AuditAction.ONE_TIME_CODE_ACCEPTED,
+                target=row,
+                actor=AnonymousUser(),
+                at=now,
+                details=_code_details(row),
+            )
+            return row, None
+        refusal = CodeUsed()
+    if row is not None:
+        record(
+            action=AuditAction.ONE_TIME_CODE_CHECK_FAILED,
+            target=row,
+            actor=AnonymousUser(),
+            at=now,
+            details={**_code_details(row), "reason": refusal.reason},
+        )
+    return row, refusal
 
 
 def find_code(*, code_id, purpose: str) -> OneTimeCode | None:
@@ -345,17 +368,20 @@ def locked_until(
     now = now or clock.now()
     cool_off = get_cool_off()
     limit = settings.AXES_FAILURE_LIMIT
-    recent = AccessAttempt.objects.filter(attempt_time__gte=now - cool_off)
-    lookups = [{"username": iin}]
+    parameters = Q(username=iin)
     if client_ip:
-        lookups.append({"ip_address": client_ip})
+        parameters |= Q(ip_address=client_ip)
+    # One read of both parameters' rows (every code check asks, each press of a rush too), split here.
+    rows = list(
+        AccessAttempt.objects.filter(parameters, attempt_time__gte=now - cool_off)
+        .order_by("attempt_time")
+        .values_list("username", "ip_address", "attempt_time", "failures_since_start")
+    )
     ends = []
-    for lookup in lookups:
-        attempts = list(
-            recent.filter(**lookup)
-            .order_by("attempt_time")
-            .values_list("attempt_time", "failures_since_start")
-        )
+    for column, value in ((0, iin), (1, client_ip)):
+        if not value:
+            continue
+        attempts = [(row[2], row[3]) for row in rows if row[column] == value]
         remaining = sum(failures for _at, failures in attempts)
         for attempt_time, failures in attempts:
             if remaining < limit:

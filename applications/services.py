@@ -795,10 +795,12 @@ def age_ineligibility_of(application: Application, *, today: datetime.date) -> s
     with the exemption of a PMPK conclusion the application holds (pending or confirmed, as when
     applying), in the active language.
     """
+    birth_date = application.child.birth_date
+    reason = age.age_ineligibility_reason(birth_date, today, has_special_needs_conclusion=False)
+    if reason is None:
+        return None  # most children: the conclusion could change nothing, so it is not looked up
     return age.age_ineligibility_reason(
-        application.child.birth_date,
-        today,
-        has_special_needs_conclusion=_holds_special_needs_conclusion(application),
+        birth_date, today, has_special_needs_conclusion=_holds_special_needs_conclusion(application)
     )
 
 

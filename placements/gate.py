@@ -146,6 +146,10 @@ def waiting_page(request, *, action: str, fields: dict[str, str], back_url: str 
     context = {"action": action, "fields": fields, "retry_after": retry_after, "back_url": back_url}
     response = render(request, "placements/gate_wait.html", context, status=503)
     response["Retry-After"] = str(retry_after)
+    # Planned, and counted (``count_gate_refusal``): not one "Service Unavailable" error line per
+    # press turned away, which on bulletin morning would bury the real errors and cost each answer a log
+    # write. Django's own flag for a response already logged.
+    response._has_been_logged = True
     return response
 
 

@@ -40,7 +40,7 @@ from .models import Referral, StopListEntry
 
 
 def take_refusal(
-    application: Application, place: BulletinPlace, *, now: datetime.datetime
+    application: Application, place: BulletinPlace, *, now: datetime.datetime, standing: bool | None = None
 ) -> DomainError | None:
     """Why ``application`` may not take ``place`` now, or None if it may (RULES.md sections 4 and 5).
 
@@ -52,9 +52,13 @@ def take_refusal(
     or whose age no longer qualifies on 1 September of the current school
     year; no free place left. The owner check and the one-time code are the
     service's; the free-place check here is advisory, the claim is the real one.
+    ``standing`` says whether the child stands in the place's queue when the
+    caller has read its entry already (the take does, for its class).
     """
 
     def stands_in(queue_id: int) -> bool:
+        if standing is not None:
+            return standing
         return QueueEntry.objects.standing().filter(queue_id=queue_id, application=application).exists()
 
     def holds(place: BulletinPlace) -> bool:

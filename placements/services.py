@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.authorization import has_role, has_staff_role, is_owning_parent
 from accounts.choices import Action, Role
 from accounts.models import CodePurpose
-from accounts.services import UnknownCode, code_is_for, verify_code
+from accounts.services import check_code
 from applications import numbers
 from applications.choices import BenefitCategory, Status, Verification
 from applications.errors import OutOfScope
@@ -36,7 +36,7 @@ from bulletins.errors import AugustFreeze
 from bulletins.models import BulletinPlace
 from core import clock
 from core.dates import add_months, end_of, format_date, last_working_day_of_period
-from dispatch.services import enqueue
+from dispatch.services import enqueue, enqueue_relayed
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason, QueueEventCause
 from queues.models import QueueEntry
@@ -77,15 +77,19 @@ def take_referral(
     """The parent presses **Get referral** on a place and confirms with a fresh one-time code.
 
     Only the parent who owns the application; staff and superusers are refused
-    before the code is looked at. The code (purpose ``take_referral``, sent
-    for the applicant's IIN) is verified first, outside the transaction, so a
-    wrong entry is counted even when taking then fails; call this outside any
-    transaction. Then, in one transaction: the rules of
-    ``selectors.take_refusal`` under a lock of the application row; the referral
-    created (a second active one for the child is refused by the database); the
-    child's access ends everywhere; and last the place claimed with one
-    conditional UPDATE (the loser of a race gets ``PlaceAlreadyTaken`` and
-    everything before it rolls back).
+    before the code is looked at. One transaction, so that a press of a rush
+    commits once: the code (purpose ``take_referral``, sent for the
+    applicant's IIN) is checked and spent under a lock of its row; a refusal
+    of the code (a wrong entry counted, its audit event) commits alone and is
+    raised after. Then the rules of ``selectors.take_refusal`` under a lock of
+    the application row; the referral created (a second active one for the
+    child is refused by the database); the child's access ends everywhere; and
+    last the place claimed with one conditional UPDATE. A take refused there
+    (the loser of a race gets ``PlaceAlreadyTaken``) rolls everything back, the
+    code's use included: like a press answered "no place left" before the
+    check, it leaves the code for another place. ``place`` is the caller's
+    read; the claim, not its count of free places, decides. Call this
+    outside any transaction.
     Valid for ``REFERRAL_VALID_WORKING_DAYS`` working days after the issue day.
     Taken with an out-of-turn class in the place's queue, it waits for the
     department to confirm a fresh employer certificate.
@@ -94,32 +98,34 @@ def take_referral(
     ensure_owner_parent(actor, application)
     if bulletin_services.in_august_freeze(now):
         raise AugustFreeze()
-    if not code_is_for(code_id=code_id, iin=application.applicant.iin):
-        raise UnknownCode()
-    verify_code(code_id=code_id, code=code, purpose=CodePurpose.TAKE_REFERRAL, client_ip=client_ip, now=now)
     with transaction.atomic():
-        return _take(application_id=application.pk, place_id=place.pk, actor=actor, now=now)
+        _code, refusal = check_code(
+            code_id=code_id, code=code, purpose=CodePurpose.TAKE_REFERRAL, client_ip=client_ip, now=now,
+            iin=application.applicant.iin,
+        )  # fmt: skip
+        if refusal is None:
+            return _take(application_id=application.pk, place=place, actor=actor, now=now)
+    raise refusal
 
 
-def _take(*, application_id: int, place_id: int, actor, now: datetime.datetime) -> Referral:
+def _take(*, application_id: int, place: BulletinPlace, actor, now: datetime.datetime) -> Referral:
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("child", "applicant")
         .get(pk=application_id)
     )
     ensure_owner_parent(actor, application)
-    place = BulletinPlace.objects.select_related("bulletin", "group__kindergarten").get(pk=place_id)
-    refusal = selectors.take_refusal(application, place, now=now)
+    entry = QueueEntry.objects.standing().filter(queue_id=place.queue_id, application=application).first()
+    refusal = selectors.take_refusal(application, place, now=now, standing=entry is not None)
     if refusal is not None:
         raise refusal
-    entry = QueueEntry.objects.standing().get(queue_id=place.queue_id, application=application)
     out_of_turn = entry.benefit_class == BenefitClass.OUT_OF_TURN
     referral = Referral(
         application=application,
         child=application.child,
         place=place,
         group=place.group,
-        kindergarten=place.group.kindergarten,
+        kindergarten_id=place.group.kindergarten_id,
         taken_by=actor,
         out_of_turn=out_of_turn,
         issued_at=now,
@@ -149,7 +155,9 @@ def _take(*, application_id: int, place_id: int, actor, now: datetime.datetime) 
             "out_of_turn": out_of_turn,
         },
     )
-    enqueue("placements.tasks.notify_referral_issued", referral.pk)
+    # Handed to Celery by the relay within a second, with the other takes of that second: a rush's
+    # presses do not each pay a second transaction and a broker message (dispatch.services).
+    enqueue_relayed("placements.tasks.notify_referral_issued", referral.pk)
     _claim_last(place)
     return referral
 

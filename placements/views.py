@@ -6,9 +6,10 @@ another family's number is a 404, staff get 403). Whether a place may be taken
 is ``selectors.take_refusal``, the rule ``services.take_referral`` enforces, so
 the button and the use case never disagree. The session holds the pending
 take (application, place, code id), never the code; nothing of it travels in
-a URL. ``take_referral`` verifies the code before its own transaction, so it
-is called here outside any (``ATOMIC_REQUESTS`` is off). The whole POST of
-the confirmation runs behind the bulletin-day admission gate (``gate.py``).
+a URL. ``take_referral`` checks the code in its own transaction and commits a
+refusal before raising it, so it is called here outside any
+(``ATOMIC_REQUESTS`` is off). The whole POST of the confirmation runs behind
+the bulletin-day admission gate (``gate.py``).
 
 The verification page answers anyone who holds the code printed under the QR
 code, with the least that proves the referral: no IIN, no full name, no birth
@@ -58,6 +59,11 @@ SESSION_TAKE = "take_referral"
 VERIFY_LOOKUPS_PER_WINDOW = 30
 VERIFY_WINDOW_SECONDS = 10 * 60
 VERIFICATION_CODE = re.compile(r"[A-Z0-9]{1,16}")
+#: What the pages show of a place: its kindergarten, settlement and queue.
+PAGE_RELATED = ("bulletin", "queue", "group__kindergarten__settlement")
+#: What the take's rules read of a place: the press of a rush joins no more (a wrong code that shows the
+#: form again reads the names it shows then).
+PRESS_RELATED = ("bulletin", "group")
 
 
 # --- places for a child, and Get referral ---------------------------------------------------
@@ -183,7 +189,8 @@ def confirm(request, number):
     application = _own_application_or_404(request, number)
     places_url = reverse("placements:places", args=[application.number])
     pending = _pending_take(request, application)
-    place = _place(pending["place"]) if pending else None
+    related = PRESS_RELATED if request.method == "POST" else PAGE_RELATED
+    place = _place(pending["place"], related=related) if pending else None
     if place is None:
         messages.info(request, _("Choose a place first: press Get referral beside it."))
         return redirect(places_url)
@@ -250,12 +257,8 @@ def _code_still_usable(code_id, *, now: datetime.datetime) -> bool:
     )
 
 
-def _place(place_id) -> BulletinPlace | None:
-    return (
-        BulletinPlace.objects.select_related("bulletin", "queue", "group__kindergarten__settlement")
-        .filter(pk=place_id)
-        .first()
-    )
+def _place(place_id, *, related: tuple[str, ...] = PAGE_RELATED) -> BulletinPlace | None:
+    return BulletinPlace.objects.select_related(*related).filter(pk=place_id).first()
 
 
 # --- the referral ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import redis
 from celery.exceptions import NotRegistered
 from celery.signals import worker_ready
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from applications import tasks as application_tasks
@@ -125,6 +126,24 @@ def test_a_row_being_sent_by_another_relay_is_skipped_not_sent_twice(settlement_
         other.join()
     assert services.relay_pending() == 1
     assert queued_messages("notifications") == 1
+
+
+def test_rows_relayed_ask_for_one_relay_and_it_sends_them_all(broker, db, django_capture_on_commit_callbacks):
+    """A rush's notices: each commit asks for a relay unless one is due, and that relay sends every row."""
+    broker.up()
+    cache.delete(services.RELAY_ASKED_KEY)
+    for take in (1, 2, 3):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            services.enqueue_relayed(NOTICE, take)
+
+    assert queued_messages("celery") == 1  # the relay asked for once, not three hand-overs
+    assert PendingTask.objects.filter(sent_at__isnull=True).count() == 3  # never lost: waiting for it
+
+    assert services.relay_pending() == 3  # the relay, when it runs
+    assert queued_messages("notifications") == 3
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.enqueue_relayed(NOTICE, 4)
+    assert queued_messages("celery") == 2  # a row committed after the relay started asks again
 
 
 def test_a_second_delivery_of_a_notice_sends_no_second_sms(application):

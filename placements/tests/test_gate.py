@@ -1,5 +1,6 @@
 """The bulletin-day admission gate: beyond the limit a take waits politely, and no slot is ever lost."""
 
+import logging
 import os
 import re
 import threading
@@ -110,6 +111,23 @@ def test_the_waiting_page_sends_the_same_code_again_by_itself_after_retry_after(
     assert "form.submit()" in script.group(2)
     assert "This page presses the button for you" in page
     assert "Try again" in page  # without scripts the button still sends the same code
+
+
+def test_a_press_turned_away_is_no_error_in_the_log_and_its_page_carries_no_menu(
+    client, redis_client, parent_with_code, caplog
+):
+    """Planned and counted: on a rush morning thousands of them would bury the real errors."""
+    g1, code = parent_with_code
+    hold_a_slot(redis_client)
+
+    with caplog.at_level(logging.INFO):
+        response = client.post(confirm_url(g1), {"code": code})
+
+    assert response.status_code == 503
+    assert not [line for line in caplog.records if line.name == "django.request"]
+    page = response.content.decode()
+    assert "Sign out" not in page  # the menu of a signed-in parent: the lightest page the portal has
+    assert f'name="code" value="{code}"' in page
 
 
 def test_a_press_on_a_place_already_gone_is_answered_before_the_code_is_checked(

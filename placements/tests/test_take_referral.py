@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.test import RequestFactory
 
 from accounts.choices import Role
-from accounts.models import CodePurpose
+from accounts.models import CodePurpose, OneTimeCode
 from accounts.services import CodeUsed, UnknownCode, WrongCode, request_code
 from accounts.tests.factories import UserFactory
 from accounts.tests.helpers import verified, wrong
@@ -16,10 +16,11 @@ from applications.choices import BenefitCategory, Status
 from applications.errors import OutOfScope
 from applications.tests.factories import child_details, document, submit
 from audit.models import AuditEvent
+from audit.vocabulary import AuditAction
 from bulletins import services as bulletin_services
 from bulletins.choices import AccessStatus
 from bulletins.errors import AugustFreeze, NothingToWithdraw, NotKindergartenStaff
-from bulletins.models import Access
+from bulletins.models import Access, BulletinPlace
 from bulletins.tests.factories import (
     MONDAY_14_DECEMBER,
     at,
@@ -149,6 +150,41 @@ def test_the_code_must_be_fresh_right_and_the_parents_own(waiting_four, place):
     with pytest.raises(CodeUsed):
         services.take_referral(application=g1, place=place, actor=parent, code_id=code_id, code=code, now=NOW)
     assert Referral.objects.count() == 1
+
+
+def test_a_take_that_loses_the_place_leaves_the_code_unused(waiting_four, place, staff):
+    """The code is spent by the take it confirms, in its transaction: a lost claim spends nothing."""
+    g1, g2 = waiting_four[:2]
+    code_id, code = code_for(g1, now=NOW)
+    read_before = BulletinPlace.objects.get(pk=place.pk)  # the page's read: two places free
+    bulletin_services.withdraw_place(place=place, actor=staff, now=NOW)
+    take(g2, place, now=NOW)
+
+    with pytest.raises(PlaceAlreadyTaken):
+        services.take_referral(
+            application=g1, place=read_before, actor=parent_of(g1), code_id=code_id, code=code, now=NOW
+        )
+
+    assert OneTimeCode.objects.get(pk=code_id).used_at is None
+    assert not AuditEvent.objects.filter(action=AuditAction.ONE_TIME_CODE_ACCEPTED, target_id=str(code_id))
+    assert not Referral.objects.filter(application=g1).exists()
+    g1.refresh_from_db()
+    assert g1.status == Status.ACCESS_OPEN
+
+
+def test_a_wrong_code_is_counted_and_recorded_though_nothing_is_taken(waiting_four, place):
+    g1 = waiting_four[0]
+    code_id, code = code_for(g1, now=NOW)
+
+    with pytest.raises(WrongCode):
+        services.take_referral(
+            application=g1, place=place, actor=parent_of(g1), code_id=code_id, code=wrong(code), now=NOW
+        )
+
+    assert OneTimeCode.objects.get(pk=code_id).failed_attempts == 1
+    failed = AuditEvent.objects.get(action=AuditAction.ONE_TIME_CODE_CHECK_FAILED, target_id=str(code_id))
+    assert failed.details["reason"] == WrongCode.reason
+    assert not Referral.objects.exists()
 
 
 def test_inside_the_window_only_holders_of_access_take_a_place(waiting_four, place):
