@@ -12,18 +12,23 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from applications.choices import Status
-from applications.models import Application
+from applications.models import Application, Child
 from applications.services import age_ineligibility_of
+from audit.models import AuditEvent
 from bulletins import selectors as bulletin_selectors
 from bulletins.choices import AccessStatus
 from bulletins.errors import AugustFreeze, BulletinNotPublished
 from bulletins.models import Access, BulletinPlace
 from bulletins.services import in_august_freeze
 from core.errors import DomainError
+from core.prepared import Prepared
+from directory.models import Group, Kindergarten, Settlement
 from queues.models import QueueEntry
 
 from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
@@ -244,3 +249,47 @@ def may_extend(referral: Referral, *, now: datetime.datetime) -> bool:
 
 def _group_year_message(birth_year: int) -> str:
     return gettext("This group is for children born in %(year)s.") % {"year": birth_year}
+
+
+# --- the referral's page, kept in the cache -------------------------------------------------
+
+#: What the referral's page shows, as versions of the rows it reads (each row's ``xmin``: PostgreSQL
+#: gives a row a new one on every update) and the referral's newest audit event (its trail only grows).
+_REFERRAL_ROWS_SQL = """
+    SELECT {referrals}.xmin::text || '/' || c.xmin::text || '/' || a.xmin::text || '/' || g.xmin::text
+        || '/' || k.xmin::text || '/' || s.xmin::text
+        || '/' || COALESCE((SELECT max(v.id) FROM {events} AS v
+            WHERE v.target_type = %s AND v.target_id = {referrals}.id::text)::text, '')
+    FROM {children} AS c, {applications} AS a, {groups} AS g, {kindergartens} AS k, {settlements} AS s
+    WHERE c.id = {referrals}.child_id AND a.id = {referrals}.application_id AND g.id = {referrals}.group_id
+        AND k.id = {referrals}.kindergarten_id AND s.id = k.settlement_id
+"""
+
+
+def _referral_state_query(applicant_id: int, number: str):
+    quote = connection.ops.quote_name
+    rows = _REFERRAL_ROWS_SQL.format(
+        referrals=quote(Referral._meta.db_table),
+        children=quote(Child._meta.db_table),
+        applications=quote(Application._meta.db_table),
+        groups=quote(Group._meta.db_table),
+        kindergartens=quote(Kindergarten._meta.db_table),
+        settlements=quote(Settlement._meta.db_table),
+        events=quote(AuditEvent._meta.db_table),
+    )
+    return Referral.objects.filter(number=number, application__applicant_id=applicant_id).values_list(
+        RawSQL(f"({rows})", (Referral._meta.label_lower,)),  # noqa: S611 - table names from _meta only
+    )
+
+
+_referral_state = Prepared(_referral_state_query, applicant_id=int, number=str)
+
+
+def referral_page_state(applicant, number: str) -> str | None:
+    """What the parent's page of the referral ``number`` shows, as versions read in one statement
+    compiled once a process: its key in the page cache, with the day (validity turns at midnight).
+    None for a referral that is not this parent's, and where rows carry no version (SQLite)."""
+    if connection.vendor != "postgresql":
+        return None
+    found = _referral_state.rows(applicant_id=applicant.pk, number=number)
+    return found[0][0] if found else None

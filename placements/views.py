@@ -46,6 +46,7 @@ from core.addresses import client_address
 from core.dates import format_date, last_day, local_date
 from core.errors import DomainError
 from core.forms import add_service_error
+from core.pagecache import private_page
 from core.ratelimit import within_limit
 
 from . import gate, pdf, selectors, services
@@ -58,6 +59,9 @@ SESSION_TAKE = "take_referral"
 #: The public check: look-ups allowed per client address in a window (against guessing codes).
 VERIFY_LOOKUPS_PER_WINDOW = 30
 VERIFY_WINDOW_SECONDS = 10 * 60
+#: How long a parent's referral page is kept: keyed by what it shows, so this only bounds how long
+#: a page made by the previous release's templates can be served after a deployment.
+REFERRAL_PAGE_SECONDS = 10 * 60
 VERIFICATION_CODE = re.compile(r"[A-Z0-9]{1,16}")
 #: What the pages show of a place: its kindergarten, settlement and queue.
 PAGE_RELATED = ("bulletin", "queue", "group__kindergarten__settlement")
@@ -280,8 +284,23 @@ def referrals(request):
 @parent_required
 @require_http_methods(["GET", "POST"])
 def referral(request, number):
-    """The referral with its facts and verification code; the parent extends it here, once."""
-    referral = _own_referral_or_404(request, number)
+    """The referral with its facts and verification code; the parent extends it here, once.
+
+    Served again from the cache while nothing it shows has changed (``selectors.referral_page_state``):
+    a parent who has just taken a place comes back to it again and again.
+    """
+    digits = _referral_digits(number)
+    if request.method == "GET":
+        now = clock.now()
+        state = selectors.referral_page_state(request.applicant, digits)
+        if state is not None:
+            return private_page(
+                request,
+                state=(state, local_date(now), request.get_host()),  # the QR link names the host
+                seconds=REFERRAL_PAGE_SECONDS,
+                render=lambda: _referral_page(request, _own_referral_or_404(request, digits)),
+            )
+    referral = _own_referral_or_404(request, digits)
     form = ExtendForm(request.POST if request.method == "POST" else None, referral=referral)
     if form.is_bound and form.is_valid():
         try:
@@ -300,7 +319,12 @@ def referral(request, number):
                 % {"date": format_date(extended.valid_through)},
             )
             return redirect("placements:referral", number=referral.number)
+    return _referral_page(request, referral, form)
+
+
+def _referral_page(request, referral: Referral, form: ExtendForm | None = None) -> HttpResponse:
     now = clock.now()
+    form = form or ExtendForm(None, referral=referral)
     context = {
         "referral": referral,
         "issued_on": local_date(referral.issued_at),
@@ -390,11 +414,17 @@ def decline(request, number):
     return render(request, "placements/decline.html", context)
 
 
-def _own_referral_or_404(request, number: str) -> Referral:
-    """The parent's referral with this number (dashes allowed); another family's is a 404 like a wrong one."""
+def _referral_digits(number: str) -> str:
+    """A referral's number without its dashes and spaces; anything but ten digits is a 404."""
     digits = re.sub(r"[\s-]", "", number)
     if not re.fullmatch(r"\d{10}", digits):
         raise Http404
+    return digits
+
+
+def _own_referral_or_404(request, number: str) -> Referral:
+    """The parent's referral with this number (dashes allowed); another family's is a 404 like a wrong one."""
+    digits = _referral_digits(number)
     referral = (
         Referral.objects.filter(number=digits, application__applicant=request.applicant)
         .select_related("child", "application", "group", "kindergarten__settlement", "place__bulletin")

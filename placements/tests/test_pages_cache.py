@@ -18,6 +18,7 @@ from applications.choices import BenefitCategory
 from applications.tests.factories import document
 from bulletins.models import Bulletin
 from bulletins.tests.factories import at, parent_of
+from placements.services import extend_referral
 from placements.tests.factories import take
 from placements.tests.pages import AN_HOUR_LATER, places_url, signed_in
 from queues.choices import LeaveReason
@@ -168,3 +169,33 @@ def _unmask(token: str) -> str:
     from django.middleware.csrf import _unmask_cipher_token
 
     return _unmask_cipher_token(token)
+
+
+def test_the_referral_page_shows_an_extension_and_a_kindergarten_check_at_once(client, waiting_four, place):
+    g1 = waiting_four[0]
+    referral = take(g1, place, now=AN_HOUR_LATER)
+    url = reverse("placements:referral", args=[referral.number])
+    signed_in(client, g1)
+    assert "· extended" not in kept(client, url)
+
+    extend_referral(
+        referral=referral, actor=parent_of(g1), until=referral.valid_until + datetime.timedelta(days=2)
+    )
+    extended = client.get(url).content.decode()
+    assert "· extended" in extended
+    Client().get(reverse("placements:verify", args=[referral.verification_code]))
+
+    checked = client.get(url).content.decode()
+    assert checked.count("<li") > extended.count("<li")
+
+
+def test_another_family_never_gets_a_kept_referral_page(client, waiting_four, place):
+    g1, g2 = waiting_four[:2]
+    referral = take(g1, place, now=AN_HOUR_LATER)
+    url = reverse("placements:referral", args=[referral.number])
+    signed_in(client, g1)
+    kept(client, url)
+
+    signed_in(client, g2)
+
+    assert client.get(url).status_code == 404
