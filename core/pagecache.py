@@ -18,6 +18,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from .ratelimit import Limit
+
 
 def shared_page(
     request: HttpRequest,
@@ -26,6 +28,8 @@ def shared_page(
     seconds: int,
     render: Callable[[], HttpResponse],
     address: str | None = None,
+    limit: Limit | None = None,
+    refused: Callable[[], HttpResponse] | None = None,
 ) -> HttpResponse:
     """The page cached for this address, language and ``state``, else ``render()`` (kept when shareable).
 
@@ -35,10 +39,17 @@ def shared_page(
     the view names a shorter one: a view whose query holds free text (a page
     number anyone can spell a thousand ways) keys on its path and puts what it
     read from the query, normalised, in ``state``, so nobody can fill the cache
-    with copies of one page.
+    with copies of one page. A page whose visitors are rate-limited counts the
+    visit under ``limit`` in the round trip that reads the page, and answers
+    ``refused()`` past it.
     """
     key = _key(address or request.get_full_path(), state) if is_shared(request) else None
-    content = cache.get(key) if key else None
+    if limit is None:
+        content = cache.get(key) if key else None
+    else:
+        allowed, content = limit.count(read=key)
+        if not allowed:
+            return refused()
     if content is not None:
         return HttpResponse(content)
     response = render()
