@@ -6,6 +6,7 @@ import html
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -266,9 +267,11 @@ def test_the_cabinet_list_does_not_read_the_log(client, opened, queue_of_six):
 
 
 @pytest.mark.usefixtures("shared_cache")
+@pytest.mark.parametrize("language", ["kk", "ru"])
 def test_a_page_of_the_log_is_served_again_until_a_new_entry_arrives(
-    client, opened, specialist_a, kindergarten_a, django_assert_num_queries
+    client, language, opened, specialist_a, kindergarten_a, django_assert_num_queries
 ):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     client.get(reverse("bulletins:openings"))
     with django_assert_num_queries(0):
         client.get(reverse("bulletins:openings"))
@@ -277,3 +280,4 @@ def test_a_page_of_the_log_is_served_again_until_a_new_entry_arrives(
     page = client.get(reverse("bulletins:openings")).text
 
     assert Opening.objects.get(seq=2).hash in page
+    assert f'<html lang="{language}">' in page
