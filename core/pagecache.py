@@ -58,6 +58,38 @@ def shared_page(
     return response
 
 
+def shared_page_beside(
+    request: HttpRequest,
+    *,
+    state_key: str,
+    read_state: Callable[[], Hashable],
+    seconds: int,
+    render: Callable[[Hashable], HttpResponse],
+    address: str,
+    extra: Hashable = (),
+) -> HttpResponse:
+    """``shared_page`` for a page whose state the cache itself holds under ``state_key`` (a log's head).
+
+    The state and the page are read in one round trip: the page is kept beside
+    the state it was rendered at, under the address, language and ``extra``
+    (what the view read from the query), and served only while the cache still
+    holds that state. ``read_state`` reads it where the cache has lost it, in
+    the form the cache keeps it; ``render(state)`` renders the page at it.
+    """
+    if not is_shared(request):
+        return render(read_state())
+    key = _key(address, extra)
+    found = cache.get_many([state_key, key])
+    state = found[state_key] if state_key in found else read_state()
+    kept = found.get(key)
+    if kept is not None and kept[0] == state:
+        return HttpResponse(kept[1])
+    response = render(state)
+    if response.status_code == 200:
+        cache.set(key, (state, response.content), seconds)
+    return response
+
+
 def is_shared(request: HttpRequest) -> bool:
     """Whether this visitor sees what every visitor sees: signed out, no message waiting for them."""
     return not request.user.is_authenticated and not len(messages.get_messages(request))
