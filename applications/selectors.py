@@ -8,7 +8,7 @@ nothing, exactly as a number that does not exist.
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -22,10 +22,11 @@ from core.prepared import Prepared
 from directory.models import Kindergarten, Settlement
 from queues.estimate_words import wait_estimates_in_words
 from queues.models import Queue, QueueEntry
-from queues.selectors import positions_of_entries, settled_entries
+from queues.selectors import expiry_due_sql, positions_of_entries, settled_entries
+from queues.services import settle_expired
 
 from . import age, numbers
-from .choices import BenefitCategory, Channel, RegisterCheck, Verification
+from .choices import BenefitCategory, Channel, RegisterCheck, Status, Verification
 from .models import Application, BenefitDocument, Child, Guardianship
 from .panels import panel_states
 
@@ -318,50 +319,77 @@ class PublicStanding:
 
 @dataclass(frozen=True)
 class PublicCheck:
-    """An application found by its number, with its standing entries and their queues' versions, all
-    read in one query: everything the public check shows is a function of ``state``."""
+    """An application found by its number, and ``state``: its status, when that last changed and each
+    of its queues' versions. Everything the public check shows is a function of ``state``."""
 
-    application: Application
-    entries: list[QueueEntry]
-
-    @property
-    def state(self) -> tuple:
-        """The status and when it last changed, and each queue's version: what the answer depends on."""
-        return (
-            self.application.status,
-            self.application.status_changed_at.timestamp() if self.application.status_changed_at else None,
-            *((entry.queue_id, entry.queue.version) for entry in self.entries),
-        )
+    application_id: int
+    status: str
+    state: tuple
 
     def standing(self) -> PublicStanding:
+        """The positions, read now: only a page rendered anew needs them. Read after ``state``, they are
+        never older than it; the page kept under it can only be newer, and then its key is already past."""
+        entries = settled_entries(
+            QueueEntry.objects.standing()
+            .filter(application_id=self.application_id)
+            .select_related("queue")
+            .order_by("queue__kind")
+        )
         return PublicStanding(
-            status_label=self.application.get_status_display(),
+            status_label=Status(self.status).label,
             positions=[
                 (position.entry.queue.get_kind_display(), position.standing.position)
-                for position in positions_of_entries(self.entries)
+                for position in positions_of_entries(entries)
             ],
         )
+
+
+#: The state of the application numbered as the last parameter: a row per standing entry (or one
+#: with no entry), each saying whether an expiry is due in its queue (the first parameter, the day).
+_CHECK_STATE_SQL = """
+    SELECT application.id, application.status, application.status_changed_at, entry.queue_id,
+        queue.version, {expiry_due}
+    FROM {application} application
+    LEFT JOIN {entry} entry ON entry.application_id = application.id AND entry.left_at IS NULL
+    LEFT JOIN {queue} queue ON queue.id = entry.queue_id
+    WHERE application.number = %s ORDER BY queue.kind
+"""
 
 
 def public_check(number: str) -> PublicCheck | None:
     """The application with this number, or None for a number that is malformed or unknown.
 
-    One query finds a standing application with its entries and their queues;
-    only one that stands in no queue (withdrawn, enrolled) costs a second.
+    Read on every look-up, whether or not the page is then served from the
+    cache: so one small statement, never compiled by the ORM. Only when a
+    benefit's expiry is due in one of its queues (once a day at most) is it
+    applied and the state read again, as every read of positions does.
     """
     normalised = numbers.normalise(number)
     if normalised is None:
         return None
-    entries = settled_entries(
-        QueueEntry.objects.standing()
-        .filter(application__number=normalised)
-        .select_related("queue", "application")
-        .order_by("queue__kind")
+    now = clock.now()
+    rows = _check_state_rows(normalised, today=timezone.localdate(now))
+    due = {queue_id for _id, _status, _at, queue_id, _version, expiry_due in rows if expiry_due}
+    if due and settle_expired(due, now=now):
+        rows = _check_state_rows(normalised, today=timezone.localdate(now))
+    if not rows:
+        return None
+    application_id, status, changed_at = rows[0][:3]
+    versions = tuple((queue_id, version) for _id, _s, _at, queue_id, version, _due in rows if queue_id)
+    return PublicCheck(application_id=application_id, status=status, state=(status, changed_at, *versions))
+
+
+def _check_state_rows(number: str, *, today: datetime.date) -> list[tuple]:
+    sql = _CHECK_STATE_SQL.format(
+        expiry_due=expiry_due_sql("entry"),
+        application=Application._meta.db_table,
+        entry=QueueEntry._meta.db_table,
+        queue=Queue._meta.db_table,
     )
-    if entries:
-        return PublicCheck(application=entries[0].application, entries=entries)
-    application = Application.objects.filter(number=normalised).first()
-    return PublicCheck(application=application, entries=[]) if application else None
+    # Where the ORM would read (the replica, in the views core.replicas sends there).
+    with connections[router.db_for_read(Application) or DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, [today, number])
+        return cursor.fetchall()
 
 
 def wait_estimates(application: Application, positions) -> list[dict]:

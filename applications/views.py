@@ -26,7 +26,7 @@ from core.dates import format_datetime
 from core.errors import DomainError
 from core.forms import add_service_error
 from core.pagecache import private_page, shared_page
-from core.ratelimit import within_limit
+from core.ratelimit import Limit
 from directory import selectors as directory_selectors
 from directory.models import Settlement
 from queues.explanation import explain
@@ -419,36 +419,35 @@ def check(request):
     """Anyone with a number sees the status and each queue's position: no names, no place, no class.
 
     A malformed number and an unknown one get the same answer; look-ups are
-    counted per client address so the numbers cannot be walked through.
+    counted per client address so the numbers cannot be walked through. A found
+    application's page is served again while ``found.state`` (its status and
+    its queues' versions, read in this request) stays the same: exact, never
+    stale (``core.pagecache``), and counted in the round trip that reads it.
     """
-    form = CheckForm(request.GET if "number" in request.GET else None)
-    context = {"form": form, "searched": form.is_bound}
-    if form.is_bound:
-        if not _within_check_limit(request):
-            context["limited"] = True
-            return render(request, "applications/check.html", context, status=429)
-        if form.is_valid():
-            found = selectors.public_check(form.cleaned_data["number"])
-            if found is not None:
-                return _check_answer(request, context, found)
-    return render(request, "applications/check.html", context)
-
-
-def _check_answer(request, context: dict, found: selectors.PublicCheck) -> HttpResponse:
-    """The page of a found application, served again while ``found.state`` (status and queue versions,
-    read in this request) stays the same: exact, never stale (``core.pagecache``)."""
-
-    def render_page() -> HttpResponse:
-        context["standing"] = found.standing()
-        return render(request, "applications/check.html", context)
-
-    return shared_page(request, state=found.state, seconds=CHECK_PAGE_SECONDS, render=render_page)
-
-
-def _within_check_limit(request) -> bool:
-    return within_limit(
-        "public-check",
-        client_address(request) or "unknown",
-        limit=CHECK_LOOKUPS_PER_WINDOW,
-        window_seconds=CHECK_WINDOW_SECONDS,
+    if "number" not in request.GET:
+        return _check_page(request)
+    limit = Limit(
+        "public-check", client_address(request) or "unknown", CHECK_LOOKUPS_PER_WINDOW, CHECK_WINDOW_SECONDS
     )
+    # The form's own cleaning is a strip: a number it would refuse is never found, and then the form,
+    # built below, says why.
+    found = selectors.public_check(request.GET["number"].strip())
+    if found is None:
+        allowed, _nothing = limit.count()
+        return _check_page(request, limited=not allowed)
+    return shared_page(
+        request,
+        state=found.state,
+        seconds=CHECK_PAGE_SECONDS,
+        render=lambda: _check_page(request, standing=found.standing()),
+        limit=limit,
+        refused=lambda: _check_page(request, limited=True),
+    )
+
+
+def _check_page(
+    request, *, limited: bool = False, standing: selectors.PublicStanding | None = None
+) -> HttpResponse:
+    form = CheckForm(request.GET if "number" in request.GET else None)
+    context = {"form": form, "searched": form.is_bound, "limited": limited, "standing": standing}
+    return render(request, "applications/check.html", context, status=429 if limited else 200)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import quote_etag
 from django.views.decorators.http import condition, require_GET
 
-from core.pagecache import shared_page
+from core.pagecache import shared_page_beside
 from queues.views import page_number
 
 from . import openings
@@ -33,16 +33,24 @@ def opening_list(request):
     """The log, newest first, a page at a time; the head's hash on top.
 
     Entries never change, so a page is what it was while the head is the same:
-    served again from the cache under the head's number (``core.pagecache``).
+    served again from the cache beside the head it was rendered at, both read
+    in one round trip (``core.pagecache.shared_page_beside``).
     """
-    head, number = openings.head(), page_number(request)
+    number = page_number(request)
 
-    def render_page():
+    def render_page(head):
         page = Paginator(_with_places().order_by("-seq"), PAGE_SIZE).get_page(number)
-        return render(request, "bulletins/openings/list.html", {"page": page, "head": head})
+        return render(request, "bulletins/openings/list.html", {"page": page, "head": head or None})
 
-    state = (head["seq"] if head else 0, number)
-    return shared_page(request, address=request.path, state=state, seconds=LIST_SECONDS, render=render_page)
+    return shared_page_beside(
+        request,
+        state_key=openings.HEAD_KEY,
+        read_state=lambda: openings.head() or {},  # the cache keeps an empty log's head as {}
+        seconds=LIST_SECONDS,
+        render=render_page,
+        address=request.path,
+        extra=number,
+    )
 
 
 @require_GET

@@ -25,13 +25,24 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 def client_address(request) -> str | None:
     """The address of the client that sent ``request``, or None when even the peer is unknown."""
-    peer = parse_address(request.META.get("REMOTE_ADDR", ""))
+    return _client_of(
+        request.META.get("REMOTE_ADDR", ""),
+        request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        tuple(settings.TRUSTED_PROXIES),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _client_of(remote: str, forwarded: str, proxies: tuple[str, ...]) -> str | None:
+    """``client_address`` of these headers: a function of them alone, so the same client's next request
+    (the public check counts every one) costs a dictionary look-up instead of a hundred calls."""
+    peer = parse_address(remote)
     if peer is None:
         return None
-    networks = trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    networks = trusted_networks(proxies)
     client = peer
     if is_trusted(client, networks):
-        for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        for hop in reversed(forwarded.split(",")):
             address = parse_address(hop)
             if address is None:  # a broken chain: nothing left of it can be believed
                 break

@@ -24,6 +24,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from .ratelimit import Limit
+
 
 def shared_page(
     request: HttpRequest,
@@ -32,6 +34,8 @@ def shared_page(
     seconds: int,
     render: Callable[[], HttpResponse],
     address: str | None = None,
+    limit: Limit | None = None,
+    refused: Callable[[], HttpResponse] | None = None,
 ) -> HttpResponse:
     """The page cached for this address, language and ``state``, else ``render()`` (kept when shareable).
 
@@ -41,11 +45,23 @@ def shared_page(
     the view names a shorter one: a view whose query holds free text (a page
     number anyone can spell a thousand ways) keys on its path and puts what it
     read from the query, normalised, in ``state``, so nobody can fill the cache
-    with copies of one page.
+    with copies of one page. A page whose visitors are rate-limited counts the
+    visit under ``limit`` in the round trip that reads the page, and answers
+    ``refused()`` past it.
     """
-    if not is_shared(request):
-        return render()
-    return _cached(_key(address or request.get_full_path(), state), seconds, render)
+    key = _key(address or request.get_full_path(), state) if is_shared(request) else None
+    if limit is None:
+        content = cache.get(key) if key else None
+    else:
+        allowed, content = limit.count(read=key)
+        if not allowed:
+            return refused()
+    if content is not None:
+        return HttpResponse(content)
+    response = render()
+    if key and response.status_code == 200:
+        cache.set(key, response.content, seconds)
+    return response
 
 
 def private_page(
@@ -63,6 +79,38 @@ def private_page(
         return render()
     key = _key(request.get_full_path(), ("private", request.user.pk, secret, state))
     return _cached(key, seconds, render)
+
+
+def shared_page_beside(
+    request: HttpRequest,
+    *,
+    state_key: str,
+    read_state: Callable[[], Hashable],
+    seconds: int,
+    render: Callable[[Hashable], HttpResponse],
+    address: str,
+    extra: Hashable = (),
+) -> HttpResponse:
+    """``shared_page`` for a page whose state the cache itself holds under ``state_key`` (a log's head).
+
+    The state and the page are read in one round trip: the page is kept beside
+    the state it was rendered at, under the address, language and ``extra``
+    (what the view read from the query), and served only while the cache still
+    holds that state. ``read_state`` reads it where the cache has lost it, in
+    the form the cache keeps it; ``render(state)`` renders the page at it.
+    """
+    if not is_shared(request):
+        return render(read_state())
+    key = _key(address, extra)
+    found = cache.get_many([state_key, key])
+    state = found[state_key] if state_key in found else read_state()
+    kept = found.get(key)
+    if kept is not None and kept[0] == state:
+        return HttpResponse(kept[1])
+    response = render(state)
+    if response.status_code == 200:
+        cache.set(key, (state, response.content), seconds)
+    return response
 
 
 def is_shared(request: HttpRequest) -> bool:

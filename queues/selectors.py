@@ -154,18 +154,18 @@ def _reloaded(entries: list[QueueEntry]) -> list[QueueEntry]:
     return [fresh[entry.pk] for entry in entries]
 
 
-#: Whether the queue of the entry aliased ``{entry}`` holds a class that stopped counting before the day
-#: given as the parameter: one probe of the ``queue_entry_benefit_until`` index.
-_EXPIRY_DUE_SQL = (
-    "EXISTS (SELECT 1 FROM {table} due WHERE due.queue_id = {entry}.queue_id"
-    " AND due.left_at IS NULL AND due.benefit_until < %s)"
-)
+def expiry_due_sql(entry: str) -> str:
+    """Whether the queue of the entry aliased ``entry`` holds a class that stopped counting before the day
+    given as the statement's parameter: one probe of the ``queue_entry_benefit_until`` index."""
+    return (  # a table name of our models and an alias of the caller's statement; the day a parameter
+        f"EXISTS (SELECT 1 FROM {QueueEntry._meta.db_table} due WHERE due.queue_id = {entry}.queue_id"  # noqa: S608
+        " AND due.left_at IS NULL AND due.benefit_until < %s)"
+    )
 
 
 def _with_expiry_due(entries, today):
     """``entries`` annotated with whether their queue holds a class that stopped counting before ``today``."""
-    table = QueueEntry._meta.db_table
-    probe = _EXPIRY_DUE_SQL.format(table=table, entry=table)  # table names of our models; the day a parameter
+    probe = expiry_due_sql(QueueEntry._meta.db_table)  # table names of our models; the day a parameter
     return entries.annotate(expiry_due=RawSQL(probe, [today]))  # noqa: S611
 
 
@@ -253,7 +253,7 @@ class _Row:
             if (converters := connection.ops.get_db_converters(column) + column.get_db_converters(connection))
         ]
         entry_table = QueueEntry._meta.db_table
-        expiry_due = _EXPIRY_DUE_SQL.format(table=entry_table, entry="entry")
+        expiry_due = expiry_due_sql("entry")
         selected = ", ".join(f'{column.alias}."{column.target.column}"' for column in columns)
         self.sql = (
             # Names of our models' tables and columns only; every value is a parameter.

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -156,3 +157,53 @@ def test_a_signed_in_parent_gets_their_own_menu_not_a_cached_page(client, applic
     page, _ = rendered(client, application.number)
 
     assert "Sign out" in page
+
+
+POSITION = {"kk": "кезектегі орны: {}", "ru": "место {}"}
+
+
+def ahead_of(application, settlement, specialist, count: int) -> list:
+    """``count`` applications brought on paper, received before ``application`` was submitted."""
+    return [
+        submit(
+            settlement,
+            actor=specialist,
+            channel="education_department",
+            received_at=application.submitted_at - datetime.timedelta(hours=count - index),
+        )
+        for index in range(count)
+    ]
+
+
+@pytest.mark.usefixtures("shared_cache")
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_a_cached_answer_moves_up_the_moment_an_application_ahead_is_withdrawn(
+    client, language, application, settlement_a, specialist_a
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    (ahead,) = ahead_of(application, settlement_a, specialist_a, 1)
+    rendered(client, application.number)
+    cached, queries = rendered(client, application.number)
+    assert queries == 1
+    assert POSITION[language].format(2) in cached
+
+    services.withdraw_application(application=ahead, actor=specialist_a, reason="moved away")
+    page, _ = rendered(client, application.number)
+
+    assert POSITION[language].format(1) in page
+    assert POSITION[language].format(2) not in page
+
+
+@pytest.mark.usefixtures("shared_cache")
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_a_cached_answer_costs_one_query_however_many_stand_ahead(
+    client, language, application, settlement_a, specialist_a
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    ahead_of(application, settlement_a, specialist_a, 6)
+    rendered(client, application.number)
+
+    page, queries = rendered(client, application.number)
+
+    assert queries == 1
+    assert POSITION[language].format(7) in page

@@ -6,9 +6,11 @@ import html
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from prometheus_client import REGISTRY
 
 from bulletins import openings, services
 from bulletins.choices import OpeningKind
@@ -266,9 +268,11 @@ def test_the_cabinet_list_does_not_read_the_log(client, opened, queue_of_six):
 
 
 @pytest.mark.usefixtures("shared_cache")
+@pytest.mark.parametrize("language", ["kk", "ru"])
 def test_a_page_of_the_log_is_served_again_until_a_new_entry_arrives(
-    client, opened, specialist_a, kindergarten_a, django_assert_num_queries
+    client, language, opened, specialist_a, kindergarten_a, django_assert_num_queries
 ):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     client.get(reverse("bulletins:openings"))
     with django_assert_num_queries(0):
         client.get(reverse("bulletins:openings"))
@@ -277,3 +281,26 @@ def test_a_page_of_the_log_is_served_again_until_a_new_entry_arrives(
     page = client.get(reverse("bulletins:openings")).text
 
     assert Opening.objects.get(seq=2).hash in page
+    assert f'<html lang="{language}">' in page
+
+
+def cache_calls() -> float:
+    """Calls of the Redis cache so far, every operation counted (core.metrics)."""
+    return sum(
+        sample.value
+        for metric in REGISTRY.collect()
+        if metric.name == "kezek_redis_command_duration_seconds"
+        for sample in metric.samples
+        if sample.name.endswith("_count")
+    )
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_a_cached_page_of_the_log_is_read_with_its_head_in_one_round_trip(client, opened):
+    client.get(reverse("bulletins:openings"))
+    before = cache_calls()
+
+    page = client.get(reverse("bulletins:openings")).text
+
+    assert cache_calls() == before + 1
+    assert openings.head()["hash"] in page
