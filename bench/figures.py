@@ -528,7 +528,7 @@ def _referrals_in(queue: Queue, count: int):
         with transaction.atomic():
             referrals.append(
                 placement_services._take(
-                    application_id=access.application_id, place_id=place.pk, actor=parent, now=now
+                    application_id=access.application_id, place=place, actor=parent, now=now
                 )
             )
     return referrals
