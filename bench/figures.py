@@ -521,7 +521,10 @@ def _referrals_in(queue: Queue, count: int):
     accesses = Access.objects.filter(bulletin=bulletin, status=AccessStatus.OPEN).select_related(
         "application__applicant"
     )
-    free = [place for place in places for _ in range(place.places)]
+    published = BulletinPlace.objects.select_related("bulletin", "group").in_bulk(
+        [place.pk for place in places]
+    )
+    free = [published[place.pk] for place in places for _ in range(place.places)]
     referrals = []
     for access, place in zip(accesses, free, strict=False):
         parent = _parent_user(access.application.applicant)
