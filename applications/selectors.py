@@ -18,7 +18,7 @@ from accounts.models import Applicant
 from audit.models import AuditEvent
 from audit.vocabulary import AuditAction, label_of
 from core import clock
-from core.prepared import Prepared
+from core.prepared import Prepared, table_names
 from directory.models import Kindergarten, Settlement
 from queues.estimate_words import wait_estimates_in_words
 from queues.models import Queue, QueueEntry
@@ -243,18 +243,19 @@ _ROWS_SQL = """
 
 def _states_query(applicant_id: int, now: datetime.datetime) -> QuerySet:
     """Each of the parent's applications with what its pages show, as versions (``_ROWS_SQL``, panels)."""
-    quote = connection.ops.quote_name
     rows = _ROWS_SQL.format(
-        applications=quote(Application._meta.db_table),
-        children=quote(Child._meta.db_table),
-        settlements=quote(Settlement._meta.db_table),
-        guardianships=quote(Guardianship._meta.db_table),
-        documents=quote(BenefitDocument._meta.db_table),
-        entries=quote(QueueEntry._meta.db_table),
-        queues=quote(Queue._meta.db_table),
-        preferred=quote(Application.preferred_kindergartens.through._meta.db_table),
-        kindergartens=quote(Kindergarten._meta.db_table),
-        events=quote(AuditEvent._meta.db_table),
+        **table_names(
+            applications=Application,
+            children=Child,
+            settlements=Settlement,
+            guardianships=Guardianship,
+            documents=BenefitDocument,
+            entries=QueueEntry,
+            queues=Queue,
+            preferred=Application.preferred_kindergartens.through,
+            kindergartens=Kindergarten,
+            events=AuditEvent,
+        )
     )
     return (
         Application.objects.filter(applicant_id=applicant_id)

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
 #: Stand-ins by type: values no request has (a negative id, a string with a NUL, a moment in 1901).
@@ -93,6 +93,12 @@ class Prepared:
             for position, (functions, expression) in compiler.get_converters(columns).items()
         ]
         return _Compiled(sql=sql, params=params, slots=slots, converters=converters)
+
+
+def table_names(**models) -> dict[str, str]:
+    """Each model's table, quoted for this database, by the name a hand-written statement gives it."""
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    return {name: quote(model._meta.db_table) for name, model in models.items()}
 
 
 def _converted(row: tuple, converters: list, connection) -> tuple:

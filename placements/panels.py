@@ -10,7 +10,6 @@ priority window are looked for only where asked (``open_places=True``, the appli
 
 import datetime
 
-from django.db import connection
 from django.db.models import Exists, Expression, OuterRef
 from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
@@ -22,6 +21,7 @@ from bulletins import selectors as bulletin_selectors
 from bulletins.models import Access
 from core import clock
 from core.dates import last_day
+from core.prepared import table_names
 from directory.models import Kindergarten
 from placements import selectors
 from placements.models import Referral
@@ -68,12 +68,10 @@ def referral_state_version(now: datetime.datetime) -> tuple[Expression, ...]:
     """What ``referral_state`` shows changes only with these: the rows it reads, and at ``now`` whether
     an access still runs and whether a place is open to the application. (A referral expires at
     midnight: the page's key holds the day.)"""
-    quote = connection.ops.quote_name
     rows = _ROWS_SQL.format(
-        referrals=quote(Referral._meta.db_table),
-        kindergartens=quote(Kindergarten._meta.db_table),
-        accesses=quote(Access._meta.db_table),
-        applications=quote(Application._meta.db_table),
+        **table_names(
+            referrals=Referral, kindergartens=Kindergarten, accesses=Access, applications=Application
+        )
     )
     return (
         RawSQL(f"({rows})", ()),  # noqa: S611 - table names from _meta only

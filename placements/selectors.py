@@ -27,7 +27,7 @@ from bulletins.errors import AugustFreeze, BulletinNotPublished
 from bulletins.models import Access, BulletinPlace
 from bulletins.services import in_august_freeze
 from core.errors import DomainError
-from core.prepared import Prepared
+from core.prepared import Prepared, table_names
 from directory.models import Group, Kindergarten, Settlement
 from queues.models import QueueEntry
 
@@ -267,15 +267,16 @@ _REFERRAL_ROWS_SQL = """
 
 
 def _referral_state_query(applicant_id: int, number: str):
-    quote = connection.ops.quote_name
     rows = _REFERRAL_ROWS_SQL.format(
-        referrals=quote(Referral._meta.db_table),
-        children=quote(Child._meta.db_table),
-        applications=quote(Application._meta.db_table),
-        groups=quote(Group._meta.db_table),
-        kindergartens=quote(Kindergarten._meta.db_table),
-        settlements=quote(Settlement._meta.db_table),
-        events=quote(AuditEvent._meta.db_table),
+        **table_names(
+            referrals=Referral,
+            children=Child,
+            applications=Application,
+            groups=Group,
+            kindergartens=Kindergarten,
+            settlements=Settlement,
+            events=AuditEvent,
+        )
     )
     return Referral.objects.filter(number=number, application__applicant_id=applicant_id).values_list(
         RawSQL(f"({rows})", (Referral._meta.label_lower,)),  # noqa: S611 - table names from _meta only
