@@ -56,9 +56,9 @@ def _state(application, open_places: bool) -> dict:
 
 #: The application's referrals with their kindergartens, and its accesses, as row versions (``xmin``).
 _ROWS_SQL = """
-    SELECT (SELECT string_agg(r.id::text || ':' || r.xmin::text || ':' || k.xmin::text, ',' ORDER BY r.id)
-                FROM {referrals} AS r JOIN {kindergartens} AS k ON k.id = r.kindergarten_id
-                WHERE r.application_id = {applications}.id)
+    SELECT COALESCE((SELECT string_agg(r.id::text || ':' || r.xmin::text || ':' || k.xmin::text, ','
+                ORDER BY r.id) FROM {referrals} AS r JOIN {kindergartens} AS k ON k.id = r.kindergarten_id
+                WHERE r.application_id = {applications}.id), '')
         || '/' || COALESCE((SELECT string_agg(x.id::text || ':' || x.xmin::text, ',' ORDER BY x.id)
                 FROM {accesses} AS x WHERE x.application_id = {applications}.id), '')
 """

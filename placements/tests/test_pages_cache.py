@@ -16,7 +16,7 @@ from django.urls import reverse
 from applications import services as application_services
 from applications.choices import BenefitCategory
 from applications.tests.factories import document
-from bulletins.models import Bulletin
+from bulletins.models import Access, Bulletin
 from bulletins.tests.factories import at, parent_of
 from placements.services import extend_referral
 from placements.tests.factories import take
@@ -87,6 +87,19 @@ def test_a_referral_taken_is_on_the_page_at_once(client, waiting_four, place):
     page = client.get(detail_url(g1)).content.decode()
     assert f"Referral {referral.display_number} to {referral.kindergarten.name}" in page
     assert "You may take a referral until" not in page
+
+
+def test_an_access_changed_before_any_referral_shows_its_new_last_day(client, waiting_four, place):
+    """The accesses' versions count in the key even while the application holds no referral."""
+    g1 = waiting_four[0]
+    signed_in(client, g1)
+    assert "You may take a referral until the end of 18.12.2026" in kept(client, detail_url(g1))
+
+    Access.objects.filter(application=g1).update(ends_at=at(20, 0))
+
+    assert (
+        "You may take a referral until the end of 19.12.2026" in client.get(detail_url(g1)).content.decode()
+    )
 
 
 def test_places_open_to_everyone_when_the_window_ends_though_no_row_changed(client, waiting_four, place):
