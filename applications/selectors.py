@@ -383,9 +383,7 @@ def public_check(number: str) -> PublicCheck | None:
 def _check_state_rows(number: str, *, today: datetime.date) -> list[tuple]:
     sql = _CHECK_STATE_SQL.format(
         expiry_due=expiry_due_sql("entry"),
-        application=Application._meta.db_table,
-        entry=QueueEntry._meta.db_table,
-        queue=Queue._meta.db_table,
+        **table_names(application=Application, entry=QueueEntry, queue=Queue),
     )
     # Where the ORM would read (the replica, in the views core.replicas sends there).
     with connections[router.db_for_read(Application) or DEFAULT_DB_ALIAS].cursor() as cursor:

@@ -56,12 +56,7 @@ def shared_page(
         allowed, content = limit.count(read=key)
         if not allowed:
             return refused()
-    if content is not None:
-        return HttpResponse(content)
-    response = render()
-    if key and response.status_code == 200:
-        cache.set(key, response.content, seconds)
-    return response
+    return _served(key, content, seconds, render)
 
 
 def private_page(
@@ -78,7 +73,7 @@ def private_page(
     if state is None or not secret or len(messages.get_messages(request)):
         return render()
     key = _key(request.get_full_path(), ("private", request.user.pk, secret, state))
-    return _cached(key, seconds, render)
+    return _served(key, cache.get(key), seconds, render)
 
 
 def shared_page_beside(
@@ -118,13 +113,15 @@ def is_shared(request: HttpRequest) -> bool:
     return not request.user.is_authenticated and not len(messages.get_messages(request))
 
 
-def _cached(key: str, seconds: int, render: Callable[[], HttpResponse]) -> HttpResponse:
-    """The page kept under ``key``, else ``render()``, kept when it is a 200 (never a refusal or an error)."""
-    content = cache.get(key)
+def _served(
+    key: str | None, content: bytes | None, seconds: int, render: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """``content`` read under ``key``, else ``render()``, kept under ``key`` (if any) when it is a 200:
+    a refusal or an error is never served to the next visitor."""
     if content is not None:
         return HttpResponse(content)
     response = render()
-    if response.status_code == 200:
+    if key and response.status_code == 200:
         cache.set(key, response.content, seconds)
     return response
 
