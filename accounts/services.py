@@ -317,14 +317,18 @@ def check_code(
             return row, None
         refusal = CodeUsed()
     if row is not None:
-        record(
-            action=AuditAction.ONE_TIME_CODE_CHECK_FAILED,
-            target=row,
-            actor=AnonymousUser(),
-            at=now,
-            details={**_code_details(row), "reason": refusal.reason},
-        )
+        _record_check_failed(row, reason=refusal.reason, now=now)
     return row, refusal
+
+
+def _record_check_failed(code: OneTimeCode, *, reason: str, now: datetime.datetime) -> None:
+    record(
+        action=AuditAction.ONE_TIME_CODE_CHECK_FAILED,
+        target=code,
+        actor=AnonymousUser(),
+        at=now,
+        details={**_code_details(code), "reason": reason},
+    )
 
 
 def find_code(*, code_id, purpose: str) -> OneTimeCode | None:
@@ -343,13 +347,7 @@ def refuse_locked_check(
 ) -> SignInLocked:
     """The refusal of a check that django-axes turned away before the code was looked at, recorded."""
     now = now or clock.now()
-    record(
-        action=AuditAction.ONE_TIME_CODE_CHECK_FAILED,
-        target=code,
-        actor=AnonymousUser(),
-        at=now,
-        details={**_code_details(code), "reason": SignInLocked.reason},
-    )
+    _record_check_failed(code, reason=SignInLocked.reason, now=now)
     return SignInLocked(until=locked_until(iin=code.iin, client_ip=client_ip, now=now))
 
 
