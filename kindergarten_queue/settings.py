@@ -15,6 +15,8 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from kindergarten_queue.release import source_fingerprint
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -174,10 +176,13 @@ REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=30)
 # falls back to each process's memory (core/cache.py, 0.25 s socket timeouts and a
 # breaker), and tasks wait in the database's outbox until the broker takes them (dispatch).
 REDIS_URL = env.str("REDIS_URL", default="")
+# Every key carries the release, so no release unpickles what another kept (kindergarten_queue/release.py).
+RELEASE_ID = env.str("RELEASE_ID", default="") or source_fingerprint(BASE_DIR)
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "core.cache.FallbackRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES["default"]["KEY_PREFIX"] = f"kezek:{RELEASE_ID}"
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 # A publish to a dead broker fails at once instead of kombu's retry loop; the outbox keeps the task.

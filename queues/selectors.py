@@ -501,10 +501,6 @@ def positions_in_queue_sql(queue_id: int) -> tuple[str, list]:
 
 #: How long a queue's recorded months and an entry's estimate are kept: they change with the day.
 ESTIMATE_CACHE_SECONDS = 24 * 60 * 60
-#: In the keys of what the estimate keeps in the cache (pickled ``estimate.Flows`` and ``Estimate``):
-#: raised whenever their shape changes, so that a release never reads what the one before it kept
-#: (it did: the web nodes answered 500 until the day turned).
-ESTIMATE_SHAPE = 2
 
 
 def queue_flows(sizes_by_queue: dict[int, ordering.ClassSizes]) -> dict[int, estimate.Flows]:
@@ -516,7 +512,7 @@ def queue_flows(sizes_by_queue: dict[int, ordering.ClassSizes]) -> dict[int, est
     """
     now = clock.now()
     day = timezone.localdate(now).isoformat()
-    keys = {queue_id: f"wait-flows:v{ESTIMATE_SHAPE}:{queue_id}:{day}" for queue_id in sizes_by_queue}
+    keys = {queue_id: f"wait-flows:{queue_id}:{day}" for queue_id in sizes_by_queue}
     cached = cache.get_many(list(keys.values()))
     found = {queue_id: cached[key] for queue_id, key in keys.items() if key in cached}
     missing = [queue_id for queue_id in sizes_by_queue if queue_id not in found]
@@ -580,7 +576,7 @@ def wait_estimates(positions: list[QueuePosition]) -> list[estimate.Estimate]:
     now = clock.now()
     today = timezone.localdate(now)
     keys = [
-        f"wait-estimate:v{ESTIMATE_SHAPE}:{p.entry.queue_id}:{p.entry.application_id}:{today.isoformat()}"
+        f"wait-estimate:{p.entry.queue_id}:{p.entry.application_id}:{today.isoformat()}"
         f":{p.standing.benefit_class}:{p.standing.rank_in_class}:{p.standing.sizes.total}"
         for p in positions
     ]
