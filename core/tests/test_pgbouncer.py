@@ -27,34 +27,11 @@ from django.db import connection
 
 from conftest import IN_CI
 from core.breaker import Breaker
+from drills import pgbouncer as pgbouncer_config
+from drills.stack import free_port
 from placements import gate
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"
-
-CONFIG = """
-[databases]
-* = host={host} port={port}
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {listen}
-unix_socket_dir =
-auth_type = trust
-auth_file = {folder}/users.txt
-pool_mode = transaction
-default_pool_size = 8
-max_client_conn = 100
-server_round_robin = 0
-ignore_startup_parameters = extra_float_digits
-logfile = {folder}/pgbouncer.log
-pidfile = {folder}/pgbouncer.pid
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _answers(port: int) -> bool:
@@ -76,14 +53,15 @@ def pgbouncer():
         pytest.skip("PgBouncer pools PostgreSQL connections")
     folder = Path(tempfile.mkdtemp(prefix="kezek-pgbouncer-"))
     folder.chmod(0o755)
-    user = database["USER"] or "postgres"
-    (folder / "users.txt").write_text(f'"{user}" "{database["PASSWORD"] or ""}"\n')
-    port = _free_port()
-    config = folder / "pgbouncer.ini"
-    config.write_text(
-        CONFIG.format(
-            host=database["HOST"] or "127.0.0.1", port=database["PORT"] or 5432, listen=port, folder=folder
-        )
+    port = free_port()
+    config = pgbouncer_config.write_config(
+        folder,
+        server=database["HOST"] or "127.0.0.1",
+        server_port=database["PORT"] or 5432,
+        listen_port=port,
+        pool_size=8,
+        user=database["USER"] or "postgres",
+        password=database["PASSWORD"] or "",
     )
     as_user = []
     if os.geteuid() == 0:  # PgBouncer refuses to run as root

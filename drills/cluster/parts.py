@@ -31,6 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from drills import pgbouncer
 from drills.nginx import executable as nginx_executable
 from drills.nginx import nginx_config
 from drills.stack import StackError, postgres_bin, wait_for
@@ -75,31 +76,10 @@ NGINX_HTTP = """
 }}
 """
 
-#: Each web host's PgBouncer (docs/deployment.md, "PgBouncer"), on its loopback: the node's gunicorn
-#: threads share POOL_SIZE server connections. A failed server is retried after a second, not 15
-#: (the failover's promoted server is found at once), and a query waits at most 10 s for one.
+#: Each web host's PgBouncer (drills/pgbouncer.py), on its loopback: the node's gunicorn threads share
+#: POOL_SIZE server connections.
 PGBOUNCER_PORT = 6432
 POOL_SIZE = 5
-PGBOUNCER_CONFIG = """[databases]
-{database} = host={primary} port={pg_port} dbname={database}
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {port}
-unix_socket_dir =
-auth_type = trust
-auth_file = {folder}/users.txt
-pool_mode = transaction
-default_pool_size = {pool_size}
-max_client_conn = 200
-idle_transaction_timeout = 0
-server_login_retry = 1
-server_connect_timeout = 2
-query_wait_timeout = 10
-ignore_startup_parameters = extra_float_digits
-logfile = {folder}/pgbouncer.log
-pidfile = {folder}/pgbouncer.pid
-"""
 
 RABBITMQ_CONFIG = """loopback_users = none
 listeners.tcp.default = 5672
@@ -318,22 +298,19 @@ class Cluster:
         """``host``'s PgBouncer, run as ``postgres`` (it refuses root), on the host's 127.0.0.1:6432."""
         folder = ROOT / host / "pgbouncer"
         folder.mkdir(parents=True)
-        (folder / "users.txt").write_text('"postgres" ""\n')
-        (folder / "pgbouncer.ini").write_text(
-            PGBOUNCER_CONFIG.format(
-                database=DATABASE,
-                primary=net.PRIMARY_SERVICE_ADDRESS,
-                pg_port=PG_PORT,
-                port=PGBOUNCER_PORT,
-                pool_size=POOL_SIZE,
-                folder=folder,
-            )
+        config = pgbouncer.write_config(
+            folder,
+            server=net.PRIMARY_SERVICE_ADDRESS,
+            server_port=PG_PORT,
+            listen_port=PGBOUNCER_PORT,
+            pool_size=POOL_SIZE,
+            database=DATABASE,
         )
         subprocess.run(["chown", "-R", "postgres:postgres", str(folder)], check=True)  # noqa: S603, S607
         self.spawn(
             f"{host}-pgbouncer",
             host,
-            [shutil.which("pgbouncer") or "/usr/sbin/pgbouncer", str(folder / "pgbouncer.ini")],
+            [shutil.which("pgbouncer") or "/usr/sbin/pgbouncer", str(config)],
             user="postgres",
         )
         probe = f"import socket; socket.create_connection(('127.0.0.1', {PGBOUNCER_PORT}), 1).close()"
