@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bulletins import services
@@ -175,3 +177,20 @@ def test_a_page_number_past_the_last_leads_to_the_last_page_and_keeps_no_copy_of
     assert far["Location"] == reverse("bulletins:public") + "?page=1"
     with django_assert_num_queries(0):
         assert client.get(far["Location"]).text == first
+
+
+def test_while_redis_is_unreachable_a_page_is_rendered_each_time(
+    settings, request, client, language, bulletin
+):
+    """Each process's memory then holds its own token, which a write in another process cannot delete."""
+    location = f"redis://127.0.0.1:1/{request.node.name}"  # a closed port
+    settings.CACHES = {"default": {"BACKEND": "core.cache.FallbackRedisCache", "LOCATION": location}}
+    client.get(
+        reverse("bulletins:public")
+    )  # finds Redis down: from now on the cache is this process's memory
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("bulletins:public")).text
+
+    assert queries
+    assert FREE[language] in page
