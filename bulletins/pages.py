@@ -3,83 +3,104 @@
 A parent told to "study the bulletin of free places" finds it here: every
 place with its kindergarten, group, birth year, language, queue kind, how
 many are still free and who may take it now. No child's or parent's data.
-Pages are served again from the cache under ``public.page_state``, which
-changes the moment a place is taken or a window ends, so they are exact.
+Pages are served again from the cache beside a token every write they show
+deletes on its commit (``public.shown_changed``), so they are exact.
 """
 
-from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Sum
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import quote_etag
 from django.views.decorators.http import condition, require_GET
 
 from core import clock
-from core.pagecache import shared_page
+from core.pagecache import shared_page, shared_page_beside
 from directory.models import Settlement
 from queues.models import Queue, QueueEntry
 from queues.views import page_number
 
 from . import charts, opendata, public, statistics
 
-#: A safety net only: the state in the key already changes with every place taken.
-PUBLIC_PAGE_SECONDS = 300
+#: A safety net only: every write the pages show deletes the token they are kept beside. It bounds the
+#: one case the token misses: a write whose delete Redis never got (it was unreachable), once it is back.
+PUBLIC_PAGE_SECONDS = 60
 
 
-def _cached(request, bulletins: Callable[[], QuerySet], *, settlement=None, render_page):
-    """The page of ``bulletins()`` asked for, served again while ``public.page_state`` says the same.
+def _kept(request, render_page, *, number: int = 1, key: str = public.PLACES_KEY, seconds: int):
+    """The page ``render_page(now)`` renders, kept beside the token under ``key``, served while it stays.
 
-    ``bulletins`` is called only to render: building a queryset costs a cached page a third of its view.
+    Read with its token in one round trip (``core.pagecache.shared_page_beside``), keyed on the path, the
+    page number asked for and the day in Asia/Almaty: a priority window only ends at midnight, so a
+    page's phases hold for its day. A cached page costs no query.
     """
     now = clock.now()
-    state = public.page_state(page_number(request), settlement=settlement, now=now)
-    return shared_page(
+    return shared_page_beside(
         request,
+        state_key=key,
+        read_state=lambda: public.token(key),
+        seconds=seconds,
+        render=lambda _token: render_page(now),
         address=request.path,
-        state=(state.number, state.key),
-        seconds=PUBLIC_PAGE_SECONDS,
-        render=lambda: render_page(public.page_of(bulletins(), state.number), now),
+        extra=(number, timezone.localdate(now)),
     )
+
+
+def _page_of_bulletins(request, bulletins: QuerySet, number: int, render_page):
+    """The page ``number`` of ``bulletins``, or a redirect to the last one for a number past it: a page is
+    kept under the number it shows, so nobody can fill the cache with copies of the last page."""
+    page = public.page_of(bulletins, number)
+    if page.number != number:
+        return redirect(f"{request.path}?page={page.number}")
+    return render_page(page)
 
 
 @require_GET
 def bulletins(request):
     """The country's latest published bulletins, each with the settlements it offers places in."""
+    number = page_number(request)
 
-    def render_page(page, now):
-        settlements = public.settlements_by_bulletin([bulletin.pk for bulletin in page.object_list])
-        context = {
-            "page": page,
-            "bulletins": [(bulletin, settlements.get(bulletin.pk, [])) for bulletin in page.object_list],
-            "now": now,
-        }
-        return render(request, "bulletins/public/index.html", context)
+    def render_page(now):
+        def with_settlements(page):
+            settlements = public.settlements_by_bulletin([bulletin.pk for bulletin in page.object_list])
+            context = {
+                "page": page,
+                "bulletins": [(bulletin, settlements.get(bulletin.pk, [])) for bulletin in page.object_list],
+                "now": now,
+            }
+            return render(request, "bulletins/public/index.html", context)
 
-    return _cached(request, public.published, render_page=render_page)
+        return _page_of_bulletins(request, public.published(), number, with_settlements)
+
+    return _kept(request, render_page, number=number, seconds=PUBLIC_PAGE_SECONDS)
 
 
 @require_GET
 def settlement_bulletins(request, kato_code):
     """A settlement's published bulletins, newest first, each with its places there."""
-    settlement = get_object_or_404(Settlement.objects.select_related("district__region"), kato_code=kato_code)
+    number = page_number(request)
 
-    def render_page(page, now):
-        places = public.places_by_bulletin(page.object_list, settlement=settlement)
-        context = {
-            "settlement": settlement,
-            "page": page,
-            "bulletins": [(bulletin, places.get(bulletin.pk, [])) for bulletin in page.object_list],
-            "now": now,
-        }
-        return render(request, "bulletins/public/settlement.html", context)
+    def render_page(now):
+        settlements = Settlement.objects.select_related("district__region")
+        settlement = get_object_or_404(settlements, kato_code=kato_code)
 
-    return _cached(
-        request, lambda: public.published_in(settlement), settlement=settlement, render_page=render_page
-    )
+        def with_places(page):
+            places = public.places_by_bulletin(page.object_list, settlement=settlement)
+            context = {
+                "settlement": settlement,
+                "page": page,
+                "bulletins": [(bulletin, places.get(bulletin.pk, [])) for bulletin in page.object_list],
+                "now": now,
+            }
+            return render(request, "bulletins/public/settlement.html", context)
+
+        return _page_of_bulletins(request, public.published_in(settlement), number, with_places)
+
+    return _kept(request, render_page, number=number, seconds=PUBLIC_PAGE_SECONDS)
 
 
 OPEN_DATA_PAGE_SIZE = 50
@@ -92,9 +113,9 @@ STATISTICS_SECONDS = 600
 @require_GET
 def statistics_index(request):
     """What the statistics say, and the settlements of the latest bulletins to start from."""
-    latest = public.latest_ids()
 
-    def render_page():
+    def render_page(_now):
+        latest = public.latest_ids()
         settlements = {
             row["settlement"].pk: row["settlement"]
             for rows in public.settlements_by_bulletin(latest).values()
@@ -103,7 +124,7 @@ def statistics_index(request):
         context = {"settlements": sorted(settlements.values(), key=lambda settlement: settlement.name)}
         return render(request, "bulletins/statistics/index.html", context)
 
-    return shared_page(request, state=tuple(latest), seconds=STATISTICS_SECONDS, render=render_page)
+    return _kept(request, render_page, key=public.PUBLISHED_KEY, seconds=PUBLIC_PAGE_SECONDS)
 
 
 @require_GET

@@ -1,24 +1,25 @@
 """Reads of the public bulletin pages (issue 13): published bulletins and their places, nothing personal.
 
-A page shows a page of bulletins (newest first) with their places; its cache
-key (``page_state``) is read in one statement over those bulletins only: their
-ids and windows, their places' counters and the places given back to them.
-Those only ever grow, and a window only ever ends, so the key changes whenever
-anything the page shows changes, and the cached page is exact.
+A page shows a page of bulletins (newest first) with their places. It is kept
+in the cache beside a token (``PLACES_KEY``) that every write it shows
+deletes when it commits (``shown_changed``), and under the day: a priority
+window only ever ends at midnight Asia/Almaty (``services.priority_window_end``),
+so within a day nothing else it shows changes, and the kept page is exact.
 """
 
 import datetime
+import uuid
 from collections import defaultdict
-from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 
 from directory.models import Settlement
 
-from .choices import BulletinStatus, OpeningKind
-from .models import Bulletin, BulletinPlace, Opening
+from .choices import BulletinStatus
+from .models import Bulletin, BulletinPlace
 
 PAGE_SIZE = 10
 
@@ -49,84 +50,35 @@ def _places_of(bulletins, settlement=None) -> QuerySet:
     return places
 
 
-@dataclass(frozen=True)
-class PageState:
-    """Which page of bulletins a request will see, and all that page shows can change with."""
-
-    number: int
-    key: tuple
-
-
-#: A page of published bulletins (the country's, or a settlement's) with the counters of their places
-#: there, and how many bulletins there are in all: one statement, written once, for every request.
-#: Taken places only grow but for a place given back, and every place given back is logged as an
-#: opening of its bulletin (``services.return_place``): with that count, any place taken, withdrawn or
-#: given back changes a bulletin's row, even where a take and a return would leave the sums as they were.
-_PAGE_STATE_SQL = """
-    WITH offered AS (
-        SELECT bulletin.id, bulletin.published_at, bulletin.priority_until FROM {bulletin} bulletin
-        WHERE bulletin.status = %(published)s{in_settlement}
-    ), shown AS (
-        SELECT * FROM offered ORDER BY published_at DESC, id DESC LIMIT %(size)s OFFSET %(offset)s
-    )
-    SELECT (SELECT COUNT(*) FROM offered), shown.id, shown.priority_until <= %(now)s,
-        COUNT(place.id), COALESCE(SUM(place.taken), 0), COALESCE(SUM(place.withdrawn), 0),
-        (SELECT COUNT(*) FROM {opening} returned WHERE returned.bulletin_id = shown.id
-            AND returned.kind = %(returned)s)
-    FROM shown LEFT JOIN {place} place ON place.bulletin_id = shown.id{place_in_settlement}
-    GROUP BY shown.id, shown.published_at, shown.priority_until
-    ORDER BY shown.published_at DESC, shown.id DESC
-"""
-_IN_SETTLEMENT = (
-    " AND bulletin.district_id = %(district)s AND EXISTS (SELECT 1 FROM {place} here"
-    " JOIN {queue} queue ON queue.id = here.queue_id"
-    " WHERE here.bulletin_id = bulletin.id AND queue.settlement_id = %(settlement)s)"
-)
-_PLACE_IN_SETTLEMENT = " AND place.queue_id IN (SELECT id FROM {queue} WHERE settlement_id = %(settlement)s)"
+#: The tokens the public pages of bulletins are kept beside (``core.pagecache.shared_page_beside``):
+#: each write those pages show deletes its token when it commits (``shown_changed``), so a page kept
+#: beside a token is never served after such a write. The bulletin pages show the places taken,
+#: withdrawn and given back; the statistics page only which bulletins are published.
+PLACES_KEY = "bulletins:public:places"
+PUBLISHED_KEY = "bulletins:public:published"
 
 
-def page_state(number: int, *, settlement=None, now: datetime.datetime) -> PageState:
-    """The page ``page_of`` will show for ``number`` (``published`` or ``published_in(settlement)``),
-    with its bulletins, their windows ended and their places' counters, and the number of bulletins.
+def shown_changed(*, published: bool = False) -> None:
+    """Call inside every write the public pages show: their tokens go now and again on its commit.
 
-    Read on every request, whether or not the page is then served from the
-    cache: so in one statement, never compiled by the ORM (``core.rows``). A
-    number past the last page costs a second one, for the last page.
+    Deleted on the commit, not only before it: a visitor between the two may
+    have rendered the old rows beside a new token, which the commit then
+    deletes. A write that publishes a bulletin changes both pages.
     """
-    rows = _page_state_rows(number, settlement=settlement, now=now)
-    if not rows and number > 1:
-        count = (published_in(settlement) if settlement is not None else published()).count()
-        number = max(1, -(-count // PAGE_SIZE))
-        rows = _page_state_rows(number, settlement=settlement, now=now)
-    total = rows[0][0] if rows else 0
-    return PageState(number=number, key=(total, *(row[1:] for row in rows)))
+    keys = [PLACES_KEY, PUBLISHED_KEY] if published else [PLACES_KEY]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def _page_state_rows(number: int, *, settlement, now: datetime.datetime) -> list[tuple]:
-    names = {
-        "bulletin": Bulletin._meta.db_table,
-        "place": BulletinPlace._meta.db_table,
-        "opening": Opening._meta.db_table,
-        "queue": BulletinPlace.queue.field.related_model._meta.db_table,
-    }
-    here = settlement is not None
-    sql = _PAGE_STATE_SQL.format(
-        in_settlement=_IN_SETTLEMENT.format(**names) if here else "",
-        place_in_settlement=_PLACE_IN_SETTLEMENT.format(**names) if here else "",
-        **names,
-    )
-    params = {
-        "published": BulletinStatus.PUBLISHED,
-        "returned": OpeningKind.RETURNED,
-        "size": PAGE_SIZE,
-        "offset": (number - 1) * PAGE_SIZE,
-        "now": connection.ops.adapt_datetimefield_value(now),
-        "district": settlement.district_id if here else None,
-        "settlement": settlement.pk if here else None,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+def token(key: str) -> str:
+    """The token under ``key``, or a new one stored there where the cache holds none (after a write).
+
+    Read or stored before the page is rendered from the rows, so a write that
+    commits after it deletes it, and the page kept beside it is never served.
+    A new token is random, never a counter, so a lost key never brings back
+    a token old pages are kept beside.
+    """
+    return cache.get_or_set(key, lambda: uuid.uuid4().hex, None)
 
 
 def latest_ids() -> list[int]:

@@ -46,7 +46,7 @@ from dispatch.services import enqueue, enqueue_select
 from queues import bulk as queue_bulk
 from queues import services as queue_services
 
-from . import openings
+from . import openings, public
 from .choices import AccessStatus, BulletinStatus, OpeningKind, ReportState
 from .errors import (
     AugustFreeze,
@@ -286,6 +286,7 @@ def publish_bulletin(*, bulletin: Bulletin, actor, now: datetime.datetime | None
     bulletin.published_by = actor
     bulletin.priority_until = priority_window_end(now)
     bulletin.save(update_fields=["status", "published_at", "published_by", "priority_until"])
+    public.shown_changed(published=True)
     places = bulletin.places.aggregate(total=Sum("places"))["total"]
     record(
         action=AuditAction.BULLETIN_PUBLISHED,
@@ -319,6 +320,7 @@ def withdraw_place(
     ).update(withdrawn=F("withdrawn") + places)
     if not claimed:
         raise NothingToWithdraw()
+    public.shown_changed()
     place.refresh_from_db()
     record(
         action=AuditAction.BULLETIN_PLACE_WITHDRAWN,
@@ -525,6 +527,8 @@ def claim_place(*, place_id: int) -> bool:
     claimed = BulletinPlace.objects.filter(pk=place_id, taken__lt=F("places") - F("withdrawn")).update(
         taken=F("taken") + 1
     )
+    if claimed:
+        public.shown_changed()
     return claimed == 1
 
 
@@ -539,6 +543,7 @@ def return_place(*, place_id: int, now: datetime.datetime) -> None:
     returned = BulletinPlace.objects.filter(pk=place_id, taken__gt=F("released")).update(taken=F("taken") - 1)
     if returned != 1:
         raise RuntimeError(f"bulletin place {place_id} has no taken place to return")
+    public.shown_changed()
     place = BulletinPlace.objects.select_related("bulletin").only("bulletin", "queue_id").get(pk=place_id)
     _pass_on(place.bulletin, place.queue_id, now=now)
 

@@ -76,6 +76,10 @@ class FallbackRedisCache(RedisCache):
                 return result
         return getattr(self._memory, method)(*args, **kwargs)
 
+    def reaches_redis(self) -> bool:
+        """Whether calls go to Redis now, not to this process's memory (``core.pagecache``)."""
+        return self._breaker.allows()
+
     def add(self, *args, **kwargs):
         return self._either("add", *args, **kwargs)
 

@@ -93,8 +93,10 @@ def shared_page_beside(
     (what the view read from the query), and served only while the cache still
     holds that state. ``read_state`` reads it where the cache has lost it, in
     the form the cache keeps it; ``render(state)`` renders the page at it.
+    While Redis is unreachable every page is rendered: a write in another
+    process cannot change the state this one's memory holds.
     """
-    if not is_shared(request):
+    if not is_shared(request) or not _reaches_every_process():
         return render(read_state())
     key = _key(address, extra)
     found = cache.get_many([state_key, key])
@@ -111,6 +113,13 @@ def shared_page_beside(
 def is_shared(request: HttpRequest) -> bool:
     """Whether this visitor sees what every visitor sees: signed out, no message waiting for them."""
     return not request.user.is_authenticated and not len(messages.get_messages(request))
+
+
+def _reaches_every_process() -> bool:
+    """Whether the cache is the one every process writes to: a state it holds (a token a write deletes)
+    is current only there, never in one process's memory while Redis is unreachable (``core.cache``)."""
+    reaches = getattr(cache, "reaches_redis", None)
+    return reaches is None or reaches()
 
 
 def _served(
