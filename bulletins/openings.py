@@ -19,7 +19,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
+
+from core.pagecache import reaches_every_process, token, tokens_changed
 
 from .choices import OpeningKind
 from .models import Opening
@@ -28,6 +30,10 @@ from .models import Opening
 GENESIS = "0" * 64
 #: The advisory lock that makes appending one at a time (a space of its own: see ``placements.gate``).
 CHAIN_LOCK = 0x6B7A_0C4E
+#: The log's head is kept in the cache beside a token (``core.pagecache.token``) that every append
+#: deletes on its commit, as is the page of the log (``views.opening_list``): a reader that read the
+#: old head just before an append committed can keep it, but only beside a token already gone.
+STATE_KEY = "openings:state"
 HEAD_KEY = "openings:head"
 
 
@@ -93,8 +99,7 @@ def append(new: Iterable[NewOpening], *, at: datetime.datetime) -> list[Opening]
         entry.hash = previous = digest(payload(entry))
         entries.append(entry)
     Opening.objects.bulk_create(entries)
-    cache.delete(HEAD_KEY)
-    transaction.on_commit(lambda: cache.delete(HEAD_KEY))
+    tokens_changed(STATE_KEY)
     return entries
 
 
@@ -129,13 +134,26 @@ def log_publication(
 
 
 def head() -> dict | None:
-    """The last entry's number, hash and time (None while the log is empty), for the front page."""
-    found = cache.get(HEAD_KEY)
-    if found is None:
-        last = Opening.objects.order_by("-seq").values("seq", "hash", "at").first()
-        found = last or {}
-        cache.set(HEAD_KEY, found, None)
-    return found or None
+    """The last entry's number, hash and time (None while the log is empty), for the front page.
+
+    Read with its token in one round trip; read from the database where the
+    cache holds no head beside the token (after an append), or while Redis is
+    unreachable (an append in another process cannot reach this one's memory).
+    """
+    if not reaches_every_process():
+        return _last()
+    found = cache.get_many([STATE_KEY, HEAD_KEY])
+    kept = found.get(HEAD_KEY)
+    if STATE_KEY in found and kept is not None and kept[0] == found[STATE_KEY]:
+        return kept[1]
+    beside = found.get(STATE_KEY) or token(STATE_KEY)
+    last = _last()
+    cache.set(HEAD_KEY, (beside, last), None)
+    return last
+
+
+def _last() -> dict | None:
+    return Opening.objects.order_by("-seq").values("seq", "hash", "at").first()
 
 
 def verify(entries: Iterable[Opening] | None = None) -> int | None:

@@ -19,7 +19,7 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import condition, require_GET
 
 from core import clock
-from core.pagecache import shared_page, shared_page_beside
+from core.pagecache import shared_page, shared_page_beside, token
 from directory.models import Settlement
 from queues.models import Queue, QueueEntry
 from queues.views import page_number
@@ -42,7 +42,7 @@ def _kept(request, render_page, *, number: int = 1, key: str = public.PLACES_KEY
     return shared_page_beside(
         request,
         state_key=key,
-        read_state=lambda: public.token(key),
+        read_state=lambda: token(key),
         seconds=seconds,
         render=lambda _token: render_page(now),
         address=request.path,

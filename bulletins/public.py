@@ -8,14 +8,13 @@ so within a day nothing else it shows changes, and the kept page is exact.
 """
 
 import datetime
-import uuid
 from collections import defaultdict
 
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 
+from core.pagecache import tokens_changed
 from directory.models import Settlement
 
 from .choices import BulletinStatus
@@ -59,26 +58,9 @@ PUBLISHED_KEY = "bulletins:public:published"
 
 
 def shown_changed(*, published: bool = False) -> None:
-    """Call inside every write the public pages show: their tokens go now and again on its commit.
-
-    Deleted on the commit, not only before it: a visitor between the two may
-    have rendered the old rows beside a new token, which the commit then
-    deletes. A write that publishes a bulletin changes both pages.
-    """
-    keys = [PLACES_KEY, PUBLISHED_KEY] if published else [PLACES_KEY]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
-
-
-def token(key: str) -> str:
-    """The token under ``key``, or a new one stored there where the cache holds none (after a write).
-
-    Read or stored before the page is rendered from the rows, so a write that
-    commits after it deletes it, and the page kept beside it is never served.
-    A new token is random, never a counter, so a lost key never brings back
-    a token old pages are kept beside.
-    """
-    return cache.get_or_set(key, lambda: uuid.uuid4().hex, None)
+    """Call inside every write the public pages show (``core.pagecache.tokens_changed``); a write that
+    publishes a bulletin changes both pages."""
+    tokens_changed(*([PLACES_KEY, PUBLISHED_KEY] if published else [PLACES_KEY]))
 
 
 def latest_ids() -> list[int]:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import quote_etag
 from django.views.decorators.http import condition, require_GET
 
-from core.pagecache import shared_page_beside
+from core.pagecache import shared_page_beside, token
 from queues.views import page_number
 
 from . import openings
@@ -32,20 +32,20 @@ def _with_places():
 def opening_list(request):
     """The log, newest first, a page at a time; the head's hash on top.
 
-    Entries never change, so a page is what it was while the head is the same:
-    served again from the cache beside the head it was rendered at, both read
-    in one round trip (``core.pagecache.shared_page_beside``).
+    Entries never change, so a page is what it was until the next append:
+    served again from the cache beside the token every append deletes, both
+    read in one round trip (``core.pagecache.shared_page_beside``).
     """
     number = page_number(request)
 
-    def render_page(head):
+    def render_page(_token):
         page = Paginator(_with_places().order_by("-seq"), PAGE_SIZE).get_page(number)
-        return render(request, "bulletins/openings/list.html", {"page": page, "head": head or None})
+        return render(request, "bulletins/openings/list.html", {"page": page, "head": openings.head()})
 
     return shared_page_beside(
         request,
-        state_key=openings.HEAD_KEY,
-        read_state=lambda: openings.head() or {},  # the cache keeps an empty log's head as {}
+        state_key=openings.STATE_KEY,
+        read_state=lambda: token(openings.STATE_KEY),
         seconds=LIST_SECONDS,
         render=render_page,
         address=request.path,

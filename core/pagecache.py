@@ -17,10 +17,12 @@ statement) is unchanged.
 """
 
 import hashlib
+import uuid
 from collections.abc import Callable, Hashable
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -96,7 +98,7 @@ def shared_page_beside(
     While Redis is unreachable every page is rendered: a write in another
     process cannot change the state this one's memory holds.
     """
-    if not is_shared(request) or not _reaches_every_process():
+    if not is_shared(request) or not reaches_every_process():
         return render(read_state())
     key = _key(address, extra)
     found = cache.get_many([state_key, key])
@@ -115,11 +117,33 @@ def is_shared(request: HttpRequest) -> bool:
     return not request.user.is_authenticated and not len(messages.get_messages(request))
 
 
-def _reaches_every_process() -> bool:
+def reaches_every_process() -> bool:
     """Whether the cache is the one every process writes to: a state it holds (a token a write deletes)
     is current only there, never in one process's memory while Redis is unreachable (``core.cache``)."""
     reaches = getattr(cache, "reaches_redis", None)
     return reaches is None or reaches()
+
+
+def token(key: str) -> str:
+    """The token under ``key``, or a new one stored there where the cache holds none (after a write).
+
+    What is kept beside a token (a page, a log's head) is read from the
+    database after the token was read or stored, so a write that commits after
+    that deletes it (``tokens_changed``) and the kept copy is never served. A
+    new token is random, never a counter, so a lost key never brings back a
+    token old copies are kept beside.
+    """
+    return cache.get_or_set(key, lambda: uuid.uuid4().hex, None)
+
+
+def tokens_changed(*keys: str) -> None:
+    """Call inside a write that what is kept beside ``keys`` shows: the tokens go now and on its commit.
+
+    Deleted on the commit, not only before it: a reader between the two may
+    have read the old rows beside a new token, which the commit then deletes.
+    """
+    cache.delete_many(list(keys))
+    transaction.on_commit(lambda: cache.delete_many(list(keys)))
 
 
 def _served(

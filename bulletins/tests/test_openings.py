@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -304,3 +305,27 @@ def test_a_cached_page_of_the_log_is_read_with_its_head_in_one_round_trip(client
 
     assert cache_calls() == before + 1
     assert openings.head()["hash"] in page
+
+
+@pytest.mark.usefixtures("shared_cache")
+def test_a_head_read_just_before_an_append_and_kept_just_after_it_is_not_shown(
+    client, opened, specialist_a, kindergarten_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A slow reader reads the old head from the database, an append commits, then the reader keeps
+    what it read: the front page and the log must still show the new head at the next look."""
+    cache.clear()
+    read_from_the_database = openings._last
+
+    def read_then_an_append_commits():
+        old_head = read_from_the_database()
+        monkeypatch.setattr(openings, "_last", read_from_the_database)
+        with django_capture_on_commit_callbacks(execute=True):
+            publish_another(specialist_a, kindergarten_a, days_later=1)
+        return old_head
+
+    monkeypatch.setattr(openings, "_last", read_then_an_append_commits)
+    assert openings.head()["seq"] == 1  # what the slow reader saw, and kept
+
+    newest = Opening.objects.get(seq=2)
+    assert openings.head()["hash"] == newest.hash
+    assert newest.hash in client.get(reverse("bulletins:openings")).text
