@@ -73,6 +73,18 @@ def too_old_born_until(today: datetime.date) -> datetime.date:
     return day
 
 
+def years_that_fit(today: datetime.date) -> range:
+    """The birth years whose every child fits the age rule today, conclusion or not (RULES.md section 4).
+
+    Opening access picks thousands of children out of queues of one birth
+    year each: in a queue of such a year no child's birth date needs reading.
+    A year fits whole when its first day is after ``too_old_born_until`` and
+    its last day is not after today, the two ends of the rule.
+    """
+    last = today.year if today == datetime.date(today.year, 12, 31) else today.year - 1
+    return range(too_old_born_until(today).year + 1, last + 1)
+
+
 def is_age_eligible(
     birth_date: datetime.date, today: datetime.date, *, has_special_needs_conclusion: bool
 ) -> bool:

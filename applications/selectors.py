@@ -80,6 +80,20 @@ def age_fit_sql(*, birth_date: str, application: str, today: datetime.date) -> t
     }
 
 
+def year_fits_sql(*, birth_year: str, today: datetime.date) -> tuple[str, dict]:
+    """``birth_year in age.years_that_fit(today)`` as a SQL condition, and its named parameters.
+
+    True where every child born in ``birth_year`` (a SQL expression) fits the
+    age rule today, so that a condition over many children (opening access)
+    reads a child's birth date only in the years at the ends of the rule.
+    """
+    years = age.years_that_fit(today)
+    return f"({birth_year} BETWEEN %(year_fits_first)s AND %(year_fits_last)s)", {
+        "year_fits_first": years.start,
+        "year_fits_last": years.stop - 1,
+    }
+
+
 ROLE_LABELS = dict(Role.choices)
 
 #: How many settlements the search on the application form lists at most.

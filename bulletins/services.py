@@ -34,17 +34,19 @@ from accounts.choices import Action, Role
 from applications.choices import Status
 from applications.errors import OutOfScope
 from applications.models import Application, Child
-from applications.selectors import age_fit_sql
+from applications.selectors import age_fit_sql, year_fits_sql
 from applications.transitions import transition as transition_application
 from audit.services import record, record_select
 from audit.vocabulary import AuditAction
 from core import clock
 from core.dates import end_of, last_working_day_of_period
 from core.inserts import insert_select, json_agg_sql, json_object_sql
+from core.prepared import Prepared
 from directory.models import District, Group, Kindergarten
 from dispatch.services import enqueue, enqueue_select
 from queues import bulk as queue_bulk
 from queues import services as queue_services
+from queues.models import Queue
 
 from . import openings, public
 from .choices import AccessStatus, BulletinStatus, OpeningKind, ReportState
@@ -360,10 +362,9 @@ def open_access_due(*, bulletin_id: int, now: datetime.datetime | None = None) -
     many accesses this run opened.
     """
     now = now or clock.now()
-    due = _access_due(now=now)
-    if not due.filter(pk=bulletin_id).exists():
+    if not _still_due.rows(bulletin_id=bulletin_id, now=now):
         return 0
-    return open_access_of(due, now=now)
+    return open_access_of(_access_due(now=now), now=now)
 
 
 def open_access_of(bulletin_ids: Iterable[int], *, now: datetime.datetime | None = None) -> int:
@@ -429,6 +430,15 @@ def _access_due(*, now: datetime.datetime):
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+# Whether one bulletin is still due: asked by each of bulletin morning's hundreds of tasks, most of which
+# find nothing left, so it is compiled once a process.
+_still_due = Prepared(
+    lambda bulletin_id, now: _access_due(now=now).filter(pk=bulletin_id)[:1],
+    bulletin_id=int,
+    now=datetime.datetime,
+)
 
 
 def _one_bulletin_per_queue(gained: list[tuple[int, int, int]]) -> list[dict[tuple[int, int], int]]:
@@ -716,6 +726,10 @@ _INSERT_PICKS = "INSERT INTO open_access_picks (bulletin_id, queue_id, applicati
 # queue, no open access there whose window has not ended. Each looked up by index, entry by entry: the two
 # accesses by their own unique indexes (``access_once_per_bulletin_and_queue``,
 # ``access_one_open_per_queue``).
+# A queue's children are all born in its birth year: in a year whose every child fits
+# (``applications.selectors.year_fits_sql``) no child row is read. At a million applications the children
+# are read from disk one page each, half of the pick's time, and only the queues of the years at the ends
+# of the age rule still need them.
 # They are counted rather than tested with NOT EXISTS, apart rather than under one OR, and the end of the
 # window is not a condition of the scan: with the accesses this very run opens not yet in its statistics,
 # PostgreSQL would otherwise reread every open access once per entry (an anti-join, a bitmap OR, or a scan
@@ -723,9 +737,11 @@ _INSERT_PICKS = "INSERT INTO open_access_picks (bulletin_id, queue_id, applicati
 _ELIGIBLE_SQL = """
     EXISTS (
         SELECT 1 FROM {application} AS application
-        JOIN {child} AS child ON child.id = application.child_id
         WHERE application.id = entry.application_id AND application.status IN ({may_get_access})
-          AND {age_fits}
+          AND (
+            EXISTS (SELECT 1 FROM {queue} AS queue WHERE queue.id = entry.queue_id AND {year_fits})
+            OR EXISTS (SELECT 1 FROM {child} AS child WHERE child.id = application.child_id AND {age_fits})
+          )
     )
     AND (
         SELECT COUNT(*) FROM {access} AS access
@@ -851,23 +867,28 @@ def _pick_and_lock(gained: dict[tuple[int, int], int], *, now: datetime.datetime
 def _pick(gained: dict[tuple[int, int], int], *, now: datetime.datetime, into: str) -> None:
     """Put the picks of ``gained`` ((bulletin id, queue id): places) ``into`` the table; one statement."""
     statuses = {f"may_get_access_{index}": str(status) for index, status in enumerate(MAY_GET_ACCESS)}
+    today = timezone.localdate(now)
     age_fits, age_params = age_fit_sql(
-        birth_date="child.birth_date", application="application.id", today=timezone.localdate(now)
+        birth_date="child.birth_date", application="application.id", today=today
     )
+    year_fits, year_params = year_fits_sql(birth_year="queue.birth_year", today=today)
 
     def eligible(bulletin: str) -> str:
         return _ELIGIBLE_SQL.format(
             application=_table(Application),
             child=_table(Child),
+            queue=_table(Queue),
             access=_table(Access),
             may_get_access=", ".join(f"%({name})s" for name in statuses),
             age_fits=age_fits,
+            year_fits=year_fits,
             bulletin=bulletin,
         )
 
     params = {
         **statuses,
         **age_params,
+        **year_params,
         "open": str(AccessStatus.OPEN),
         "now": connection.ops.adapt_datetimefield_value(now),
     }
