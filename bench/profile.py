@@ -11,6 +11,7 @@ first, or with ``--reuse`` on its database.
 """
 
 import argparse
+import functools
 import random
 import sys
 import time
@@ -141,18 +142,22 @@ def pages() -> list[Page]:
     cabinet_path = reverse("applications:cabinet")
     cabinet = [http.parent_visit(cabinet_path, session) for session in sessions_of.values()]
     client = Client(HTTP_HOST="127.0.0.1")
+    # The rush's parents (a bulletin open to all in the largest queue), made at the first page that needs
+    # them: a run of other pages publishes no bulletin.
+    rush = functools.cache(lambda: http.prepare_rush(largest, rng, exclude=set()).presses[: http.VISITORS])
 
-    def visiting(name: str, visits: list) -> Page:
-        """A page that cycles through ``visits``, each answer checked."""
+    def visiting(name: str, visits: list | Callable[[], list], distinct: int | None = None) -> Page:
+        """A page that cycles through ``visits`` (or the list ``visits()`` makes), each answer checked."""
         order = iter(range(10**9))
 
         def request():
-            visit = visits[next(order) % len(visits)]
+            listed = visits() if callable(visits) else visits
+            visit = listed[next(order) % len(listed)]
             answer = client.generic(visit.method, visit.path, visit.body, headers=dict(visit.headers))
             if answer.status_code != 200:
                 raise RuntimeError(f"{visit.path} answered {answer.status_code}")
 
-        return Page(name, request, distinct=len(visits))
+        return Page(name, request, distinct=distinct or len(visits))
 
     return [
         visiting(BARE, [http.Visit(reverse("bench-bare"))]),
@@ -162,6 +167,16 @@ def pages() -> list[Page]:
         visiting("application page", detail),
         visiting("my applications", cabinet),
         visiting("API look-up", http.api_lookups(applications)),
+        visiting(
+            "places page",
+            lambda: [http.parent_visit(press["places_url"], press["session"]) for press in rush()],
+            http.VISITORS,
+        ),
+        visiting(
+            "confirmation of Get referral",
+            lambda: [http.parent_visit(press["url"], press["session"]) for press in rush()],
+            http.VISITORS,
+        ),
         Page("Get referral (the press)", _presses(client, largest, rng)),
     ]
 

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import BooleanField, Expression, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from applications import numbers
 from applications.choices import Status
-from applications.models import Application, Child
+from applications.models import Application, BenefitDocument, Child
 from applications.services import age_ineligibility_of
 from audit.models import AuditEvent
 from bulletins import selectors as bulletin_selectors
@@ -28,6 +30,7 @@ from bulletins.models import Access, BulletinPlace
 from bulletins.services import in_august_freeze
 from core.errors import DomainError
 from core.prepared import Prepared, table_names
+from core.versions import RowVersion, versions_of
 from directory.models import Group, Kindergarten, Settlement
 from queues.models import QueueEntry
 
@@ -294,3 +297,82 @@ def referral_page_state(applicant, number: str) -> str | None:
         return None
     found = _referral_state.rows(applicant_id=applicant.pk, number=number)
     return found[0][0] if found else None
+
+
+# --- the places page and the confirmation of Get referral, kept in the cache ----------------
+
+
+def _taking_facts(now: datetime.datetime) -> tuple[Expression, ...]:
+    """What the places page and the confirmation read of an application row (``take_refusal``'s facts
+    and what they show), as versions at ``now``: the application (its status), its child (birth date),
+    settlement and applicant (the phone the code goes to), the queues it stands in, its accesses still
+    running at ``now``, its referrals, stop-list entries and documents (a conclusion exempts from the age
+    rule). The day is the caller's: the August freeze and the age rule turn at midnight."""
+    application = OuterRef("pk")
+    return (
+        RowVersion("pk"),
+        RowVersion("child__birth_date"),
+        RowVersion("settlement__kato_code"),
+        RowVersion("applicant__phone"),
+        versions_of(QueueEntry.objects.standing().filter(application=application)),
+        versions_of(bulletin_selectors.open_accesses(application, now=now)),
+        versions_of(Referral.objects.filter(application=application)),
+        versions_of(StopListEntry.objects.filter(application=application)),
+        versions_of(BenefitDocument.objects.filter(application=application)),
+    )
+
+
+def _places_versions(places: QuerySet, now: datetime.datetime) -> Func:
+    """``places`` as the pages show and judge them at ``now``: each place (its free count), its bulletin
+    (published or not), group, kindergarten and its settlement, its queue's kind, whether its bulletin's
+    priority window is still open."""
+    return versions_of(
+        places,
+        "bulletin__status",
+        "group__name",
+        "group__kindergarten__name_kk",
+        "group__kindergarten__settlement__kato_code",
+        F("queue__kind"),
+        ExpressionWrapper(Q(bulletin__priority_until__gt=now), output_field=BooleanField()),
+    )
+
+
+def _places_state_query(applicant_id: int, number: str, now: datetime.datetime) -> QuerySet:
+    free = bulletin_selectors.free_places_for(OuterRef(OuterRef("pk")))
+    return Application.objects.filter(applicant_id=applicant_id, number=number).values_list(
+        *_taking_facts(now), _places_versions(free, now)
+    )
+
+
+def _confirm_state_query(applicant_id: int, number: str, place_id: int, now: datetime.datetime) -> QuerySet:
+    place = BulletinPlace.objects.filter(pk=place_id)
+    return Application.objects.filter(applicant_id=applicant_id, number=number).values_list(
+        "pk", *_taking_facts(now), _places_versions(place, now)
+    )
+
+
+_places_state = Prepared(_places_state_query, applicant_id=int, number=str, now=datetime.datetime)
+_confirm_state = Prepared(
+    _confirm_state_query, applicant_id=int, number=str, place_id=int, now=datetime.datetime
+)
+
+
+def places_page_state(applicant, number: str, *, now: datetime.datetime) -> tuple | None:
+    """What the parent's places page of application ``number`` shows at ``now``, as versions read in one
+    statement compiled once a process: its key in the page cache (with the day). None for a number that
+    is not this parent's, and where rows carry no version (SQLite)."""
+    return _state_of(_places_state, applicant=applicant, number=number, now=now)
+
+
+def confirm_page_state(applicant, number: str, place_id: int, *, now: datetime.datetime) -> tuple | None:
+    """``places_page_state`` of the confirmation of Get referral for the pending ``place_id``, the
+    application's id first (the session's pending take names it)."""
+    return _state_of(_confirm_state, applicant=applicant, number=number, now=now, place_id=place_id)
+
+
+def _state_of(prepared: Prepared, *, applicant, number: str, **values) -> tuple | None:
+    normalised = numbers.normalise(number)
+    if connection.vendor != "postgresql" or normalised is None:
+        return None
+    found = prepared.rows(applicant_id=applicant.pk, number=normalised, **values)
+    return found[0] if found else None

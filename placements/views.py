@@ -62,6 +62,8 @@ VERIFY_WINDOW_SECONDS = 10 * 60
 #: How long a parent's referral page is kept: keyed by what it shows, so this only bounds how long
 #: a page made by the previous release's templates can be served after a deployment.
 REFERRAL_PAGE_SECONDS = 10 * 60
+#: How long the places page and the confirmation are kept: keyed by what they show, as the referral page.
+TAKING_PAGE_SECONDS = 10 * 60
 VERIFICATION_CODE = re.compile(r"[A-Z0-9]{1,16}")
 #: What the pages show of a place: its kindergarten, settlement and queue.
 PAGE_RELATED = ("bulletin", "queue", "group__kindergarten__settlement")
@@ -82,10 +84,21 @@ def places(request, number):
     Pressing the button (a POST naming the place) sends a fresh code by SMS
     and leads to the confirmation page.
     """
-    application = _own_application_or_404(request, number)
     now = clock.now()
     if request.method == "POST":
-        return _ask_for_code(request, application, now=now)
+        return _ask_for_code(request, _own_application_or_404(request, number), now=now)
+    state = selectors.places_page_state(request.applicant, number, now=now)
+    if state is None:
+        return _places_page(request, _own_application_or_404(request, number), now=now)
+    return private_page(
+        request,
+        state=(state, local_date(now)),
+        seconds=TAKING_PAGE_SECONDS,
+        render=lambda: _places_page(request, _own_application_or_404(request, number), now=now),
+    )
+
+
+def _places_page(request, application: Application, *, now: datetime.datetime) -> HttpResponse:
     accesses = list(bulletin_selectors.open_accesses(application, now=now))
     context = {
         "application": application,
@@ -189,23 +202,21 @@ def _ask_for_code(request, application: Application, *, now: datetime.datetime):
 @parent_required
 @gate.admitted(keep=("code",), back="placements:places")
 def confirm(request, number):
-    """The place, the child and the code from the SMS: the parent's last step to a referral."""
+    """The place, the child and the code from the SMS: the parent's last step to a referral.
+
+    The page is served again from the cache while nothing it shows or judges has changed
+    (``selectors.confirm_page_state``): a parent waiting for the SMS opens it again and again.
+    """
+    if request.method == "GET":
+        return _kept_confirmation(request, number)
     application = _own_application_or_404(request, number)
     places_url = reverse("placements:places", args=[application.number])
     pending = _pending_take(request, application)
-    related = PRESS_RELATED if request.method == "POST" else PAGE_RELATED
-    place = _place(pending["place"], related=related) if pending else None
+    place = _place(pending["place"], related=PRESS_RELATED) if pending else None
     if place is None:
-        messages.info(request, _("Choose a place first: press Get referral beside it."))
-        return redirect(places_url)
-    if request.method == "GET":
-        refusal = selectors.take_refusal(application, place, now=clock.now())
-        if refusal is not None:
-            request.session.pop(SESSION_TAKE, None)
-            messages.error(request, refusal.message)
-            return redirect(places_url)
-    form = TakeReferralForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
+        return _choose_a_place_first(request, application)
+    form = TakeReferralForm(request.POST)
+    if form.is_valid():
         if place.free <= 0:
             # Gone already (the claim would fail): said before the code is checked, as after a
             # lost claim. Most presses of a rush end here, so this costs no code check, no audit.
@@ -235,6 +246,50 @@ def confirm(request, number):
                 % {"number": referral.display_number, "date": format_date(referral.valid_through)},
             )
             return redirect("placements:referral", number=referral.number)
+    return _confirmation_page(request, application, place, form)
+
+
+def _kept_confirmation(request, number):
+    """The confirmation from the cache under its state (the application and the pending place), else
+    rendered. The state names the application by id: a pending take of another application of the
+    parent is never served this page."""
+    now = clock.now()
+    pending = request.session.get(SESSION_TAKE)
+    place_id = pending.get("place") if isinstance(pending, dict) else None
+    state = None
+    if isinstance(place_id, int):
+        state = selectors.confirm_page_state(request.applicant, number, place_id, now=now)
+    if state is None or state[0] != pending.get("application"):
+        return _confirmation(request, number, now=now)
+    return private_page(
+        request,
+        state=(state, local_date(now)),
+        seconds=TAKING_PAGE_SECONDS,
+        render=lambda: _confirmation(request, number, now=now),
+    )
+
+
+def _confirmation(request, number, *, now: datetime.datetime):
+    """The confirmation's page, or back to the places with the reason when the place may not be taken now."""
+    application = _own_application_or_404(request, number)
+    pending = _pending_take(request, application)
+    place = _place(pending["place"]) if pending else None
+    if place is None:
+        return _choose_a_place_first(request, application)
+    refusal = selectors.take_refusal(application, place, now=now)
+    if refusal is not None:
+        request.session.pop(SESSION_TAKE, None)
+        messages.error(request, refusal.message)
+        return redirect("placements:places", number=application.number)
+    return _confirmation_page(request, application, place, TakeReferralForm(None))
+
+
+def _choose_a_place_first(request, application: Application):
+    messages.info(request, _("Choose a place first: press Get referral beside it."))
+    return redirect("placements:places", number=application.number)
+
+
+def _confirmation_page(request, application: Application, place: BulletinPlace, form: TakeReferralForm):
     context = {
         "application": application,
         "place": place,

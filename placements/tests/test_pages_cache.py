@@ -1,26 +1,34 @@
 """A parent's own pages served again from the cache show what they would show now (issue 11).
 
-The application page and "My applications" are kept under everything they show
-(``applications.selectors.page_state``), so each change below must reach the
+The application page, "My applications", the referral page, the places page and the confirmation
+of Get referral are kept under everything they show (``applications.selectors.page_state``,
+``placements.selectors.referral_page_state``, ``places_page_state``, ``confirm_page_state``), so
+each change below must reach the
 next look at once, whichever writer made it. Each test first looks twice, so
 that the page is in the cache before the change.
 """
 
 import datetime
+import re
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import Applicant
 from applications import services as application_services
 from applications.choices import BenefitCategory
 from applications.tests.factories import document
 from bulletins.models import Access, Bulletin
+from bulletins.services import withdraw_place
 from bulletins.tests.factories import at, parent_of
+from core.outbox import mask_recipient
 from placements.services import extend_referral
 from placements.tests.factories import take
-from placements.tests.pages import AN_HOUR_LATER, places_url, signed_in
+from placements.tests.pages import AN_HOUR_LATER, confirm_url, places_url, press_get_referral, signed_in
 from queues.choices import LeaveReason
 from queues.services import leave_queues
 
@@ -212,3 +220,117 @@ def test_another_family_never_gets_a_kept_referral_page(client, waiting_four, pl
     signed_in(client, g2)
 
     assert client.get(url).status_code == 404
+
+
+# --- the places page and the confirmation of Get referral ------------------------------------
+
+FREE_PLACES = re.compile(r"<dt>Free places</dt><dd>(\d+)</dd>")
+
+
+def test_a_look_again_at_the_places_or_the_confirmation_is_the_same_page_read_in_three_statements(
+    client, waiting_four, place, django_assert_max_num_queries
+):
+    g1 = waiting_four[0]
+    signed_in(client, g1)
+    press_get_referral(client, g1, place)
+    for url in (places_url(g1), confirm_url(g1)):
+        first = kept(client, url)
+        with django_assert_max_num_queries(3):  # the session's user, the page's state, nothing else
+            again = client.get(url).content.decode()
+        assert again == first
+
+
+def test_the_places_page_shows_a_place_taken_by_another_parent_at_once(client, waiting_four, place):
+    g1, g2 = waiting_four[:2]
+    signed_in(client, g1)
+    assert FREE_PLACES.findall(kept(client, places_url(g1))) == ["2"]
+
+    take(g2, place, now=AN_HOUR_LATER)
+
+    assert FREE_PLACES.findall(client.get(places_url(g1)).content.decode()) == ["1"]
+
+
+def test_the_places_page_shows_a_withdrawn_place_gone_at_once(client, waiting_four, place, specialist_a):
+    g1 = waiting_four[0]
+    signed_in(client, g1)
+    assert FREE_PLACES.findall(kept(client, places_url(g1))) == ["2"]
+
+    withdraw_place(place=place, actor=specialist_a, places=2)
+
+    page = client.get(places_url(g1)).content.decode()
+    assert FREE_PLACES.findall(page) == []
+    assert "There are no free places in your child's queues right now." in page
+
+
+def test_the_places_page_drops_an_access_that_ends_though_no_row_changed(client, waiting_four, place):
+    g1 = waiting_four[0]
+    Access.objects.filter(application=g1).update(ends_at=at(16, 15))
+    with time_machine.travel(at(16, 14, minute=50), tick=False):
+        signed_in(client, g1)
+        assert "Your turn has come" in kept(client, places_url(g1))
+    with time_machine.travel(at(16, 15, minute=1), tick=False):
+        page = client.get(places_url(g1)).content.decode()
+    assert "Your turn has come" not in page
+    assert f'name="place" value="{place.pk}"' not in page  # no access inside the window: no button
+
+
+def test_the_places_page_offers_a_place_to_everyone_when_the_window_ends(client, waiting_four, place):
+    Bulletin.objects.filter(pk=place.bulletin_id).update(priority_until=at(18, 15))
+    g3 = waiting_four[2]
+    with time_machine.travel(at(18, 14, minute=50), tick=False):
+        signed_in(client, g3)
+        assert f'name="place" value="{place.pk}"' not in kept(client, places_url(g3))
+    with time_machine.travel(at(18, 15, minute=1), tick=False):
+        page = client.get(places_url(g3)).content.decode()
+    assert f'name="place" value="{place.pk}"' in page
+
+
+def test_the_places_page_follows_a_language_switch(client, waiting_four, place):
+    g1 = waiting_four[0]
+    signed_in(client, g1)
+    assert "Free places for your child" in kept(client, places_url(g1))
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+
+    assert "Free places for your child" not in client.get(places_url(g1)).content.decode()
+
+
+def test_the_confirmation_sends_back_to_the_places_once_the_access_ends(client, waiting_four, place):
+    g1 = waiting_four[0]
+    Access.objects.filter(application=g1).update(ends_at=at(16, 15))
+    with time_machine.travel(at(16, 14, minute=50), tick=False):
+        signed_in(client, g1)
+        press_get_referral(client, g1, place)
+        assert "Get referral: confirm with the code" in kept(client, confirm_url(g1))
+    with time_machine.travel(at(16, 15, minute=1), tick=False):
+        answer = client.get(confirm_url(g1))
+    assert answer.status_code == 302
+    assert answer.url == places_url(g1)
+
+
+def test_the_confirmation_sends_back_once_others_took_the_last_place(
+    client, waiting_four, place, specialist_a
+):
+    g1, g2 = waiting_four[:2]
+    signed_in(client, g1)
+    press_get_referral(client, g1, place)
+    kept(client, confirm_url(g1))
+
+    withdraw_place(place=place, actor=specialist_a, places=1)
+    take(g2, place, now=AN_HOUR_LATER)
+
+    answer = client.get(confirm_url(g1), follow=True)
+    assert answer.redirect_chain == [(places_url(g1), 302)]
+    assert "This place has just been taken." in answer.content.decode()
+
+
+def test_the_confirmation_names_the_phone_the_code_goes_to_now(client, waiting_four, place):
+    g1 = waiting_four[0]
+    signed_in(client, g1)
+    press_get_referral(client, g1, place)
+    kept(client, confirm_url(g1))
+
+    with transaction.atomic():  # a write of its own, as in production: the test's transaction wrote the row
+        Applicant.objects.filter(pk=g1.applicant_id).update(phone="+77019876543")
+
+    assert mask_recipient("+77019876543") in client.get(confirm_url(g1)).content.decode()
