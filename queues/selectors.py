@@ -381,18 +381,19 @@ def reference_page(queue: Queue, *, offset: int, limit: int) -> list[PageRow]:
     return rows
 
 
+#: Per entry and class: its standing entries, and those ahead of it by its order key. A lateral subquery
+#: per entry, grouped by class, makes two counts a row where six filtered counts over a join made six:
+#: at the back of a 31,000-child queue, a third of the time in PostgreSQL (issue 12's history page).
 _ANCHORS_SQL = """
-    SELECT
-        COUNT(*) FILTER (WHERE e.benefit_class = %s AND (e.submitted_at, e.application_id) < (v.at, v.app)),
-        COUNT(*) FILTER (WHERE e.benefit_class = %s AND (e.submitted_at, e.application_id) < (v.at, v.app)),
-        COUNT(*) FILTER (WHERE e.benefit_class = %s AND (e.submitted_at, e.application_id) < (v.at, v.app)),
-        COUNT(*) FILTER (WHERE e.benefit_class = %s),
-        COUNT(*) FILTER (WHERE e.benefit_class = %s),
-        COUNT(*) FILTER (WHERE e.benefit_class = %s),
-        (SELECT MAX(id) FROM {events} WHERE queue_id = v.queue)
+    SELECT v.n, c.benefit_class, c.size, c.ahead, (SELECT MAX(id) FROM {events} WHERE queue_id = v.queue)
     FROM (VALUES {values}) AS v(n, queue, at, app)
-    LEFT JOIN {entries} AS e ON e.queue_id = v.queue AND e.left_at IS NULL
-    GROUP BY v.n, v.queue
+    LEFT JOIN LATERAL (
+        SELECT benefit_class, COUNT(*) AS size,
+            COUNT(*) FILTER (WHERE (submitted_at, application_id) < (v.at, v.app)) AS ahead
+        FROM {entries}
+        WHERE queue_id = v.queue AND left_at IS NULL
+        GROUP BY benefit_class
+    ) AS c ON TRUE
     ORDER BY v.n
 """
 
@@ -405,25 +406,27 @@ def history_anchors(entries: list[QueueEntry]) -> list[history.Anchor]:
     its queue's last event, so that the events read after are exactly those
     this count had seen.
     """
-    classes = history.CLASSES
     sql = _ANCHORS_SQL.format(
         entries=connection.ops.quote_name(QueueEntry._meta.db_table),
         events=connection.ops.quote_name(QueueEvent._meta.db_table),
         values=", ".join(["(%s, %s, %s::timestamptz, %s::bigint)"] * len(entries)),
     )
-    params = [*classes, *classes]
+    params = []
     for n, entry in enumerate(entries):
         params += [n, entry.queue_id, entry.submitted_at, entry.application_id]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    ahead = [dict.fromkeys(history.CLASSES, 0) for _ in entries]
+    sizes = [dict.fromkeys(history.CLASSES, 0) for _ in entries]
+    last_event_ids = [None] * len(entries)
+    for n, benefit_class, size, count, last_event_id in rows:
+        last_event_ids[n] = last_event_id
+        if benefit_class is not None:  # None: nobody stands in the queue
+            sizes[n][benefit_class], ahead[n][benefit_class] = size, count
     return [
-        history.Anchor(
-            ahead=dict(zip(classes, counts[:3], strict=True)),
-            sizes=dict(zip(classes, counts[3:6], strict=True)),
-            last_event_id=counts[6],
-        )
-        for counts in rows
+        history.Anchor(ahead=counts, sizes=totals, last_event_id=last)
+        for counts, totals, last in zip(ahead, sizes, last_event_ids, strict=True)
     ]
 
 
