@@ -223,7 +223,7 @@ def history_in_words(
     shown = all_days[skip:] if days is None else all_days[skip : skip + days]
     return {
         "days": [day_in_words(day) for day in shown],
-        "more_days": len(all_days) - skip - len(shown),
+        "more_days": max(len(all_days) - skip - len(shown), 0),
         "complete": complete,
         "last_30_days": {
             "closer": moved.closer,
