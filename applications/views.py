@@ -32,6 +32,7 @@ from directory.models import Settlement
 from queues.explanation import explain
 from queues.history_words import entry_history, short_histories
 from queues.selectors import positions_of_application, positions_of_applications
+from queues.views import page_number
 from registers.persons import RegisterUnavailable
 
 from . import intake, register_checks, selectors, services
@@ -326,7 +327,11 @@ def position_history(request, number, kind):
     entry = application.queue_entries.select_related("queue").filter(queue__kind=kind).first()
     if entry is None:
         raise Http404
-    context = {"application": application, "entry": entry, "history": entry_history(entry)}
+    page = page_number(request)
+    history = entry_history(entry, page=page)
+    if page > 1 and not history["days"]:
+        raise Http404
+    context = {"application": application, "entry": entry, "history": history, "page": page}
     return render(request, "applications/position_history.html", context)
 
 

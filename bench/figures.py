@@ -245,9 +245,12 @@ def _history_page(largest: Queue) -> list[Row]:
     Served in-process by Django's test client, signed in as each application's
     parent: the page's own queries, the replay and the template, without a
     network or a server in the way (``http`` measures those for other pages).
+    Beside it, the replay alone, and the short history of the same applications
+    (the last 30 days, which the application page and the API look-up show).
     """
     from django.test import Client
 
+    from queues.history_words import short_histories
     from queues.models import QueueEvent
 
     year_ago = clock.now() - datetime.timedelta(days=365)
@@ -271,6 +274,10 @@ def _history_page(largest: Queue) -> list[Row]:
             raise RuntimeError(f"The history page answered {response.status_code} for {url}")
         measured += _timings(lambda u=url: client.get(u) for _ in range(HISTORY_REPEATS))
     replays = _timings(lambda e=entry: selectors.position_history(e) for entry in entries)
+    settled = selectors.settled_entries(QueueEntry.objects.filter(pk__in=[e.pk for e in entries]))
+    shorts = _timings(
+        lambda e=entry: short_histories([e]) for entry in settled for _ in range(HISTORY_REPEATS)
+    )
     return [
         Row(
             f"history page, back of the largest queue (positions {positions[0]:,}-{positions[1]:,} of "
@@ -279,7 +286,9 @@ def _history_page(largest: Queue) -> list[Row]:
             "replay alone: " + _fmt(replays),
             "p99 < 50 ms",
             _p(measured)[1] < 50,
-        )
+        ),
+        # What the application page and the API look-up add for each queue: its last 30 days.
+        Row("short history (last 30 days) of the same applications", _fmt(shorts), "-", "-", None),
     ]
 
 

@@ -46,15 +46,24 @@ class Anchor:
 
 
 class EventRow(NamedTuple):
-    """What the replay needs of one ``QueueEvent`` (a named tuple: thousands are read for one history)."""
+    """One ``QueueEvent`` as the replay reads it, for one entry (``selectors``: thousands make a year).
 
-    id: int
+    ``ahead`` is worked out by the statement that reads the events: whether the
+    event's entry comes before this one by the order key (submission time, then
+    registration order), so the replay compares no times and the read parses
+    one time a row, not two. ``entry`` (the index of the entry the row was read
+    for, when one statement reads for several) and ``id`` come last, so the
+    replay unpacks a row as it comes.
+    """
+
     application_id: int
     cause: str
     old_class: int
     new_class: int
-    submitted_at: datetime.datetime
+    ahead: bool
     at: datetime.datetime
+    entry: int
+    id: int
 
 
 class Step(NamedTuple):
@@ -105,64 +114,53 @@ class Totals:
     further: int
 
 
-def _position(benefit_class: int | None, ahead: dict[int, int], sizes: dict[int, int]) -> int | None:
-    if benefit_class is None:
-        return None
-    return ordering.position(benefit_class, ahead[benefit_class] + 1, sizes[1], sizes[2], sizes[3])
-
-
 def replay(
     *,
     application_id: int,
-    submitted_at: datetime.datetime,
     benefit_class: int | None,
     anchor: Anchor,
     events: Iterable[EventRow],
 ) -> list[Step]:
-    """The steps of this entry's history, oldest first, from ``events`` given newest first.
+    """The steps of this entry's history, oldest first, from its ``events`` given newest first.
 
     ``benefit_class`` is the entry's class now, None once it has left. Walking
     back, each event is undone: the class it left gains one, the class it
-    entered loses one, in the sizes and, for an entry whose order key is before
-    this one's, in the counts ahead. Only counts change, so an event costs O(1).
+    entered loses one, in the sizes and, for an entry ``ahead`` of this one, in
+    the counts ahead. Only counts change, so an event costs O(1): a few list
+    updates and the closed form (``ordering.position``) over plain numbers.
+    A step is made only for an event kept in the history (its own, or one that
+    moved it): at the back of a large queue, a few hundred of a year's thousands.
     """
-    key = (submitted_at, application_id)
-    ahead, sizes = dict(anchor.ahead), dict(anchor.sizes)
+    # Indexed by class; slot ABSENT (0) takes the undo of "no class" and is never read.
+    ahead = [0, *(anchor.ahead[c] for c in CLASSES)]
+    sizes = [0, *(anchor.sizes[c] for c in CLASSES)]
     my_class = benefit_class
-    steps = []
-    # Each event's position after is the previous (later) one's position before: one closed form an event.
     position = _position(my_class, ahead, sizes)
-    for event in events:
+    steps = []
+    for event_application_id, cause, old_class, new_class, is_ahead, at, _entry, _id in events:
+        # Each event's position after is the previous (later) one's position before: one closed form an event.
         after = position
-        own = event.application_id == application_id
-        _undo(sizes, event)
+        sizes[new_class] -= 1
+        sizes[old_class] += 1
+        own = event_application_id == application_id
         if own:
-            my_class = event.old_class or None
-        elif (event.submitted_at, event.application_id) < key:
-            _undo(ahead, event)
+            my_class = old_class or None
+        elif is_ahead:
+            ahead[new_class] -= 1
+            ahead[old_class] += 1
         position = _position(my_class, ahead, sizes)
-        steps.append(
-            Step(
-                at=event.at,
-                cause=event.cause,
-                own=own,
-                old_class=event.old_class,
-                new_class=event.new_class,
-                position_before=position,
-                position_after=after,
-            )
-        )
-        if own and event.old_class == ABSENT:
-            break
+        if own or (position != after and position is not None and after is not None):
+            steps.append(Step(at, cause, own, old_class, new_class, position, after))
+            if own and old_class == ABSENT:
+                break
     steps.reverse()
-    return [step for step in steps if step.own or step.direction is not None]
+    return steps
 
 
-def _undo(counts: dict[int, int], event: EventRow) -> None:
-    if event.new_class != ABSENT:
-        counts[event.new_class] -= 1
-    if event.old_class != ABSENT:
-        counts[event.old_class] += 1
+def _position(benefit_class: int | None, ahead: list[int], sizes: list[int]) -> int | None:
+    if benefit_class is None:
+        return None
+    return ordering.position(benefit_class, ahead[benefit_class] + 1, sizes[1], sizes[2], sizes[3])
 
 
 def by_day(steps: list[Step]) -> list[Day]:

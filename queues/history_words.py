@@ -23,6 +23,9 @@ OUT_OF_TURN, FIRST_TURN, GENERAL = BenefitClass.OUT_OF_TURN, BenefitClass.FIRST_
 TOTALS_DAYS = 30
 #: The days a short history shows (the application page, the desk, the API look-up).
 SHORT_DAYS = 5
+#: The days the whole-history page shows at a time, latest first. A year at the back of a large queue is
+#: about 180 days with changes: rendered at once they were a third of the page's time (issue 12).
+HISTORY_PAGE_DAYS = 30
 
 
 def _others(cause: str, direction: str, new_class: int, count: int) -> str:
@@ -201,19 +204,26 @@ def day_in_words(day: Day) -> dict:
 
 
 def history_in_words(
-    steps: list[Step], *, now: datetime.datetime, days: int | None = None, complete: bool = True
+    steps: list[Step],
+    *,
+    now: datetime.datetime,
+    days: int | None = None,
+    skip: int = 0,
+    complete: bool = True,
 ) -> dict:
-    """The history of one entry in one queue: its ``days`` latest days (all by default), and 30-day totals.
+    """The history of one entry in one queue: ``days`` days (all by default) after the ``skip`` latest ones,
+    and 30-day totals.
 
-    ``complete`` is False when ``steps`` are only the latest part of the history
-    (a short history reads the last 30 days): the whole one then holds more.
+    ``more_days`` counts the older days not shown. ``complete`` is False when
+    ``steps`` are only the latest part of the history (a short history reads the
+    last 30 days): the whole one then holds more.
     """
     moved = totals(steps, since=now - datetime.timedelta(days=TOTALS_DAYS))
     all_days = by_day(steps)
-    shown = all_days if days is None else all_days[:days]
+    shown = all_days[skip:] if days is None else all_days[skip : skip + days]
     return {
         "days": [day_in_words(day) for day in shown],
-        "more_days": len(all_days) - len(shown),
+        "more_days": max(len(all_days) - skip - len(shown), 0),
         "complete": complete,
         "last_30_days": {
             "closer": moved.closer,
@@ -236,9 +246,17 @@ def history_in_words(
     }
 
 
-def entry_history(entry) -> dict:
-    """The whole history of a ``QueueEntry`` in words, every day since it joined (the history page)."""
-    return history_in_words(selectors.position_history(entry), now=clock.now())
+def entry_history(entry, *, page: int = 1) -> dict:
+    """The whole history of a ``QueueEntry`` in words, ``HISTORY_PAGE_DAYS`` days a page, latest first.
+
+    The history page: page 1 the latest days since the entry joined, page 2 those before, and so on.
+    """
+    return history_in_words(
+        selectors.position_history(entry),
+        now=clock.now(),
+        days=HISTORY_PAGE_DAYS,
+        skip=(page - 1) * HISTORY_PAGE_DAYS,
+    )
 
 
 def short_histories(entries) -> list[dict]:

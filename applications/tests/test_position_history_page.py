@@ -10,6 +10,7 @@ from applications import services
 from applications.tests.factories import child_details, submit
 from conftest import PARENT_BACKEND
 from core.clock import now as clock_now
+from queues import history_words
 from queues import services as queue_services
 from queues.choices import LeaveReason
 from queues.history_words import SHORT_DAYS
@@ -126,3 +127,27 @@ def test_a_history_all_within_the_window_has_no_link_to_more(
     whole = reverse("applications:position_history", args=[application.number, "general"])
 
     assert f'href="{whole}"' not in detail
+
+
+def test_the_whole_history_comes_a_page_of_days_at_a_time_latest_first(
+    parent_client, parent, application, ahead, clock, monkeypatch
+):
+    """A year at the back of a large queue is months of days: the page shows them a few at a time."""
+    monkeypatch.setattr(history_words, "HISTORY_PAGE_DAYS", 4)
+    enrol_one_a_day(ahead, clock, parent_client, parent)  # eight days of changes after the day it joined
+    parent_client.cookies["django_language"] = "ru"
+    whole = reverse("applications:position_history", args=[application.number, "general"])
+    first, second, third = (parent_client.get(f"{whole}?page={n}").text for n in (1, 2, 3))
+
+    assert first.count("зачислен в детский сад") == 4
+    assert "С места 2 на место 1." in first
+    assert "Более ранние изменения" in first
+    assert "Более поздние изменения" not in first
+    assert second.count("зачислен в детский сад") == 4
+    assert "С места 9 на место 8." in second
+    assert "Более ранние изменения" in second
+    assert "Более поздние изменения" in second
+    assert "Ваше заявление встало в очередь на место 9." in third
+    assert "зачислен в детский сад" not in third
+    assert "Более ранние изменения" not in third
+    assert parent_client.get(f"{whole}?page=4").status_code == 404

@@ -241,6 +241,26 @@ def test_a_history_read_since_a_moment_is_the_tail_of_the_whole_one(settlement_a
     assert [(step.position_before, step.position_after) for step in tail] == [(4, 3), (3, 2), (2, 1)]
 
 
+def test_histories_read_together_are_each_read_alone_even_with_equal_submission_times(
+    settlement_a, clock, django_assert_num_queries
+):
+    """One statement reads the events of several entries of one queue, each against its own order key."""
+    same_moment = [submit(settlement_a, child=child_details()) for _ in range(4)]
+    clock.shift(3600)
+    services.leave_queues(application_id=same_moment[1].pk, reason=LeaveReason.WITHDRAWN, now=clock_now())
+    clock.shift(3600)
+    later = submit(settlement_a, child=child_details())
+    entries = list(
+        QueueEntry.objects.filter(application__in=[*same_moment, later]).order_by("application_id")
+    )
+    assert len({entry.submitted_at for entry in entries[:4]}) == 1
+    with django_assert_num_queries(2):
+        together = selectors.position_histories(entries)
+    assert together == [selectors.position_histories([entry])[0] for entry in entries]
+    assert [steps[-1].position_after for steps in together] == [1, None, 2, 3, 4]
+    assert [(step.position_before, step.position_after) for step in together[3]] == [(None, 4), (4, 3)]
+
+
 def test_ones_own_benefit_confirmed_is_an_own_event_with_the_new_class(
     settlement_a, second_specialist_a, clock
 ):
