@@ -30,8 +30,8 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, Min, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -406,17 +406,7 @@ def history_anchors(entries: list[QueueEntry]) -> list[history.Anchor]:
     its queue's last event, so that the events read after are exactly those
     this count had seen.
     """
-    sql = _ANCHORS_SQL.format(
-        entries=connection.ops.quote_name(QueueEntry._meta.db_table),
-        events=connection.ops.quote_name(QueueEvent._meta.db_table),
-        values=", ".join(["(%s, %s, %s::timestamptz, %s::bigint)"] * len(entries)),
-    )
-    params = []
-    for n, entry in enumerate(entries):
-        params += [n, entry.queue_id, entry.submitted_at, entry.application_id]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = _anchor_rows(entries) if connection.vendor == "postgresql" else _anchor_rows_counted(entries)
     ahead = [dict.fromkeys(history.CLASSES, 0) for _ in entries]
     sizes = [dict.fromkeys(history.CLASSES, 0) for _ in entries]
     last_event_ids = [None] * len(entries)
@@ -428,6 +418,42 @@ def history_anchors(entries: list[QueueEntry]) -> list[history.Anchor]:
         history.Anchor(ahead=counts, sizes=totals, last_event_id=last)
         for counts, totals, last in zip(ahead, sizes, last_event_ids, strict=True)
     ]
+
+
+def _anchor_rows(entries: list[QueueEntry]) -> list[tuple]:
+    """(n, class, size, ahead, the queue's last event id) per entry and class standing in its queue."""
+    sql = _ANCHORS_SQL.format(
+        entries=connection.ops.quote_name(QueueEntry._meta.db_table),
+        events=connection.ops.quote_name(QueueEvent._meta.db_table),
+        values=", ".join(["(%s, %s, %s::timestamptz, %s::bigint)"] * len(entries)),
+    )
+    params = []
+    for n, entry in enumerate(entries):
+        params += [n, entry.queue_id, entry.submitted_at, entry.application_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _anchor_rows_counted(entries: list[QueueEntry]) -> list[tuple]:
+    """``_anchor_rows`` through the ORM, an entry at a time in one transaction (one snapshot): the
+    embedded default's SQLite (``make run``) has neither ``LATERAL`` nor PostgreSQL's casts."""
+    rows = []
+    with transaction.atomic():
+        for n, entry in enumerate(entries):
+            last = QueueEvent.objects.filter(queue_id=entry.queue_id).aggregate(last=Max("id"))["last"]
+            ahead = Q(submitted_at__lt=entry.submitted_at) | Q(
+                submitted_at=entry.submitted_at, application_id__lt=entry.application_id
+            )
+            classes = (
+                QueueEntry.objects.filter(queue_id=entry.queue_id, left_at__isnull=True)
+                .values("benefit_class")
+                .annotate(size=Count("pk"), ahead=Count("pk", filter=ahead))
+                .order_by()
+            )
+            found = [(n, row["benefit_class"], row["size"], row["ahead"], last) for row in classes]
+            rows += found or [(n, None, None, None, last)]
+    return rows
 
 
 def position_histories(
@@ -472,6 +498,7 @@ _EVENTS_SQL = """
     WHERE queue_id = %s AND at >= %s AND id <= %s
 """
 _ENTRY = history.EventRow._fields.index("entry")
+_AT = history.EventRow._fields.index("at")
 
 
 def _events_for(
@@ -500,7 +527,11 @@ def _events_for(
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(reads) + " ORDER BY 7, 8 DESC", params)
         rows = cursor.fetchall()
-    return rows
+    if connection.vendor == "postgresql":
+        return rows
+    # SQLite (``make run``) hands a hand-written statement's moments back naive: read them as the ORM does.
+    aware = connection.ops.convert_datetimefield_value
+    return [(*row[:_AT], aware(row[_AT], None, connection), *row[_AT + 1 :]) for row in rows]
 
 
 def position_history(entry: QueueEntry) -> list[history.Step]:
