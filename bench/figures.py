@@ -598,8 +598,8 @@ def _storm(largest: Queue, rng: random.Random, referrals) -> list[Row]:
             f"position look-up during {len(referrals):,} enrolments ({seconds:.0f} s), largest queue",
             f"{_fmt(during)}, {errors} errors",
             "before: " + _fmt(before),
-            "p99 < 2 ms, no errors",
-            _p(during)[1] < 2 and not errors,
+            "p99 < 3 ms, no errors",  # issue 11: < 3 ms during 1,000 enrolments in the largest queue
+            _p(during)[1] < 3 and not errors,
         ),
     ]
 

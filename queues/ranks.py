@@ -26,7 +26,7 @@ import datetime
 import itertools
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,6 +38,7 @@ from django.db import connection, transaction
 
 from core import clock
 from core.breaker import Breaker, breaker_for
+from core.prepared import Prepared
 
 from . import ordering
 from .choices import BenefitClass
@@ -50,7 +51,9 @@ SENTINEL = ""
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 WRITE_CHUNK = 2000
 ABSENT = QueueChange.ABSENT
-#: How many of a queue's latest logged moves a reader or a catch-up reads to bridge Redis's lag.
+#: How many of a queue's latest logged moves a reader or a catch-up reads to bridge Redis's lag: first
+#: a few (one small index range), and only if they do not link Redis's version to PostgreSQL's, more.
+FIRST_WALK = 16
 PENDING_WALK = 500
 
 # KEYS: version, class 1, class 2, class 3. ARGV: old version, new version, then (member, class, score)
@@ -160,9 +163,11 @@ def standings(entries: Sequence[QueueEntry]) -> list[ordering.Standing | None]:
     """The standing of each entry from Redis in one round trip; None where Redis cannot be trusted.
 
     Each entry's ``queue.version`` must come from the query that loaded the entry. Where
-    Redis is a few changes behind that version, its ranks are corrected by the changes in
-    between, read from the pending-change log (one more query); None only where the log
-    cannot bridge the gap or the entry itself is among the changes.
+    Redis holds another version of the queue, a few changes behind that version or (the
+    reader's snapshot being older than a change Redis already applied) ahead of it, its
+    ranks are corrected by the changes in between, read from the pending-change log (one
+    more small query); None only where the log cannot bridge the gap or the entry itself
+    is among the changes.
     """
     found: list[ordering.Standing | None] = [None] * len(entries)
     with _redis() as r:
@@ -188,38 +193,59 @@ def standings(entries: Sequence[QueueEntry]) -> list[ordering.Standing | None]:
 
 
 def _corrected(entry: QueueEntry, held: int, rank: int | None, sizes: ordering.ClassSizes):
-    """The entry's standing from Redis at version ``held``, moved on by the logged changes to its own.
+    """The entry's standing from Redis at version ``held``, moved to the version the entry was read at.
 
-    Each member that moved counts where the changes left it instead of where Redis has it.
+    Each member that moved in between counts where that version has it instead of where Redis has it.
     """
-    steps = pending_changes(entry.queue_id, since=held, until=entry.queue.version)
-    if steps is None:
-        return None
-    moves = _net_moves(steps)
-    if entry.application_id in moves or not rank:
-        return None  # the entry itself moved: Redis has no rank of it to correct
+    moves = _moves_between(entry.queue_id, held=held, wanted=entry.queue.version)
+    if moves is None or entry.application_id in moves or not rank:
+        return None  # beyond the log, or the entry itself moved: Redis has no rank of it to correct
     position = (score(entry.submitted_at), entry.application_id)
     counts = {
         BenefitClass.OUT_OF_TURN: sizes.out_of_turn,
         BenefitClass.FIRST_TURN: sizes.first_turn,
         BenefitClass.GENERAL: sizes.general,
     }
-    for application_id, (old_class, new_class, submitted_at) in moves.items():
+    for application_id, (held_class, wanted_class, submitted_at) in moves.items():
         ahead = (score(submitted_at), application_id) < position
-        if old_class != ABSENT:
-            counts[old_class] -= 1
-            if ahead and old_class == entry.benefit_class:
+        if held_class != ABSENT:
+            counts[held_class] -= 1
+            if ahead and held_class == entry.benefit_class:
                 rank -= 1
-        if new_class != ABSENT:
-            counts[new_class] += 1
-            if ahead and new_class == entry.benefit_class:
+        if wanted_class != ABSENT:
+            counts[wanted_class] += 1
+            if ahead and wanted_class == entry.benefit_class:
                 rank += 1
     return ordering.standing(entry.benefit_class, rank, ordering.ClassSizes(*counts.values()))
 
 
-def _net_moves(steps: list["Step"]) -> dict[int, tuple[int, int, datetime.datetime]]:
+Moves = dict[int, tuple[int, int, datetime.datetime]]
+
+
+def _moves_between(queue_id: int, *, held: int, wanted: int) -> Moves | None:
+    """Each member whose class differs between the queue's versions ``held`` (Redis's) and ``wanted``:
+    (its class at ``held``, at ``wanted``, its submission time). None where the log does not link them.
+
+    ``wanted`` is usually the later (Redis has not applied the latest commits yet), but a reader's
+    snapshot can also be older than a change Redis has already applied; then the changes from
+    ``wanted`` to ``held`` are undone instead. Redis at one version plus or minus the changes
+    between is exactly the other version's state.
+    """
+    for steps, complete in _latest_steps(queue_id):
+        forward = _chain(steps, since=held, until=wanted)
+        if forward is not None:
+            return _net_moves(forward)
+        backward = _chain(steps, since=wanted, until=held)
+        if backward is not None:
+            return {member: (last, first, at) for member, (first, last, at) in _net_moves(backward).items()}
+        if complete:
+            return None
+    return None
+
+
+def _net_moves(steps: list["Step"]) -> Moves:
     """Each member that moved over ``steps``: (its class before the first, after the last, submission)."""
-    moves: dict[int, tuple[int, int, datetime.datetime]] = {}
+    moves: Moves = {}
     for step in steps:
         for application_id, old_class, new_class, submitted_at in step.moves:
             first = moves.get(application_id, (old_class,))[0]
@@ -239,22 +265,43 @@ class Step:
 def pending_changes(queue_id: int, *, since: int, until: int) -> list[Step] | None:
     """The changes that took the queue from version ``since`` to ``until``, oldest first; None when
     the latest ``PENDING_WALK`` rows of the log do not lead back from ``until`` to ``since``."""
-    rows = (
-        QueueChange.objects.filter(queue_id=queue_id)
-        .order_by("-id")
-        .values_list(
-            "previous_version", "version", "application_id", "old_class", "new_class", "submitted_at"
-        )
-    )[:PENDING_WALK]
-    steps: dict[int, Step] = {}
-    for previous, version, application_id, old_class, new_class, submitted_at in rows:
-        step = steps.setdefault(version, Step(previous=previous, version=version, moves=[]))
-        step.moves.append((application_id, old_class, new_class, submitted_at))
-    chain, current = [], until
+    for steps, complete in _latest_steps(queue_id):
+        chain = _chain(steps, since=since, until=until)
+        if chain is not None or complete:
+            return chain
+    return None
+
+
+def _latest_changes(limit: int) -> Prepared:
+    """A queue's latest ``limit`` logged moves, newest first, compiled once a process (a reader's query)."""
+    columns = ("previous_version", "version", "application_id", "old_class", "new_class", "submitted_at")
+    latest = QueueChange.objects.order_by("-id").values_list(*columns)
+    return Prepared(lambda queue_id: latest.filter(queue_id=queue_id)[:limit], queue_id=int)
+
+
+_LATEST_CHANGES = {limit: _latest_changes(limit) for limit in (FIRST_WALK, PENDING_WALK)}
+
+
+def _latest_steps(queue_id: int) -> Iterator[tuple[dict[int, Step], bool]]:
+    """The queue's latest logged steps by the version they lead to, and whether that is the whole log:
+    first from the latest ``FIRST_WALK`` rows (a storm's lag is a change or two), then ``PENDING_WALK``."""
+    for limit, latest in _LATEST_CHANGES.items():
+        rows = latest.rows(queue_id=queue_id)
+        steps: dict[int, Step] = {}
+        for previous, version, application_id, old_class, new_class, submitted_at in rows:
+            step = steps.setdefault(version, Step(previous=previous, version=version, moves=[]))
+            step.moves.append((application_id, old_class, new_class, submitted_at))
+        yield steps, len(rows) < limit
+
+
+def _chain(steps: dict[int, Step], *, since: int, until: int) -> list[Step] | None:
+    """The steps from version ``since`` to ``until``, oldest first; None where ``steps`` do not link them."""
+    chain, current, seen = [], until, set()
     while current != since:
-        step = steps.pop(current, None)  # popped: a cycle of versions cannot loop forever
-        if step is None:
+        step = steps.get(current)
+        if step is None or current in seen:  # a cycle of versions cannot loop forever
             return None
+        seen.add(current)
         chain.append(step)
         current = step.previous
     return chain[::-1]

@@ -7,6 +7,7 @@ test's transaction would do on a commit is run with
 
 import datetime
 import io
+import threading
 import zoneinfo
 
 import pytest
@@ -18,6 +19,11 @@ from django.test.utils import CaptureQueriesContext
 from applications import services
 from applications.choices import BenefitCategory
 from applications.tests.factories import document, submit
+from bulletins import services as bulletin_services
+from bulletins.tests.factories import at as in_december
+from bulletins.tests.factories import group_in, kindergarten_staff, published_bulletin, waiting
+from placements import services as placement_services
+from placements.tests.factories import take
 from queues import ranks, selectors
 from queues.models import Queue, QueueChange, QueueEntry
 
@@ -219,11 +225,21 @@ def test_callbacks_run_out_of_order_leave_redis_caught_up_from_the_log(
     assert not counted(queries.captured_queries)
 
 
+@pytest.mark.parametrize("first_walk", [ranks.FIRST_WALK, 2])
 def test_positions_are_exact_without_counting_while_redis_lags_behind_committed_changes(
-    queue_of_ten, settlement_a, specialist_a, second_specialist_a, django_capture_on_commit_callbacks
+    queue_of_ten,
+    settlement_a,
+    specialist_a,
+    second_specialist_a,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+    first_walk,
 ):
     """A storm of changes whose Redis updates have not landed yet: each reader corrects Redis's
-    ranks by the logged changes in between (issue 11, look-ups during enrolments)."""
+    ranks by the logged changes in between (issue 11, look-ups during enrolments), reading the
+    latest few log rows first and more only when those do not reach back to Redis's version."""
+    walks = {limit: ranks._latest_changes(limit) for limit in (first_walk, ranks.PENDING_WALK)}
+    monkeypatch.setattr(ranks, "_LATEST_CHANGES", walks)
     queue = the_queue(queue_of_ten)
     ranks.rebuild_queue(queue.pk)
     with django_capture_on_commit_callbacks():  # committed; their Redis updates never run
@@ -253,6 +269,80 @@ def test_positions_are_exact_without_counting_while_redis_lags_behind_committed_
     # The newcomer moved itself: Redis has no rank of it to correct, so its answer is counted.
     (position,) = selectors.positions_of_application(newcomer.pk)
     assert position.standing == selectors.reference_standing(position.entry)
+
+
+def test_a_reader_whose_snapshot_is_older_than_redis_undoes_the_changes_in_between(
+    queue_of_ten, specialist_a, django_capture_on_commit_callbacks
+):
+    """A change committed and applied to Redis after the reader loaded its entries: Redis is ahead
+    of the reader's version, and the reader's answer is where the entries stood in its own snapshot,
+    without counting (the race that sent readers to the reference during the enrolment storm)."""
+    queue = the_queue(queue_of_ten)
+    ranks.rebuild_queue(queue.pk)
+    bystanders = queue_of_ten[2:9]
+    loaded = list(QueueEntry.objects.filter(application__in=bystanders).select_related("queue"))
+    expected = [selectors.reference_standing(entry) for entry in loaded]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.withdraw_application(application=queue_of_ten[0], actor=specialist_a, now=at(23))
+        services.withdraw_application(application=queue_of_ten[-1], actor=specialist_a, now=at(23))
+    assert in_step(queue)  # Redis already holds the versions after both withdrawals
+
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.positions_of_entries(loaded)
+
+    assert [position.standing for position in found] == expected
+    assert not counted(queries.captured_queries)
+    fresh = selectors.positions_of_applications(a.pk for a in bystanders)
+    assert {p.entry.application_id: p.standing.position for ps in fresh.values() for p in ps} != {
+        p.entry.application_id: p.standing.position for p in found
+    }  # the withdrawals moved them: the answer above was the older snapshot's, not the newer one
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_look_up_during_an_uncommitted_enrolment_is_exact_and_counts_nothing(
+    settlement_a, kindergarten_a, specialist_a, ranks_redis
+):
+    """The kindergarten registers a child in another connection and has not committed yet: it holds
+    the queue's row, and a parent's look-up neither waits for it nor counts the queue; once it
+    commits, the next look-up already has the child gone, still without counting."""
+    enrolled, *bystanders = waiting(settlement_a, 5, first=at(2))
+    group = group_in(kindergarten_a)
+    bulletin = published_bulletin(specialist_a, {group: 1}, now=in_december(14))
+    bulletin_services.open_access(bulletin_id=bulletin.pk, now=in_december(14))
+    referral = take(enrolled, bulletin.places.get(), now=in_december(15))
+    staff = kindergarten_staff(kindergarten_a)
+    queue = the_queue(bystanders)
+    assert ranks.rebuild_queue(queue.pk)
+    before = {a.pk: position for a, position in zip(bystanders, [2, 3, 4, 5], strict=True)}
+    holding, release = threading.Event(), threading.Event()
+
+    def enrol_and_wait():
+        try:
+            with transaction.atomic():
+                placement_services.register_enrolment(referral=referral, actor=staff, now=in_december(16))
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=enrol_and_wait)
+    writer.start()
+    try:
+        assert holding.wait(10)
+        with CaptureQueriesContext(connection) as during:
+            positions = selectors.positions_of_applications(a.pk for a in bystanders)
+    finally:
+        release.set()
+        writer.join()
+    after = selectors.positions_of_applications(a.pk for a in bystanders)
+
+    def shown(found):
+        return {p.entry.application_id: p.standing.position for ps in found.values() for p in ps}
+
+    assert shown(positions) == before
+    assert not counted(during.captured_queries)
+    assert shown(after) == {pk: position - 1 for pk, position in before.items()}
+    assert in_step(queue)
 
 
 def test_redis_beyond_the_log_is_counted_and_rebuilt(queue_of_ten, settlement_a, settings):

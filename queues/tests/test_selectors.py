@@ -11,7 +11,8 @@ from contextlib import contextmanager
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -306,3 +307,58 @@ def test_an_entry_that_leaves_while_its_position_is_counted_gets_where_it_stood_
     standing = selectors.reference_standing(loaded)
     assert (standing.position, standing.rank_in_class, standing.sizes.general) == (2, 2, 2)
     assert position_of(third) == 2
+
+
+def test_postgresql_reads_an_applications_entries_through_its_function_as_sqlite_reads_them(
+    settlement_a, second_specialist_a, specialist_a, monkeypatch
+):
+    """Every look-up's first read runs on PostgreSQL as the function of migration 0007 (planned once a
+    session) and on the embedded SQLite as a plain statement: the same entries, queues, settlements
+    and expiry probe either way, for a child in two queues, an expiring benefit and one that left."""
+    general = submit(settlement_a, now=at(2026, 1, 1, 10))
+    teacher = submit(
+        settlement_a, now=at(2026, 1, 2, 10), documents=[document("teacher", datetime.date(2026, 1, 2))]
+    )
+    services.confirm_benefit(
+        document=teacher.benefit_documents.get(), actor=second_specialist_a,
+        valid_until=datetime.date(2026, 3, 31), now=at(2026, 1, 3, 10),
+    )  # fmt: skip
+    special = submit(
+        settlement_a,
+        wants_special=True,
+        documents=[document(BenefitCategory.SPECIAL_NEEDS, datetime.date(2026, 1, 1))],
+        now=at(2026, 1, 4, 10),
+    )
+    withdrawn = submit(settlement_a, now=at(2026, 1, 5, 10))
+    services.withdraw_application(application=withdrawn, actor=specialist_a, now=at(2026, 1, 6, 10))
+    ids = [special.pk, withdrawn.pk, teacher.pk, general.pk]
+
+    def read(today):
+        entries = selectors._standing_entries(ids, today=today)
+        return [
+            (
+                [getattr(entry, field.attname) for field in QueueEntry._meta.concrete_fields],
+                entry.queue.version,
+                entry.queue.kind,
+                entry.queue.settlement.name_kk,
+                entry.expiry_due,
+            )
+            for entry in entries
+        ]
+
+    for today, due in ((datetime.date(2026, 3, 31), False), (datetime.date(2026, 4, 1), True)):
+        with CaptureQueriesContext(connection) as queries:
+            by_function = read(today)
+        with monkeypatch.context() as plain:
+            plain.setattr(connection, "vendor", "sqlite")  # the embedded statement: PostgreSQL reads it too
+            by_statement = read(today)
+
+        assert "queue_entries_of" in queries.captured_queries[0]["sql"]
+        assert by_function == by_statement
+        assert [(entry[0][2], entry[2]) for entry in by_function] == [
+            (general.pk, "general"),
+            (teacher.pk, "general"),
+            (special.pk, "general"),
+            (special.pk, "special"),
+        ]
+        assert {entry[-1] for entry in by_function[:3]} == {due}
