@@ -132,3 +132,21 @@ def test_a_parent_account_cannot_sign_in_at_the_staff_page(client, db):
 
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "intro"),
+    [
+        ("kk", "Қызметкерлердің кіруі", "балабақша қызметкерлеріне"),
+        ("ru", "Вход для сотрудников", "сотрудников детских садов"),
+    ],
+)
+def test_the_staff_sign_in_page_is_headed_as_the_site_is_not_as_the_admin(client, db, language, title, intro):
+    page = speaking(client, language).get(reverse("admin:login")).content.decode()
+
+    assert f"<title>{title} — " in page
+    assert f"<h1>{title}</h1>" in page
+    assert intro in page
+    assert "басқару панелі" not in page
+    assert "Администрирование" not in page
+    assert "administration" not in page.lower()
