@@ -71,6 +71,16 @@ def test_the_admin_names_the_uploader_and_the_actor_never_by_username(
     assert "Сейітова Айгүл" in pages[1]
 
 
+def test_the_admin_greets_a_staff_member_without_a_first_name_by_role(client, specialist_a):
+    client.force_login(specialist_a)
+    client.cookies["django_language"] = "ru"
+
+    page = client.get(reverse("admin:index")).text
+
+    assert "<strong>Специалист отдела образования</strong>" in page
+    assert specialist_a.username not in page
+
+
 def test_a_signed_in_parent_at_the_staff_sign_in_page_is_not_named_by_username(client, parent_user):
     client.force_login(parent_user)
 
