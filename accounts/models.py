@@ -59,7 +59,7 @@ class User(AbstractUser):
         return f"{name} ({role})" if name else str(role)
 
     def get_short_name(self) -> str:
-        """The admin's greeting: the first name, else the role (never the username, which it falls back to)."""
+        """The admin's greeting: the first name, else the role; never the username Django falls back to."""
         return self.first_name or str(self.get_role_display())
 
     # The rules are ``accounts.authorization``'s; the user answers them for the code that only holds a user
