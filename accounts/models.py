@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import format_datetime
 from core.iin import validate_iin
 from core.scoping import RestrictedQuerySet
 
@@ -45,6 +46,21 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        """A person as staff and parents read them everywhere (issue 14): name and role, never the username.
+
+        A parent's username is internal (``parent-2a28…``), a staff member's is
+        only for signing in; the admin's lists, its history, the audit trail and
+        every page that prints a user show this instead.
+        """
+        name = " ".join(part for part in (self.last_name, self.first_name) if part)
+        role = self.get_role_display()
+        return f"{name} ({role})" if name else str(role)
+
+    def get_short_name(self) -> str:
+        """The admin's greeting: the first name, else the role; never the username Django falls back to."""
+        return self.first_name or str(self.get_role_display())
 
     # The rules are ``accounts.authorization``'s; the user answers them for the code that only holds a user
     # (``core.scoping.restrict``, the audit trail, the admin), which may not import accounts.
@@ -217,7 +233,7 @@ class OneTimeCode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.get_purpose_display()} {format_datetime(self.created_at, seconds=True)}"
 
     def hash_of(self, code: str) -> str:
         """The stored form of ``code`` for this row; the row id keeps equal codes of two rows apart."""
@@ -248,4 +264,4 @@ class UserSession(models.Model):
         verbose_name_plural = _("signed-in sessions")
 
     def __str__(self) -> str:
-        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} {format_datetime(self.created_at)}"

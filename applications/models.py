@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import format_datetime
 from core.iin import Sex, validate_iin
 from core.scoping import RestrictedQuerySet
 from directory.choices import GroupLanguage, KindergartenKind
@@ -355,7 +356,7 @@ class MoveNotice(models.Model):
         indexes = [models.Index(fields=["application", "-sent_at"], name="move_notice_latest")]
 
     def __str__(self) -> str:
-        return f"{self.application_id} {self.sent_at.isoformat()}"
+        return f"{self.application_id} {format_datetime(self.sent_at, seconds=True)}"
 
 
 class EstimateNotice(models.Model):
@@ -383,4 +384,4 @@ class EstimateNotice(models.Model):
         indexes = [models.Index(fields=["application", "-looked_at"], name="estimate_notice_latest")]
 
     def __str__(self) -> str:
-        return f"{self.application_id} {self.looked_at.isoformat()}"
+        return f"{self.application_id} {format_datetime(self.looked_at, seconds=True)}"

@@ -10,14 +10,14 @@ from django.contrib import admin
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ScopedAdmin
 from core.scoping import Action
 
 from .models import AuditEvent
-from .vocabulary import label_of
+from .vocabulary import code_words, details_in_words, label_of, record_kind
 
 #: Target types a specialist may read events of: those whose record lies in their scope.
 SCOPED_TARGET_TYPES = ("applications.application",)
@@ -44,7 +44,7 @@ class ActionFilter(admin.SimpleListFilter):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ScopedAdmin):
     read_only = True
-    list_display = ("at", "actor", "actor_role", "action_label", "target_link", "ip_address")
+    list_display = ("at", "actor", "role_label", "action_label", "target_link", "ip_address")
     list_select_related = ("actor",)
     list_filter = (ActionFilter, "at")
     search_fields = ("=target_id", "=request_id")
@@ -52,16 +52,14 @@ class AuditEventAdmin(ScopedAdmin):
     fields = (
         "at",
         "actor",
-        "actor_role",
+        "role_label",
         "action_label",
-        "action",
-        "target_type",
-        "target_id",
-        "details",
+        "target_link",
+        "details_words",
         "ip_address",
         "request_id",
     )
-    readonly_fields = ("action_label",)
+    readonly_fields = ("role_label", "action_label", "target_link", "details_words")
     date_hierarchy = "at"
 
     def restricted(self, queryset, user, action: str):
@@ -86,11 +84,22 @@ class AuditEventAdmin(ScopedAdmin):
     def action_label(self, event):
         return label_of(event.action)
 
+    @admin.display(description=_("role"), ordering="actor_role")
+    def role_label(self, event):
+        return code_words("role", event.actor_role) or event.actor_role or self.get_empty_value_display()
+
+    @admin.display(description=_("details"))
+    def details_words(self, event):
+        pairs = details_in_words(event.details, target_type=event.target_type)
+        if not pairs:
+            return self.get_empty_value_display()
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", pairs))
+
     @admin.display(description=_("record"), ordering="target_id")
     def target_link(self, event):
         if not event.target_type:
             return self.get_empty_value_display()
-        text = f"{event.target_type}:{event.target_id}"
+        text = f"{record_kind(event.target_type)} {event.target_id}"
         app_label, _dot, model_name = event.target_type.partition(".")
         try:
             url = reverse(f"admin:{app_label}_{model_name}_change", args=[event.target_id])

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import format_datetime
 
-from .vocabulary import label_of
+from .vocabulary import label_of, record_kind
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -60,7 +60,7 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         when = format_datetime(self.at, seconds=True)
-        return f"{when} {label_of(self.action)} {self.target_type}:{self.target_id}"
+        return f"{when} {label_of(self.action)} {record_kind(self.target_type)} {self.target_id}".rstrip()
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

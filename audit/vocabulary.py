@@ -11,10 +11,16 @@ Writes made through the staff admin are recorded as ``<model>.added`` and
 kind from the model's own verbose name.
 """
 
+import datetime
+import re
+
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from core.dates import format_date, format_datetime
 
 
 class AuditAction(models.TextChoices):
@@ -125,3 +131,203 @@ def label_of(action: str) -> str:
 
 def _models_by_name() -> dict:
     return {model._meta.model_name: model for model in apps.get_models()}
+
+
+# --- the details of an event ------------------------------------------------------------------------------
+# A service writes ``details={"channel": "portal", ...}``; staff and parents read "Channel: Portal". Every
+# key written anywhere has its words here (``audit/tests/test_detail_words.py`` fails on one without), and
+# so has every code written as a value: those the services spell out here, those of an app's choices
+# registered by that app (``describe_codes``, from its ``AppConfig.ready``: this app imports none of them).
+# A value that is no code (a number, a reason a person typed, a masked IIN) is shown as it is; a date or
+# a moment as dd.mm.yyyy or dd.mm.yyyy hh:mm.
+
+DETAIL_KEYS = {
+    "access": _("Access"),
+    "applicant": _("Parent"),
+    "application": _("Application"),
+    "applications_ended_before": _("Applications that ended before"),
+    "applications_withdrawn": _("Applications withdrawn"),
+    "backend": _("Signed in with"),
+    "bulletin": _("Bulletin"),
+    "by": _("Found by"),
+    "category": _("Benefit"),
+    "channel": _("Channel"),
+    "class": _("Class in the queue"),
+    "consent_version": _("Version of the consent"),
+    "corrected_fields": _("Fields corrected"),
+    "devices": _("Devices removed"),
+    "district": _("District"),
+    "document": _("Document"),
+    "documents": _("Documents"),
+    "documents_removed": _("Documents that stopped counting"),
+    "ends_at": _("Access ends"),
+    "enrolment": _("Enrolment"),
+    "estimate_band": _("Told of estimate changes"),
+    "failed_attempts": _("Wrong entries"),
+    "failures": _("Failed attempts"),
+    "fields": _("Fields"),
+    "first_sign_in": _("First sign-in"),
+    "format": _("File format"),
+    "found": _("Found"),
+    "from": _("From"),
+    "group": _("Group"),
+    "iin": _("IIN"),
+    "ip_address": _("Address"),
+    "kindergarten": _("Kindergarten"),
+    "last_failure": _("Last failed attempt"),
+    "limit": _("Limit reached for"),
+    "locked": _("Locked"),
+    "method": _("Method"),
+    "new_record": _("New record"),
+    "note": _("Note"),
+    "number": _("Number"),
+    "opened": _("Accesses opened"),
+    "organisation": _("Organisation"),
+    "organisation_name": _("Name of the organisation"),
+    "out_of_turn": _("Out of turn"),
+    "outcome": _("Answer"),
+    "path": _("Page"),
+    "phone": _("Phone"),
+    "place": _("Place of the bulletin"),
+    "places": _("Places"),
+    "position": _("Position"),
+    "prefix": _("Token prefix"),
+    "priority_until": _("Priority window until"),
+    "purpose": _("Purpose"),
+    "queue": _("Queue"),
+    "queue_kinds": _("Queue kinds"),
+    "queues_left": _("Queues left"),
+    "reason": _("Reason"),
+    "referral": _("Referral"),
+    "refusal": _("Why refused"),
+    "related": _("Related records"),
+    "reports_back_to_review": _("Reports back to review"),
+    "retry_at": _("Allowed again at"),
+    "returned_to_queue": _("Back in the queue"),
+    "role": _("Role"),
+    "sessions": _("Sessions"),
+    "special_needs_conclusion_declared": _("PMPK conclusion declared"),
+    "status": _("Answer code"),
+    "step": _("Step"),
+    "stop_list_ends_at": _("Stop-list until"),
+    "stop_list_entry": _("Stop-list entry"),
+    "submitted_at": _("Submitted"),
+    "threshold": _("Threshold"),
+    "through": _("Through"),
+    "to": _("To"),
+    "token": _("Token"),
+    "username": _("Sign-in name"),
+    "vacancy_report": _("Report of free places"),
+    "valid_until": _("Valid until"),
+    "window_seconds": _("Window, in seconds"),
+    "withdrawn": _("Places withdrawn"),
+}
+
+#: The codes the services spell out as values, by key, and their words; apps add their choices' codes.
+_CODES: dict[str, dict[str, str]] = {
+    "by": {"iin": _("the child's IIN"), "number": _("the application number")},
+    "step": {"password": _("password"), "second_factor": _("second factor")},
+    "format": {"csv": _("CSV table"), "xlsx": _("Excel workbook (XLSX)")},
+    "channel": {"desk": _("call-centre desk"), "api_session": _("integration API, staff signed in")},
+    "backend": {
+        "django.contrib.auth.backends.ModelBackend": _("password"),
+        "accounts.backends.OneTimeCodeBackend": _("one-time code"),
+    },
+    "role": {"system": _("the system")},
+    "limit": {"iin": _("IIN"), "phone": _("phone"), "client_ip": _("address")},
+    "reason": {
+        "disabled": _("the user was disabled"),
+        "second_factor_reset": _("the second factor was reset"),
+        "idle": _("no activity for too long"),
+        "absolute": _("the longest session allowed ended"),
+        "wrong": _("wrong code"),
+        "expired": _("the code expired"),
+        "used": _("the code was already used"),
+        "void": _("the code is no longer valid"),
+        "unknown": _("no such code"),
+        "refused": _("the code was refused"),
+        "locked": _("sign-in locked"),
+    },
+}
+
+
+def record_kind(target_type: str) -> str:
+    """The kind of record an event is about, as its model names itself (``applications.application``)."""
+    model = _model(target_type)
+    return str(model._meta.verbose_name).capitalize() if model is not None else target_type
+
+
+def describe_codes(key: str, words) -> None:
+    """Give words to the codes an app writes under ``key``: ``words`` is ``(code, label)`` pairs (choices)."""
+    _CODES.setdefault(key, {}).update((str(code), label) for code, label in words)
+
+
+def code_words(key: str, code) -> str | None:
+    """How a person reads ``code`` written under ``key``, or ``None`` when it is no known code."""
+    label = _CODES.get(key, {}).get(str(code)) if isinstance(code, str | int) else None
+    return None if label is None else str(label)
+
+
+def details_in_words(details: dict | None, *, target_type: str = "") -> list[tuple[str, str]]:
+    """An event's details as (what, value) pairs in the active language, in the order they were written.
+
+    ``target_type`` (``app.model``) names the record, so that field names
+    (an admin's change, a correction) read as the fields' own labels.
+    """
+    model = _model(target_type)
+    return [
+        (str(DETAIL_KEYS.get(key, key)), _value_in_words(key, value, model))
+        for key, value in (details or {}).items()
+    ]
+
+
+def _value_in_words(key: str, value, model) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_value_in_words(key, item, model) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{what}: {words}" for what, words in details_in_words(value))
+    words = code_words(key, value)
+    if words is not None:
+        return words
+    if key in FIELD_LISTS and model is not None:
+        return _field_label(model, str(value))
+    if isinstance(value, str):
+        moment = _moment(value)
+        if moment is not None:
+            return format_datetime(moment) if isinstance(moment, datetime.datetime) else format_date(moment)
+    return str(value)
+
+
+#: Keys whose values are the names of the record's fields.
+FIELD_LISTS = frozenset({"fields", "corrected_fields"})
+
+
+def _field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a field renamed since: its name is all there is
+        return name
+
+
+def _model(target_type: str):
+    try:
+        return apps.get_model(target_type) if target_type else None
+    except (LookupError, ValueError):
+        return None
+
+
+def _moment(text: str):
+    """A date or a moment written in ISO form (``isoformat()``), else ``None``."""
+    if not ISO_DATE.match(text):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(text) if "T" in text else datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T[\d:.]+([+-]\d{2}:\d{2}|Z)?)?$")

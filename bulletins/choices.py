@@ -29,3 +29,12 @@ class OpeningKind(models.TextChoices):
     PUBLISHED = "published", _("Bulletin published: priority access opened")
     OPEN_TO_ALL = "open_to_all", _("Priority window over: free places open to everyone in the queue")
     RETURNED = "returned", _("A place returned to the bulletin")
+    #: An application withdrawn while it held access: no place came back (none was taken), the turn did.
+    ACCESS_PASSED_ON = (
+        "access_passed_on",
+        _("Access given up by a withdrawn application: passed to the next in line"),
+    )
+
+
+#: The entries that may come many times for one bulletin and queue, each one more access due in the window.
+PASSED_ON_KINDS = (OpeningKind.RETURNED, OpeningKind.ACCESS_PASSED_ON)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.scoping import RestrictedQuerySet
 
-from .choices import AccessStatus, BulletinStatus, OpeningKind, ReportState
+from .choices import PASSED_ON_KINDS, AccessStatus, BulletinStatus, OpeningKind, ReportState
 
 
 class VacancyReport(models.Model):
@@ -312,7 +312,7 @@ class Opening(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["bulletin", "queue", "kind"],
-                condition=~Q(kind=OpeningKind.RETURNED),
+                condition=~Q(kind__in=PASSED_ON_KINDS),
                 name="opening_once_per_bulletin_queue_and_kind",
             ),
         ]

@@ -19,6 +19,7 @@ the counters of a place change in the same transaction as the referral.
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -49,7 +50,7 @@ from queues import services as queue_services
 from queues.models import Queue
 
 from . import openings, public
-from .choices import AccessStatus, BulletinStatus, OpeningKind, ReportState
+from .choices import PASSED_ON_KINDS, AccessStatus, BulletinStatus, OpeningKind, ReportState
 from .errors import (
     AugustFreeze,
     BulletinNotPublished,
@@ -563,8 +564,10 @@ def give_up_accesses(*, application: Application, actor=None, now: datetime.date
 
     An application that leaves while it holds access gives its turn back at
     once (RULES.md section 5): the next child in line gets access for the rest
-    of the window, as after a declined referral. Call it with the application
-    row locked (``applications.withdrawals`` calls it so). Returns how many ended.
+    of the window, as after a declined referral. No place was taken, so none
+    comes back: the public log says the access was passed on, with no place.
+    Call it with the application row locked (``applications.withdrawals``
+    calls it so). Returns how many ended.
     """
     ended = 0
     for access in (
@@ -583,7 +586,7 @@ def give_up_accesses(*, application: Application, actor=None, now: datetime.date
             details={"access": access.pk, "bulletin": access.bulletin_id, "queue": access.queue_id},
         )
         if now < access.ends_at:
-            _pass_on(access.bulletin, access.queue_id, now=now)
+            _pass_on(access.bulletin, access.queue_id, now=now, kind=OpeningKind.ACCESS_PASSED_ON)
         ended += 1
     return ended
 
@@ -626,34 +629,46 @@ def ensure_kindergarten_staff(actor, kindergarten: Kindergarten) -> None:
 # --- The rules behind the use cases ----------------------------------------------------
 
 
-def _pass_on(bulletin: Bulletin, queue_id: int, *, now: datetime.datetime) -> None:
-    """A place came back to ``bulletin`` in ``queue_id``: log it; in the window, the next child gets access.
+def _pass_on(
+    bulletin: Bulletin, queue_id: int, *, now: datetime.datetime, kind: str = OpeningKind.RETURNED
+) -> None:
+    """A place, or a turn, came back to ``bulletin`` in ``queue_id``: log it; in the window, the next child
+    gets access.
 
+    ``kind`` says which: ``RETURNED``, a taken place given back (a referral
+    declined or cancelled), one place in the log; ``ACCESS_PASSED_ON``, an
+    access given up with no place taken (its application withdrawn), no place.
     In the priority window the queue now wants one access more than its
-    places and the places returned before (``_returned_in_window``), so the
+    places and the turns passed on before (``_returned_in_window``), so the
     same idempotent opening as at publication picks the next child in line
-    who may take it (the one who gave the place up already had access of this
+    who may take it (the one who gave it up already had access of this
     bulletin there, so it is not picked again). The log's entry names whom
     access went to, or nobody when nobody in line could take it.
     """
+    places_back = 1 if kind == OpeningKind.RETURNED else 0
     if not bulletin.is_published or now >= bulletin.priority_until:
-        openings.append([openings.NewOpening(OpeningKind.RETURNED, bulletin.pk, queue_id, 1)], at=now)
+        openings.append([openings.NewOpening(kind, bulletin.pk, queue_id, places_back)], at=now)
         return
     places = BulletinPlace.objects.filter(bulletin=bulletin, queue_id=queue_id).aggregate(total=Sum("places"))
     (returned,) = _returned_in_window(bulletin.pk, bulletin.priority_until).filter(queue_id=queue_id) or (0,)
     wanted = places["total"] + returned + 1
     windows = {bulletin.pk: bulletin.priority_until}
-    _open_access_in_queues({(bulletin.pk, queue_id): wanted}, windows=windows, now=now, returned=True)
+    _open_access_in_queues(
+        {(bulletin.pk, queue_id): wanted},
+        windows=windows,
+        now=now,
+        passed_on=openings.NewOpening(kind, bulletin.pk, queue_id, places_back),
+    )
 
 
 def _returned_in_window(bulletin_id, priority_until):
-    """Places returned to the bulletin in its priority window, per queue, counted in the log of openings.
+    """Places returned and accesses passed on in a bulletin's priority window, per queue, counted in the log.
 
     A query of counts grouped by queue: filter it by ``queue_id``. The bulletin's
     id and the end of its window are values, or ``OuterRef`` to a query of places.
     """
     return (
-        Opening.objects.filter(bulletin_id=bulletin_id, kind=OpeningKind.RETURNED, at__lt=priority_until)
+        Opening.objects.filter(bulletin_id=bulletin_id, kind__in=PASSED_ON_KINDS, at__lt=priority_until)
         .values("queue_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -666,7 +681,7 @@ def _open_access_in_queues(
     *,
     windows: dict[int, datetime.datetime],
     now: datetime.datetime,
-    returned: bool = False,
+    passed_on: openings.NewOpening | None = None,
 ) -> int:
     """Open the accesses still due in a batch of (bulletin, queue) pairs, each queue once: one transaction,
     a fixed number of statements.
@@ -675,9 +690,9 @@ def _open_access_in_queues(
     Python, and every row the opening writes comes from it by INSERT ... SELECT:
     the accesses, their audit events (one per access, one per queue and
     bulletin), and the outbox rows of the notices. ``windows``: the end of
-    each bulletin's priority window, by id. ``returned``: one queue
-    whose place came back (``_pass_on``), logged as a returned place rather
-    than a publication.
+    each bulletin's priority window, by id. ``passed_on``: the log's entry
+    for one queue whose place or turn came back (``_pass_on``), logged with
+    whom access went to rather than as a publication.
     """
     with transaction.atomic():
         _one_opening_per_queue([queue_id for _bulletin, queue_id in gained])
@@ -692,12 +707,9 @@ def _open_access_in_queues(
         )
         _mark_access_open(now=now)
         _record_openings({bulletin_id: windows[bulletin_id] for bulletin_id, _queue in gained}, now=now)
-        if returned:
-            ((bulletin_id, queue_id),) = gained
+        if passed_on is not None:
             picks = [(number, position) for _bulletin, _queue, number, position in _picked_numbers()]
-            openings.append(
-                [openings.NewOpening(OpeningKind.RETURNED, bulletin_id, queue_id, 1, accesses=picks)], at=now
-            )
+            openings.append([replace(passed_on, accesses=picks)], at=now)
         else:
             openings.log_publication(gained=gained, picks=_picked_numbers(), at=now)
         enqueue_select(

@@ -99,6 +99,7 @@ class KezekAdminSite(admin.AdminSite):
     """
 
     index_template = "admin/kezek_index.html"
+    login_template = "admin/kezek_login.html"
     login_form = StaffSignInForm
 
     def has_permission(self, request):
@@ -129,7 +130,9 @@ class KezekAdminSite(admin.AdminSite):
         desk = self.desk_elsewhere(request)
         if desk is not None:
             return redirect(desk)
-        response = super().login(request, extra_context)
+        # Someone signed in without the admin (a parent) is named as people are everywhere, not by username.
+        who = {"username": str(request.user)} if request.user.is_authenticated else {}
+        response = super().login(request, {**who, **(extra_context or {})})
         if request.user.is_authenticated and request.user.is_staff_member and not is_verified(request.user):
             next_url = response.url if response.status_code == 302 else request.GET.get(REDIRECT_FIELD_NAME)
             query = f"?{urlencode({REDIRECT_FIELD_NAME: next_url})}" if next_url else ""

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.dates import end_of
+from core.dates import end_of, format_date, last_day
 from core.scoping import RestrictedQuerySet
 
 from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
@@ -184,4 +184,4 @@ class StopListEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.application} · {self.ends_at:%Y-%m-%d}"
+        return f"{self.application} · {format_date(last_day(self.ends_at))}"

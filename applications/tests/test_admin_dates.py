@@ -89,3 +89,22 @@ def test_the_calendar_writes_the_date_as_it_is_typed(client, specialist_a, langu
     formats = json.loads(re.search(r"django.formats = (\{.*?\});\n", script, re.S).group(1))
     assert formats["DATE_INPUT_FORMATS"][0] == "%d.%m.%Y"
     assert formats["FIRST_DAY_OF_WEEK"] == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("kk", "Дұрыс күнді енгізіңіз"), ("ru", "Введите правильную дату")],
+)
+def test_a_date_that_does_not_exist_is_refused_in_words_not_a_crash(
+    client, specialist_a, settlement_a, language, words
+):
+    signed_in(client, specialist_a, language)
+    data = paper_form_data(settlement_a, child_birth_date="31.02.2026", received_at_0="31.02.2026")
+
+    response = client.post(reverse("admin:applications_application_add"), data)
+
+    assert response.status_code == 200
+    assert not Application.objects.exists()
+    errors = response.context["form"].errors
+    assert words in " ".join(str(error) for error in errors["child_birth_date"])
+    assert "received_at" in errors

@@ -69,6 +69,7 @@ def pages_of(world) -> list[tuple[str, str | None, str]]:
         ("openings", None, reverse("bulletins:openings")),
         ("open-data", None, reverse("bulletins:open_data")),
         ("sign-in", None, reverse("accounts:sign_in")),
+        ("staff-sign-in", None, reverse("admin:login")),
         ("cabinet", "parent A", reverse("applications:cabinet")),
         ("application", "parent A", reverse("applications:detail", args=[application.number])),
         ("places", "parent A", reverse("placements:places", args=[application.number])),
@@ -77,6 +78,7 @@ def pages_of(world) -> list[tuple[str, str | None, str]]:
         ("kindergarten-desk", "kindergarten K1", reverse("kindergarten_desk:referrals")),
         ("admin-index", "specialist D1", reverse("admin:index")),
         ("admin-changelist", "specialist D1", reverse("admin:applications_application_changelist")),
+        ("admin-audit", "specialist D1", reverse("admin:audit_auditevent_changelist")),
         (
             "admin-change-form",
             "specialist D1",

@@ -132,3 +132,26 @@ def test_a_parent_account_cannot_sign_in_at_the_staff_page(client, db):
 
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "intro"),
+    [
+        ("kk", "Қызметкерлердің кіруі", "балабақша қызметкерлеріне"),
+        ("ru", "Вход для сотрудников", "сотрудников детских садов"),
+    ],
+)
+def test_the_staff_sign_in_page_is_headed_as_the_site_is_not_as_the_admin(
+    client, kindergarten_user, language, title, intro
+):
+    page = speaking(client, language).get(reverse("admin:login")).content.decode()
+    form = {"username": kindergarten_user.username, "password": PASSWORD, "next": reverse("admin:index")}
+    code_step = client.get(client.post(reverse("admin:login"), form).url).content.decode()
+
+    assert f"<h1>{title}</h1>" in page
+    assert intro in page
+    for step in (page, code_step):  # the password, then the authenticator's code
+        assert f"<title>{title} — " in step
+        assert "басқару панелі" not in step
+        assert "Администрирование" not in step
+        assert "administration" not in step.lower()

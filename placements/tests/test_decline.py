@@ -174,6 +174,23 @@ def test_withdrawing_an_application_with_open_access_passes_the_access_on(waitin
     assert take(g3, place, now=at(15, 10)).status == ReferralStatus.ISSUED
 
 
+def test_the_log_says_a_withdrawn_access_passed_on_and_no_place_came_back(waiting_four, bulletin, place):
+    g1, g2, g3, g4 = waiting_four
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        application_services.withdraw_application(application=g1, actor=parent_of(g1), now=IN_THE_WINDOW)
+        application_services.withdraw_application(application=g2, actor=parent_of(g2), now=at(15, 10))
+
+    assert not Opening.objects.filter(kind=OpeningKind.RETURNED).exists()
+    passed_on = list(Opening.objects.filter(kind=OpeningKind.ACCESS_PASSED_ON).order_by("seq"))
+    assert [(entry.places, [number for number, _position in entry.accesses]) for entry in passed_on] == [
+        (0, [g3.number]),
+        (0, [g4.number]),
+    ]
+    place.refresh_from_db()
+    assert (place.taken, place.free) == (0, 2)  # the bulletin's places are as they were
+
+
 def test_a_rerun_of_the_opening_after_a_return_opens_nothing_more(waiting_four, bulletin, place):
     referral = take(waiting_four[0], place, now=IN_THE_WINDOW)
     _decline(referral, now=IN_THE_WINDOW)

@@ -223,3 +223,11 @@ def test_the_rows_cross_batches_whole_and_in_order(client, settlement_a, special
     group = group_in(KindergartenFactory(settlement=settlement_a))
     rows = csv_rows(download(client, specialist_a, "export_queue", queue_of(group).pk, "csv"))
     assert [row[1] for row in rows[1:]] == [application.display_number for application in applications]
+
+
+def test_another_district_gets_no_bulletin_of_district_a_in_either_format(
+    client, given, bulletin, specialist_b
+):
+    for fmt in ("csv", "xlsx"):
+        assert download(client, specialist_b, "export_bulletin", bulletin.pk, fmt).status_code == 404
+    assert not AuditEvent.objects.filter(action=AuditAction.BULLETIN_EXPORTED).exists()

@@ -11,8 +11,8 @@ from applications.choices import BenefitCategory, Status, Verification
 from applications.errors import OutOfScope
 from applications.tests.factories import child_details, document, submit
 from audit.models import AuditEvent
-from bulletins.choices import OpeningKind
-from bulletins.models import Opening
+from bulletins.choices import AccessStatus, OpeningKind
+from bulletins.models import Access, Opening
 from bulletins.tests.factories import MONDAY_14_DECEMBER, at, parent_of
 from core import outbox
 from placements import selectors, services, tasks
@@ -169,3 +169,22 @@ def test_a_refused_benefit_leaves_every_entry_in_the_class_of_the_other_document
 
     entry = QueueEntry.objects.get(application=e1)
     assert (entry.benefit_class, entry.benefit_until) == (BenefitClass.FIRST_TURN, datetime.date(2027, 1, 31))
+
+
+def test_in_the_window_a_cancelled_referral_passes_its_place_to_the_next_child_in_line(
+    waiting_four, waiting_referral, place, specialist_a, django_capture_on_commit_callbacks
+):
+    """Our decision (docs/rules.md, "A referral cancelled for an unconfirmed benefit"): as after a decline."""
+    with_access = set(Access.objects.filter(bulletin=place.bulletin).values_list("application_id", flat=True))
+    next_in_line = next(application for application in waiting_four if application.pk not in with_access)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refuse_referral_benefit(
+            referral=waiting_referral, actor=specialist_a, reason="No certificate.", now=at(15)
+        )
+
+    access = Access.objects.get(bulletin=place.bulletin, application=next_in_line)
+    assert (access.status, access.ends_at) == (AccessStatus.OPEN, place.bulletin.priority_until)
+    returned = Opening.objects.get(kind=OpeningKind.RETURNED)
+    assert [number for number, _position in returned.accesses] == [next_in_line.number]
+    assert take(next_in_line, place, now=at(15, 10)).status == ReferralStatus.ISSUED

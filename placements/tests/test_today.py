@@ -145,3 +145,18 @@ def test_the_department_head_sees_every_district_of_the_department(client, week,
 
     assert rows["Draft bulletins"][0].count == 1
     assert rows["Children who left the queue by age this week"][0].count == 1
+
+
+def test_a_count_link_of_district_a_opened_by_district_b_lists_nothing_of_it(
+    client, week, specialist_a, specialist_b
+):
+    _, rows = day_of(client, specialist_a)
+    urls = {label: task.url for label, (task, _days) in rows.items() if task.count}
+    assert urls  # the morning has work in district A
+
+    for label, url in urls.items():
+        with time_machine.travel(MORNING, tick=False):
+            client.force_login(specialist_b)
+            listing = client.get(url)
+        assert listing.status_code == 200, label
+        assert listing.context["cl"].result_count == 0, label

@@ -1,6 +1,7 @@
 """In a browser, at a phone's and a desktop's width, in Kazakh and Russian (issue 14):
 
-the specialist signs in and finds the day's work on the admin's index; the
+the specialist signs in on the staff's sign-in page (headed as the site is, controls of 24 by 24 px at
+least) and finds the day's work on the admin's index; the
 kindergarten's staff and the call-centre operator sign in on the same page and
 land on their desks; a page refused to them says so in their language.
 Screenshots are in var/screenshots/.
@@ -10,6 +11,7 @@ import pytest
 import time_machine
 
 from accounts.tests.helpers import enter_authenticator_code
+from applications.tests.test_parent_pages_browser import SMALL_TARGETS
 from bulletins.tests.factories import kindergarten_staff
 from conftest import screenshot
 from placements.tests.test_today import MORNING, week  # noqa: F401 (the scripted week, a fixture)
@@ -19,8 +21,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-test-password"  # the factories' password
 WIDTHS = [390, 1366]
 WORDS = {
-    "kk": {"today": "Бүгін, 22.12.2026: не істеу керек", "refused": "Бұл бет сізге ашық емес"},
-    "ru": {"today": "Сегодня, 22.12.2026: что нужно сделать", "refused": "Эта страница вам недоступна"},
+    "kk": {
+        "today": "Бүгін, 22.12.2026: не істеу керек",
+        "refused": "Бұл бет сізге ашық емес",
+        "sign_in": "Қызметкерлердің кіруі",
+    },
+    "ru": {
+        "today": "Сегодня, 22.12.2026: что нужно сделать",
+        "refused": "Эта страница вам недоступна",
+        "sign_in": "Вход для сотрудников",
+    },
 }
 
 
@@ -49,6 +59,11 @@ def sign_in(page, live_server, user):
 
 def test_the_specialist_lands_on_the_day_s_work(page_in, live_server, week, specialist_a):  # noqa: F811
     page = page_in
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    assert page.locator("h1").inner_text() == WORDS[page.language]["sign_in"]
+    assert page.title().startswith(WORDS[page.language]["sign_in"])
+    assert page.evaluate(SMALL_TARGETS) == []
+    screenshot(page, "staff-sign-in")
     sign_in(page, live_server, specialist_a)
 
     assert page.url == f"{live_server.url}/admin/"
@@ -59,6 +74,10 @@ def test_the_specialist_lands_on_the_day_s_work(page_in, live_server, week, spec
     box = today.bounding_box()
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= page.viewport_size["width"] + 1, "the table fits the screen"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= page.viewport_size["width"], (
+        "no sideways scroll"
+    )
+    assert page.evaluate(SMALL_TARGETS) == []  # the day's links, the header's, the list of models
     screenshot(page, "specialist-today")
     today.locator("tbody tr").first.locator("a").click()
     page.wait_for_load_state()
