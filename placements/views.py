@@ -35,7 +35,7 @@ from accounts import services as account_services
 from accounts.decorators import parent_required
 from accounts.models import CodePurpose
 from applications.models import Application
-from applications.selectors import ROLE_LABELS, own_application
+from applications.selectors import ROLE_LABELS, own_application, own_application_key
 from audit.models import AuditEvent
 from audit.services import record
 from audit.vocabulary import AuditAction, label_of
@@ -65,9 +65,6 @@ REFERRAL_PAGE_SECONDS = 10 * 60
 VERIFICATION_CODE = re.compile(r"[A-Z0-9]{1,16}")
 #: What the pages show of a place: its kindergarten, settlement and queue.
 PAGE_RELATED = ("bulletin", "queue", "group__kindergarten__settlement")
-#: What the take's rules read of a place: the press of a rush joins no more (a wrong code that shows the
-#: form again reads the names it shows then).
-PRESS_RELATED = ("bulletin", "group")
 
 
 # --- places for a child, and Get referral ---------------------------------------------------
@@ -190,51 +187,81 @@ def _ask_for_code(request, application: Application, *, now: datetime.datetime):
 @gate.admitted(keep=("code",), back="placements:places")
 def confirm(request, number):
     """The place, the child and the code from the SMS: the parent's last step to a referral."""
+    if request.method == "POST":
+        return _press(request, number)
     application = _own_application_or_404(request, number)
     places_url = reverse("placements:places", args=[application.number])
     pending = _pending_take(request, application)
-    related = PRESS_RELATED if request.method == "POST" else PAGE_RELATED
-    place = _place(pending["place"], related=related) if pending else None
+    place = _place(pending["place"]) if pending else None
     if place is None:
-        messages.info(request, _("Choose a place first: press Get referral beside it."))
+        return _choose_a_place_first(request, places_url)
+    refusal = selectors.take_refusal(application, place, now=clock.now())
+    if refusal is not None:
+        request.session.pop(SESSION_TAKE, None)
+        messages.error(request, refusal.message)
         return redirect(places_url)
-    if request.method == "GET":
-        refusal = selectors.take_refusal(application, place, now=clock.now())
-        if refusal is not None:
-            request.session.pop(SESSION_TAKE, None)
-            messages.error(request, refusal.message)
-            return redirect(places_url)
-    form = TakeReferralForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        if place.free <= 0:
-            # Gone already (the claim would fail): said before the code is checked, as after a
-            # lost claim. Most presses of a rush end here, so this costs no code check, no audit.
-            request.session.pop(SESSION_TAKE, None)
-            messages.error(request, PlaceAlreadyTaken().message)
-            return redirect(places_url)
-        try:
-            referral = services.take_referral(
-                application=application,
-                place=place,
-                actor=request.user,
-                code_id=pending["code"],
-                code=form.cleaned_data["code"],
-                client_ip=client_address(request),
-            )
-        except PlaceAlreadyTaken as error:
-            request.session.pop(SESSION_TAKE, None)
-            messages.error(request, error.message)
-            return redirect(places_url)
-        except DomainError as error:
-            add_service_error(form, error)
-        else:
-            request.session.pop(SESSION_TAKE, None)
-            messages.success(
-                request,
-                _("Referral %(number)s is yours. Take the documents to the kindergarten by %(date)s.")
-                % {"number": referral.display_number, "date": format_date(referral.valid_through)},
-            )
-            return redirect("placements:referral", number=referral.number)
+    return _confirm_page(request, application, place, TakeReferralForm())
+
+
+def _press(request, number):
+    """The code sent: "no place left" from the place's own count before anything else, else the take.
+
+    Most presses of a rush end at "no place left": they read the application's
+    key and the place (with what the take's rules need), each with SQL compiled
+    once a process, and nothing else; the code is not checked. The page's names
+    are read only when a refused code shows the form again.
+    """
+    application = own_application_key(request.applicant, number)
+    if application is None:
+        raise Http404
+    places_url = reverse("placements:places", args=[application.number])
+    pending = _pending_take(request, application)
+    place = bulletin_selectors.place_with_rules(pending["place"]) if pending else None
+    if place is None:
+        return _choose_a_place_first(request, places_url)
+    form = TakeReferralForm(request.POST)
+    if not form.is_valid():
+        application = _own_application_or_404(request, number)  # the page's names
+        return _confirm_page(request, application, place, form)
+    if place.free <= 0:
+        # Gone already (the claim would fail): said before the code is checked, as after a lost claim.
+        return _place_gone(request, places_url, PlaceAlreadyTaken())
+    try:
+        referral = services.take_referral(
+            application=application,
+            place=place,
+            actor=request.user,
+            code_id=pending["code"],
+            code=form.cleaned_data["code"],
+            client_ip=client_address(request),
+        )
+    except PlaceAlreadyTaken as error:
+        return _place_gone(request, places_url, error)
+    except DomainError as error:
+        add_service_error(form, error)
+        application = _own_application_or_404(request, number)  # the page's names
+        return _confirm_page(request, application, place, form)
+    request.session.pop(SESSION_TAKE, None)
+    messages.success(
+        request,
+        _("Referral %(number)s is yours. Take the documents to the kindergarten by %(date)s.")
+        % {"number": referral.display_number, "date": format_date(referral.valid_through)},
+    )
+    return redirect("placements:referral", number=referral.number)
+
+
+def _choose_a_place_first(request, places_url: str):
+    messages.info(request, _("Choose a place first: press Get referral beside it."))
+    return redirect(places_url)
+
+
+def _place_gone(request, places_url: str, error: PlaceAlreadyTaken):
+    request.session.pop(SESSION_TAKE, None)
+    messages.error(request, error.message)
+    return redirect(places_url)
+
+
+def _confirm_page(request, application: Application, place: BulletinPlace, form: TakeReferralForm):
     context = {
         "application": application,
         "place": place,
@@ -261,8 +288,8 @@ def _code_still_usable(code_id, *, now: datetime.datetime) -> bool:
     )
 
 
-def _place(place_id, *, related: tuple[str, ...] = PAGE_RELATED) -> BulletinPlace | None:
-    return BulletinPlace.objects.select_related(*related).filter(pk=place_id).first()
+def _place(place_id) -> BulletinPlace | None:
+    return BulletinPlace.objects.select_related(*PAGE_RELATED).filter(pk=place_id).first()
 
 
 # --- the referral ---------------------------------------------------------------------------
