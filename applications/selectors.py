@@ -233,6 +233,36 @@ def own_application(applicant: Applicant, number: str) -> Application | None:
     return found
 
 
+_own_application_ids = Prepared(
+    lambda applicant_id, number: Application.objects.filter(
+        applicant=applicant_id, number=number
+    ).values_list("pk"),
+    applicant_id=int,
+    number=str,
+)
+
+
+def own_application_key(applicant: Applicant, number: str) -> Application | None:
+    """``own_application`` with only its key read, with SQL compiled once a process, or None.
+
+    For a press of **Get referral**, which needs only to know the number is the
+    parent's own: the instance holds its id, number and applicant (the
+    signed-in parent's row); any other field is read when first touched, as
+    with ``only()``, never guessed.
+    """
+    normalised = numbers.normalise(number)
+    if normalised is None:
+        return None
+    rows = _own_application_ids.rows(applicant_id=applicant.pk, number=normalised)
+    if not rows:
+        return None
+    loaded = {"id": rows[0][0], "number": normalised, "applicant_id": applicant.pk}
+    names = [field.attname for field in Application._meta.concrete_fields if field.attname in loaded]
+    application = Application.from_db(DEFAULT_DB_ALIAS, names, [loaded[name] for name in names])
+    application.applicant = applicant
+    return application
+
+
 #: What an application's own page shows, as versions of the rows it reads: each row's ``xmin``
 #: (PostgreSQL gives a row a new one on every update), each queue's version (positions, histories and
 #: estimates follow it), the application's newest audit event (its history only grows).

@@ -95,6 +95,26 @@ class Prepared:
         return _Compiled(sql=sql, params=params, slots=slots, converters=converters)
 
 
+def concrete_columns(model, *, through: str = "") -> list[str]:
+    """Every concrete column of ``model`` for a ``values_list``, reached through the relation ``through``."""
+    prefix = f"{through}__" if through else ""
+    return [f"{prefix}{field.attname}" for field in model._meta.concrete_fields]
+
+
+def instances_of(row: tuple, *models) -> list:
+    """An instance of each of ``models`` from consecutive runs of ``row`` (their ``concrete_columns``).
+
+    What ``select_related`` builds from its joined row, without compiling the
+    query each time; the caller links the instances it needs linked.
+    """
+    made, start = [], 0
+    for model in models:
+        names = [field.attname for field in model._meta.concrete_fields]
+        made.append(model.from_db(DEFAULT_DB_ALIAS, names, row[start : start + len(names)]))
+        start += len(names)
+    return made
+
+
 def table_names(**models) -> dict[str, str]:
     """Each model's table, quoted for this database, by the name a hand-written statement gives it."""
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name

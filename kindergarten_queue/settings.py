@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "integration.api.middleware.ApiErrorShapeMiddleware",  # Integration API: 404 and 405 in its JSON shape
     "django.middleware.csrf.CsrfViewMiddleware",
+    "placements.gate.GateMiddleware",  # Bulletin-day gate: a press turned away before the session is read
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # Staff second factor: request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",

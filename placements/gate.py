@@ -15,6 +15,12 @@ when the take ends, whatever the outcome. Tokens older than
 never keeps its slot. When Redis cannot be reached, ``GATE_LIMIT`` PostgreSQL
 advisory locks do the counting (a killed process's connection closes and its
 lock with it); on SQLite, the one-process development default, everyone passes.
+
+The gate stands in front of Django's work (``GateMiddleware``, right after the
+CSRF cookie is read): a press turned away is answered before its session, its
+user or anything of the take is read, so on bulletin morning the thousands of
+presses that must wait cost little more than the bare view, and the CPU goes to
+the takes let in.
 """
 
 import contextlib
@@ -23,12 +29,13 @@ import logging
 import random
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from core.breaker import Breaker
 from core.metrics import count_gate_refusal
@@ -65,8 +72,20 @@ _clients: dict[str, redis.Redis] = {}
 redis_breaker = Breaker("Admission gate's Redis", logger=logger)
 
 
+#: Set on a request admitted in front (``GateMiddleware``): the view's own gate takes no second slot.
+ADMITTED = "kezek_gate_admitted"
+
+
 class Busy(Exception):
     """The gate is full: the caller answers with the waiting page and changes nothing."""
+
+
+@dataclass(frozen=True)
+class Gated:
+    """How a gated view's waiting page is made: the posted fields it keeps, the URL name to leave for."""
+
+    keep: tuple[str, ...]
+    back: str
 
 
 @contextlib.contextmanager
@@ -100,33 +119,78 @@ def admission() -> Iterator[None]:
 def admitted(*, keep: tuple[str, ...], back: str) -> Callable:
     """A view whose POST runs only inside a slot of the gate; beyond the limit, the waiting page at once.
 
-    Taken before anything else of the view but the sign-in check, which the
-    view makes outside this decorator so that no anonymous POST ever holds a
-    slot; before the parent's application, the place and the code are read, so
-    a turned-away press costs the server next to nothing
-    and every press that does work is counted. With threaded web workers
-    (the Procfile's) the gate sees every press a host is serving. The fields
-    named in ``keep`` go back into the waiting page's form; ``back`` is the URL
-    name (with the view's own arguments) of the page to leave for.
+    Normally the slot is taken in front of Django (``GateMiddleware``, which
+    finds the view's ``Gated`` on it) and this decorator only lets the admitted
+    request through. A POST that reached the view without it (one without a
+    session cookie never takes a slot in front, nor here: the view makes the
+    sign-in check outside this decorator) is admitted here, before the parent's
+    application, the place and the code are read. The fields named in ``keep``
+    go back into the waiting page's form; ``back`` is the URL name (with the
+    view's own arguments) of the page to leave for.
     """
+    gated_by = Gated(keep=keep, back=back)
 
     def decorator(view):
         @functools.wraps(view)
         def gated(request, *args, **kwargs):
-            if request.method != "POST":
+            if request.method != "POST" or getattr(request, ADMITTED, False):
                 return view(request, *args, **kwargs)
             try:
                 with admission():
                     return view(request, *args, **kwargs)
             except Busy:
-                count_gate_refusal()
-                fields = {name: request.POST.get(name, "") for name in keep}
-                back_url = reverse(back, args=args, kwargs=kwargs)
-                return waiting_page(request, action=request.path, fields=fields, back_url=back_url)
+                return turned_away(request, gated_by, args=args, kwargs=kwargs)
 
+        gated.gated_by = gated_by  # read by GateMiddleware through the outer decorators' wraps
         return gated
 
     return decorator
+
+
+class GateMiddleware:
+    """Admission in front of Django: a gated view's POST is let in or turned away before any other work.
+
+    Placed right after ``CsrfViewMiddleware`` (whose cookie the waiting page's
+    form needs) and before authentication, the messages and the session's
+    lifetime check, so a turned-away press reads no session, no user and no
+    row: one Redis call and the waiting page. The slot taken here lasts the
+    whole request, so the gate counts every press that does work. A POST
+    without a session cookie is nobody's press: it passes untouched (the view
+    sends it to sign-in) and never holds a slot. Nothing changes for a press
+    turned away, so the CSRF check its retry will pass is not needed here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "POST" or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return self.get_response(request)
+        gated_by, args, kwargs = _gated_view(request.path_info)
+        if gated_by is None:
+            return self.get_response(request)
+        try:
+            with admission():
+                setattr(request, ADMITTED, True)
+                return self.get_response(request)
+        except Busy:
+            return turned_away(request, gated_by, args=args, kwargs=kwargs)
+
+
+def _gated_view(path: str) -> tuple[Gated | None, tuple, dict]:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None, (), {}
+    return getattr(match.func, "gated_by", None), match.args, match.kwargs
+
+
+def turned_away(request, gated_by: Gated, *, args: tuple, kwargs: dict):
+    """The waiting page of a press the full gate turned away, counted for the operators."""
+    count_gate_refusal()
+    fields = {name: request.POST.get(name, "") for name in gated_by.keep}
+    back_url = reverse(gated_by.back, args=args, kwargs=kwargs)
+    return waiting_page(request, action=request.path, fields=fields, back_url=back_url)
 
 
 def in_flight() -> int:

@@ -26,7 +26,7 @@ from accounts.services import check_code
 from applications import numbers
 from applications.choices import BenefitCategory, Status, Verification
 from applications.errors import OutOfScope
-from applications.models import Application, BenefitDocument
+from applications.models import Application, BenefitDocument, Child
 from applications.services import refresh_benefit_class
 from applications.transitions import transition as transition_application
 from audit.services import record
@@ -36,10 +36,11 @@ from bulletins.errors import AugustFreeze
 from bulletins.models import BulletinPlace
 from core import clock
 from core.dates import add_months, end_of, format_date, last_working_day_of_period
+from core.prepared import Prepared, concrete_columns, instances_of
 from dispatch.services import enqueue, enqueue_relayed
+from queues import selectors as queue_selectors
 from queues import services as queue_services
 from queues.choices import BenefitClass, LeaveReason, QueueEventCause
-from queues.models import QueueEntry
 
 from . import selectors
 from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
@@ -104,22 +105,18 @@ def take_referral(
             iin=application.applicant.iin,
         )  # fmt: skip
         if refusal is None:
-            return _take(application_id=application.pk, place=place, actor=actor, now=now)
+            return _take(application=application, place=place, actor=actor, now=now)
     raise refusal
 
 
-def _take(*, application_id: int, place: BulletinPlace, actor, now: datetime.datetime) -> Referral:
-    application = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("child", "applicant")
-        .get(pk=application_id)
-    )
+def _take(*, application: Application, place: BulletinPlace, actor, now: datetime.datetime) -> Referral:
+    application = _locked_for_take(application)
     ensure_owner_parent(actor, application)
-    entry = QueueEntry.objects.standing().filter(queue_id=place.queue_id, application=application).first()
-    refusal = selectors.take_refusal(application, place, now=now, standing=entry is not None)
+    benefit_class = queue_selectors.standing_class(place.queue_id, application.pk)
+    refusal = selectors.take_refusal(application, place, now=now, standing=benefit_class is not None)
     if refusal is not None:
         raise refusal
-    out_of_turn = entry.benefit_class == BenefitClass.OUT_OF_TURN
+    out_of_turn = benefit_class == BenefitClass.OUT_OF_TURN
     referral = Referral(
         application=application,
         child=application.child,
@@ -160,6 +157,33 @@ def _take(*, application_id: int, place: BulletinPlace, actor, now: datetime.dat
     enqueue_relayed("placements.tasks.notify_referral_issued", referral.pk)
     _claim_last(place)
     return referral
+
+
+_locked_applications = Prepared(
+    lambda application_id: (
+        Application.objects.select_for_update()
+        .filter(pk=application_id)
+        .values_list(*concrete_columns(Application))
+    ),
+    application_id=int,
+)
+_children = Prepared(
+    lambda child_id: Child.objects.filter(pk=child_id).values_list(*concrete_columns(Child)), child_id=int
+)
+
+
+def _locked_for_take(application: Application) -> Application:
+    """The application read anew under a lock of its row, with its child; SQL compiled once a process.
+
+    The take's rules are judged on this read, so a change committed before the
+    lock (a withdrawal, another take of the child) is seen. Only the
+    application's row is locked, as ``select_for_update(of=("self",))`` would;
+    the applicant is the caller's (its owner check repeats on this read).
+    """
+    (locked,) = instances_of(_locked_applications.rows(application_id=application.pk)[0], Application)
+    (child,) = instances_of(_children.rows(child_id=locked.child_id)[0], Child)
+    locked.child, locked.applicant = child, application.applicant
+    return locked
 
 
 def _claim_last(place: BulletinPlace) -> None:

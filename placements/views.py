@@ -35,7 +35,7 @@ from accounts import services as account_services
 from accounts.decorators import parent_required
 from accounts.models import CodePurpose
 from applications.models import Application
-from applications.selectors import ROLE_LABELS, own_application
+from applications.selectors import ROLE_LABELS, own_application, own_application_key
 from audit.models import AuditEvent
 from audit.services import record
 from audit.vocabulary import AuditAction, label_of
@@ -67,9 +67,6 @@ TAKING_PAGE_SECONDS = 10 * 60
 VERIFICATION_CODE = re.compile(r"[A-Z0-9]{1,16}")
 #: What the pages show of a place: its kindergarten, settlement and queue.
 PAGE_RELATED = ("bulletin", "queue", "group__kindergarten__settlement")
-#: What the take's rules read of a place: the press of a rush joins no more (a wrong code that shows the
-#: form again reads the names it shows then).
-PRESS_RELATED = ("bulletin", "group")
 
 
 # --- places for a child, and Get referral ---------------------------------------------------
@@ -207,46 +204,56 @@ def confirm(request, number):
     The page is served again from the cache while nothing it shows or judges has changed
     (``selectors.confirm_page_state``): a parent waiting for the SMS opens it again and again.
     """
-    if request.method == "GET":
-        return _kept_confirmation(request, number)
-    application = _own_application_or_404(request, number)
+    if request.method == "POST":
+        return _press(request, number)
+    return _kept_confirmation(request, number)
+
+
+def _press(request, number):
+    """The code sent: "no place left" from the place's own count before anything else, else the take.
+
+    Most presses of a rush end at "no place left": they read the application's
+    key and the place (with what the take's rules need), each with SQL compiled
+    once a process, and nothing else; the code is not checked. The page's names
+    are read only when a refused code shows the form again.
+    """
+    application = own_application_key(request.applicant, number)
+    if application is None:
+        raise Http404
     places_url = reverse("placements:places", args=[application.number])
     pending = _pending_take(request, application)
-    place = _place(pending["place"], related=PRESS_RELATED) if pending else None
+    place = bulletin_selectors.place_with_rules(pending["place"]) if pending else None
     if place is None:
-        return _choose_a_place_first(request, application)
+        return _choose_a_place_first(request, places_url)
     form = TakeReferralForm(request.POST)
-    if form.is_valid():
-        if place.free <= 0:
-            # Gone already (the claim would fail): said before the code is checked, as after a
-            # lost claim. Most presses of a rush end here, so this costs no code check, no audit.
-            request.session.pop(SESSION_TAKE, None)
-            messages.error(request, PlaceAlreadyTaken().message)
-            return redirect(places_url)
-        try:
-            referral = services.take_referral(
-                application=application,
-                place=place,
-                actor=request.user,
-                code_id=pending["code"],
-                code=form.cleaned_data["code"],
-                client_ip=client_address(request),
-            )
-        except PlaceAlreadyTaken as error:
-            request.session.pop(SESSION_TAKE, None)
-            messages.error(request, error.message)
-            return redirect(places_url)
-        except DomainError as error:
-            add_service_error(form, error)
-        else:
-            request.session.pop(SESSION_TAKE, None)
-            messages.success(
-                request,
-                _("Referral %(number)s is yours. Take the documents to the kindergarten by %(date)s.")
-                % {"number": referral.display_number, "date": format_date(referral.valid_through)},
-            )
-            return redirect("placements:referral", number=referral.number)
-    return _confirmation_page(request, application, place, form)
+    if not form.is_valid():
+        application = _own_application_or_404(request, number)  # the page's names
+        return _confirmation_page(request, application, place, form)
+    if place.free <= 0:
+        # Gone already (the claim would fail): said before the code is checked, as after a lost claim.
+        return _place_gone(request, places_url, PlaceAlreadyTaken())
+    try:
+        referral = services.take_referral(
+            application=application,
+            place=place,
+            actor=request.user,
+            code_id=pending["code"],
+            code=form.cleaned_data["code"],
+            client_ip=client_address(request),
+        )
+    except PlaceAlreadyTaken as error:
+        return _place_gone(request, places_url, error)
+    except DomainError as error:
+        add_service_error(form, error)
+        application = _own_application_or_404(request, number)  # the page's names
+        return _confirmation_page(request, application, place, form)
+    request.session.pop(SESSION_TAKE, None)
+    messages.success(
+        request,
+        _("Referral %(number)s is yours. Take the documents to the kindergarten by %(date)s.")
+        % {"number": referral.display_number, "date": format_date(referral.valid_through)},
+    )
+    return redirect("placements:referral", number=referral.number)
 
 
 def _kept_confirmation(request, number):
@@ -275,7 +282,7 @@ def _confirmation(request, number, *, now: datetime.datetime):
     pending = _pending_take(request, application)
     place = _place(pending["place"]) if pending else None
     if place is None:
-        return _choose_a_place_first(request, application)
+        return _choose_a_place_first(request, reverse("placements:places", args=[application.number]))
     refusal = selectors.take_refusal(application, place, now=now)
     if refusal is not None:
         request.session.pop(SESSION_TAKE, None)
@@ -284,9 +291,15 @@ def _confirmation(request, number, *, now: datetime.datetime):
     return _confirmation_page(request, application, place, TakeReferralForm(None))
 
 
-def _choose_a_place_first(request, application: Application):
+def _choose_a_place_first(request, places_url: str):
     messages.info(request, _("Choose a place first: press Get referral beside it."))
-    return redirect("placements:places", number=application.number)
+    return redirect(places_url)
+
+
+def _place_gone(request, places_url: str, error: PlaceAlreadyTaken):
+    request.session.pop(SESSION_TAKE, None)
+    messages.error(request, error.message)
+    return redirect(places_url)
 
 
 def _confirmation_page(request, application: Application, place: BulletinPlace, form: TakeReferralForm):
@@ -316,8 +329,8 @@ def _code_still_usable(code_id, *, now: datetime.datetime) -> bool:
     )
 
 
-def _place(place_id, *, related: tuple[str, ...] = PAGE_RELATED) -> BulletinPlace | None:
-    return BulletinPlace.objects.select_related(*related).filter(pk=place_id).first()
+def _place(place_id) -> BulletinPlace | None:
+    return BulletinPlace.objects.select_related(*PAGE_RELATED).filter(pk=place_id).first()
 
 
 # --- the referral ---------------------------------------------------------------------------

@@ -36,11 +36,31 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from core import clock
+from core.prepared import Prepared
 from directory.models import Settlement
 
 from . import bulk, estimate, history, ordering, ranks, services
 from .choices import BenefitClass
 from .models import Queue, QueueEntry, QueueEvent
+
+_standing_classes = Prepared(
+    lambda queue_id, application_id: (
+        QueueEntry.objects.standing()
+        .filter(queue_id=queue_id, application_id=application_id)
+        .values_list("benefit_class")
+    ),
+    queue_id=int,
+    application_id=int,
+)
+
+
+def standing_class(queue_id: int, application_id: int) -> int | None:
+    """The class in which the application stands in the queue, or None if it does not stand there.
+
+    With its SQL compiled once a process: a take of the rush asks it under the application's lock.
+    """
+    rows = _standing_classes.rows(queue_id=queue_id, application_id=application_id)
+    return rows[0][0] if rows else None
 
 
 def class_sizes(queue_id: int) -> ordering.ClassSizes:

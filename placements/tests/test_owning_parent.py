@@ -19,7 +19,7 @@ from bulletins.tests.factories import parent_of
 from placements import services
 from placements.errors import OnlyTheParent
 from placements.tests.factories import code_for, take
-from placements.tests.pages import AN_HOUR_LATER, places_url
+from placements.tests.pages import AN_HOUR_LATER, confirm_url, places_url
 
 from .test_take_referral import NOW
 
@@ -121,6 +121,7 @@ def test_every_cabinet_page_of_the_application_refuses_them_alike(who, client, w
         "withdraw": client.post(reverse("applications:withdraw", args=[g1.number])),
         "places": client.get(places_url(g1)),
         "get referral": client.post(places_url(g1), {"place": place.pk}),
+        "the code": client.post(confirm_url(g1), {"code": "123456"}),
     }
 
     assert {page: answer.status_code for page, answer in answers.items()} == dict.fromkeys(
