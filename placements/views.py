@@ -231,7 +231,7 @@ def _press(request, number):
         return _confirmation_page(request, application, place, form)
     if place.free <= 0:
         # Gone already (the claim would fail): said before the code is checked, as after a lost claim.
-        return _place_gone(request, places_url, PlaceAlreadyTaken())
+        return _pending_take_refused(request, places_url, PlaceAlreadyTaken())
     try:
         referral = services.take_referral(
             application=application,
@@ -242,7 +242,7 @@ def _press(request, number):
             client_ip=client_address(request),
         )
     except PlaceAlreadyTaken as error:
-        return _place_gone(request, places_url, error)
+        return _pending_take_refused(request, places_url, error)
     except DomainError as error:
         add_service_error(form, error)
         application = _own_application_or_404(request, number)  # the page's names
@@ -279,15 +279,14 @@ def _kept_confirmation(request, number):
 def _confirmation(request, number, *, now: datetime.datetime):
     """The confirmation's page, or back to the places with the reason when the place may not be taken now."""
     application = _own_application_or_404(request, number)
+    places_url = reverse("placements:places", args=[application.number])
     pending = _pending_take(request, application)
     place = _place(pending["place"]) if pending else None
     if place is None:
-        return _choose_a_place_first(request, reverse("placements:places", args=[application.number]))
+        return _choose_a_place_first(request, places_url)
     refusal = selectors.take_refusal(application, place, now=now)
     if refusal is not None:
-        request.session.pop(SESSION_TAKE, None)
-        messages.error(request, refusal.message)
-        return redirect("placements:places", number=application.number)
+        return _pending_take_refused(request, places_url, refusal)
     return _confirmation_page(request, application, place, TakeReferralForm(None))
 
 
@@ -296,7 +295,8 @@ def _choose_a_place_first(request, places_url: str):
     return redirect(places_url)
 
 
-def _place_gone(request, places_url: str, error: PlaceAlreadyTaken):
+def _pending_take_refused(request, places_url: str, error: DomainError):
+    """Back to the places with the reason: the pending take is over (the place gone, or a rule refuses it)."""
     request.session.pop(SESSION_TAKE, None)
     messages.error(request, error.message)
     return redirect(places_url)
