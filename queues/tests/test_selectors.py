@@ -157,15 +157,20 @@ def test_pending_and_rejected_benefits_count_as_general(settlement_a, second_spe
     assert [position_of(a) for a in (pending, rejected, general)] == [1, 2, 3]
 
 
-def test_an_expired_benefit_counts_through_its_last_day_and_not_after(settlement_a, second_specialist_a):
-    general = submit(settlement_a, now=at(2026, 1, 1, 10))
-    teacher = submit(
-        settlement_a, now=at(2026, 1, 2, 10), documents=[document("teacher", datetime.date(2026, 1, 2))]
-    )
+def teacher_until_31_march(settlement, specialist):
+    """A teacher's child applied on 2 January, its first-turn benefit confirmed until 31 March."""
+    documents = [document("teacher", datetime.date(2026, 1, 2))]
+    teacher = submit(settlement, now=at(2026, 1, 2, 10), documents=documents)
     services.confirm_benefit(
-        document=teacher.benefit_documents.get(), actor=second_specialist_a,
+        document=teacher.benefit_documents.get(), actor=specialist,
         valid_until=datetime.date(2026, 3, 31), now=at(2026, 1, 3, 10),
     )  # fmt: skip
+    return teacher
+
+
+def test_an_expired_benefit_counts_through_its_last_day_and_not_after(settlement_a, second_specialist_a):
+    general = submit(settlement_a, now=at(2026, 1, 1, 10))
+    teacher = teacher_until_31_march(settlement_a, second_specialist_a)
 
     with time_machine.travel(at(2026, 3, 31, 23, 59), tick=False):
         assert services.expire_benefits() == 0
@@ -316,13 +321,7 @@ def test_postgresql_reads_an_applications_entries_through_its_function_as_sqlite
     session) and on the embedded SQLite as a plain statement: the same entries, queues, settlements
     and expiry probe either way, for a child in two queues, an expiring benefit and one that left."""
     general = submit(settlement_a, now=at(2026, 1, 1, 10))
-    teacher = submit(
-        settlement_a, now=at(2026, 1, 2, 10), documents=[document("teacher", datetime.date(2026, 1, 2))]
-    )
-    services.confirm_benefit(
-        document=teacher.benefit_documents.get(), actor=second_specialist_a,
-        valid_until=datetime.date(2026, 3, 31), now=at(2026, 1, 3, 10),
-    )  # fmt: skip
+    teacher = teacher_until_31_march(settlement_a, second_specialist_a)
     special = submit(
         settlement_a,
         wants_special=True,
